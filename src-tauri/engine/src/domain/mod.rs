@@ -1,0 +1,23 @@
+//! Domain types that parse at the edges: once a value of these types exists it is valid, so the rest
+//! of the engine never re-checks phone numbers, ids or WhatsApp addresses.
+
+mod instance;
+mod jid;
+mod message;
+mod phone;
+
+pub use instance::{remote_name_for, ConnectionSignal, InstanceId, InstanceStatus, ProviderKind};
+pub use jid::{contact_identity, Jid, JidKind};
+pub use message::{Direction, MessageKind, MessageStatus};
+pub use phone::{CountryCode, PhoneNumber};
+
+/// Why a value given by a person or another program was refused. The message is shown as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+impl InputError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}

@@ -1,0 +1,288 @@
+//! Adding, linking, restarting, logging out and deleting instances.
+
+use super::{lock, Engine, LiveOffer};
+use crate::domain::{remote_name_for, ConnectionSignal, InputError, InstanceId, InstanceStatus, PhoneNumber, ProviderKind};
+use crate::error::EngineError;
+use crate::events::EngineEvent;
+use crate::provider::evolution::{parse_server_url, CreatedInstance, EvolutionServer, WebhookTarget};
+use crate::provider::{ConnectionReport, LinkOffer, LinkProgress, ProviderError};
+use crate::secrets::{generate_secret, SecretKind};
+use crate::store::{Instance, Millis, StatusChange};
+use serde::{Deserialize, Serialize};
+
+/// How to reach the provider of a new instance.
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum ProviderSetup {
+    Evolution { server_url: String, api_key: String },
+    Native,
+    Cloud,
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AddInstanceRequest {
+    pub display_name: String,
+    pub provider: ProviderSetup,
+}
+
+/// What the QR card shows.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkView {
+    pub instance_id: InstanceId,
+    pub status: InstanceStatus,
+    /// The QR code as an SVG document, rendered here from the QR text.
+    pub qr_svg: Option<String>,
+    pub pairing_code: Option<String>,
+    /// When the code on offer is expected to rotate (for the countdown).
+    pub expires_at: Option<Millis>,
+    pub received_at: Option<Millis>,
+    /// How many codes this linking session has shown.
+    pub codes_shown: u32,
+}
+
+/// WhatsApp's QR refs last 60 s for the first code and 20 s for each after it.
+const FIRST_QR_MILLIS: Millis = 60_000;
+const NEXT_QR_MILLIS: Millis = 20_000;
+const MAX_DISPLAY_NAME: usize = 60;
+
+fn display_name(input: &str) -> Result<String, InputError> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err(InputError::new("Give the instance a name."));
+    }
+    if name.chars().count() > MAX_DISPLAY_NAME {
+        return Err(InputError::new(format!("Keep the name under {MAX_DISPLAY_NAME} characters.")));
+    }
+    Ok(name.to_owned())
+}
+
+impl Engine {
+    pub async fn list_instances(&self) -> Result<Vec<Instance>, EngineError> {
+        Ok(self.inner.store.instances().await?)
+    }
+
+    pub async fn get_instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
+        self.instance(id).await
+    }
+
+    pub async fn status_history(&self, id: &InstanceId) -> Result<Vec<StatusChange>, EngineError> {
+        self.instance(id).await?;
+        Ok(self.inner.store.status_history(id, 100).await?)
+    }
+
+    /// Creates an instance at its provider and here. Either both exist afterwards or neither does.
+    pub async fn add_instance(&self, request: AddInstanceRequest) -> Result<Instance, EngineError> {
+        let name = display_name(&request.display_name)?;
+        let (server_url, api_key) = match request.provider {
+            ProviderSetup::Evolution { server_url, api_key } => (server_url, api_key),
+            ProviderSetup::Native => return Err(ProviderError::Unsupported("linking on this computer yet").into()),
+            ProviderSetup::Cloud => return Err(ProviderError::Unsupported("the WhatsApp Cloud API yet").into()),
+        };
+        let base = parse_server_url(&server_url)?;
+        let api_key = api_key.trim().to_owned();
+        if api_key.is_empty() {
+            return Err(InputError::new("Enter the server's global API key.").into());
+        }
+        let server = EvolutionServer::new(self.inner.http.clone(), base.clone(), api_key.clone());
+        server.check().await?;
+
+        let id = InstanceId::new_random();
+        let webhook_url = self.webhook_url(&id).await?;
+        let target = webhook_url.map(|url| WebhookTarget { url, jwt_secret: generate_secret() });
+        let created = self.create_remote(&server, &name, target.as_ref()).await?;
+
+        let now = self.now();
+        let instance = Instance {
+            id: id.clone(),
+            display_name: name,
+            provider: ProviderKind::Evolution,
+            remote_name: created.name.clone(),
+            remote_id: created.remote_id.clone(),
+            server_url: Some(base.to_string()),
+            status: InstanceStatus::Linking,
+            status_reason: None,
+            profile_name: None,
+            phone: None,
+            uses_webhook: target.is_some(),
+            created_at: now,
+            updated_at: now,
+        };
+        if let Err(error) = self.save_new_instance(&instance, &api_key, created.token.as_deref(), target.as_ref()).await {
+            // Undo everything: the remote instance, any secret written, any row written.
+            let _ = self.inner.store.delete_instance(&id).await;
+            let _ = self.inner.secrets.delete_all(&id).await;
+            if let Err(undo) = crate::provider::Provider::delete(&server.instance(&created.name, None)).await {
+                tracing::error!(error = %undo, instance = %created.name, "could not remove the half-created remote instance");
+            }
+            return Err(error);
+        }
+        tracing::info!(instance = %id, remote = %instance.remote_name, webhook = instance.uses_webhook, "instance added");
+        self.emit(EngineEvent::InstancesChanged);
+        if let Some(offer) = created.offer {
+            self.offer_link(&id, offer);
+        }
+        Ok(instance)
+    }
+
+    async fn create_remote(
+        &self,
+        server: &EvolutionServer,
+        display_name: &str,
+        target: Option<&WebhookTarget>,
+    ) -> Result<CreatedInstance, EngineError> {
+        // The random suffix makes a clash unlikely; one more try makes it practically impossible.
+        match server.create_instance(&remote_name_for(display_name), target).await {
+            Err(ProviderError::NameTaken) => Ok(server.create_instance(&remote_name_for(display_name), target).await?),
+            other => Ok(other?),
+        }
+    }
+
+    async fn save_new_instance(
+        &self,
+        instance: &Instance,
+        api_key: &str,
+        token: Option<&str>,
+        target: Option<&WebhookTarget>,
+    ) -> Result<(), EngineError> {
+        let secrets = &self.inner.secrets;
+        secrets.set(&instance.id, SecretKind::EvolutionApiKey, api_key).await?;
+        if let Some(token) = token {
+            secrets.set(&instance.id, SecretKind::InstanceToken, token).await?;
+        }
+        if let Some(target) = target {
+            secrets.set(&instance.id, SecretKind::WebhookSecret, &target.jwt_secret).await?;
+        }
+        self.inner.store.insert_instance(instance).await?;
+        Ok(())
+    }
+
+    /// What the QR card shows now.
+    pub async fn link_view(&self, id: &InstanceId) -> Result<LinkView, EngineError> {
+        let instance = self.instance(id).await?;
+        let offer = lock(&self.inner.offers).get(id).cloned();
+        Ok(LinkView {
+            instance_id: id.clone(),
+            status: instance.status,
+            qr_svg: offer.as_ref().and_then(|o| o.qr_svg.clone()),
+            pairing_code: offer.as_ref().and_then(|o| o.offer.pairing_code.clone()),
+            expires_at: offer.as_ref().map(|o| o.expires_at),
+            received_at: offer.as_ref().map(|o| o.received_at),
+            codes_shown: offer.map(|o| o.shown).unwrap_or_default(),
+        })
+    }
+
+    /// Starts linking again (after a QR limit or a logout), by QR or, with a phone number, by
+    /// pairing code.
+    pub async fn start_linking(&self, id: &InstanceId, pairing_phone: Option<&str>) -> Result<LinkView, EngineError> {
+        let instance = self.instance(id).await?;
+        let default_country = self.settings().await?.default_country_code;
+        let phone = pairing_phone
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| PhoneNumber::parse(p, default_country.as_ref()))
+            .transpose()?;
+        let provider = self.provider(&instance).await?;
+        lock(&self.inner.offers).remove(id);
+        match provider.link(phone.as_ref()).await {
+            Ok(LinkProgress::Offer(offer)) => self.accept_offer(id, offer).await?,
+            Ok(LinkProgress::AlreadyConnected) => {
+                self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::Open)).await?;
+            }
+            Err(ProviderError::QrLimitReached) => {
+                self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::QrRefused)).await?;
+            }
+            Err(error) => return Err(error.into()),
+        }
+        self.link_view(id).await
+    }
+
+    /// Keeps a new QR / pairing code, moves the status to linking and tells listeners.
+    pub(super) async fn accept_offer(&self, id: &InstanceId, offer: LinkOffer) -> Result<(), EngineError> {
+        self.offer_link(id, offer);
+        self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::QrShown)).await
+    }
+
+    fn offer_link(&self, id: &InstanceId, offer: LinkOffer) {
+        let now = self.now();
+        let qr_svg = offer.qr_code.as_deref().and_then(|code| match crate::qr::render_svg(code) {
+            Ok(svg) => Some(svg),
+            Err(error) => {
+                tracing::warn!(%error, "QR text could not be rendered");
+                None
+            }
+        });
+        {
+            let mut offers = lock(&self.inner.offers);
+            let previous = offers.get(id);
+            if previous.is_some_and(|p| p.offer == offer) {
+                return;
+            }
+            let shown = previous.map(|p| p.shown).unwrap_or(0) + 1;
+            let ttl = if shown == 1 { FIRST_QR_MILLIS } else { NEXT_QR_MILLIS };
+            offers.insert(id.clone(), LiveOffer { offer, qr_svg, received_at: now, expires_at: now + ttl, shown });
+        }
+        self.emit(EngineEvent::QrUpdated { instance_id: id.clone() });
+    }
+
+    pub(super) fn clear_offer(&self, id: &InstanceId) {
+        if lock(&self.inner.offers).remove(id).is_some() {
+            self.emit(EngineEvent::QrUpdated { instance_id: id.clone() });
+        }
+    }
+
+    /// Restarts the provider's connection. A closed instance has nothing to restart: it is linked again.
+    pub async fn restart_instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
+        let instance = self.instance(id).await?;
+        let provider = self.provider(&instance).await?;
+        match provider.restart().await {
+            Ok(()) => {}
+            Err(ProviderError::NotConnected) => {
+                self.start_linking(id, None).await?;
+            }
+            Err(error) => return Err(error.into()),
+        }
+        self.poll_instance(id).await?;
+        self.instance(id).await
+    }
+
+    /// Unlinks the number from this instance; it can be linked again afterwards.
+    pub async fn logout_instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
+        let instance = self.instance(id).await?;
+        let provider = self.provider(&instance).await?;
+        match provider.logout().await {
+            // Not connected means there is no session left to log out of.
+            Ok(()) | Err(ProviderError::NotConnected) => {}
+            Err(error) => return Err(error.into()),
+        }
+        self.clear_offer(id);
+        let report = ConnectionReport {
+            reason: Some("Logged out from Switchboard.".into()),
+            ..ConnectionReport::bare(ConnectionSignal::LoggedOut)
+        };
+        self.apply_connection(id, report).await?;
+        self.instance(id).await
+    }
+
+    /// Deletes the instance at its provider, then here (with its secrets and log).
+    pub async fn delete_instance(&self, id: &InstanceId) -> Result<(), EngineError> {
+        let instance = self.instance(id).await?;
+        match self.provider(&instance).await {
+            Ok(provider) => match provider.delete().await {
+                Ok(()) | Err(ProviderError::InstanceMissing) => {}
+                Err(error) => return Err(error.into()),
+            },
+            // Without its key the remote side cannot be reached; the local side can still go.
+            Err(EngineError::Provider(ProviderError::Unauthorized)) => {}
+            Err(error) => return Err(error),
+        }
+        self.inner.store.delete_instance(id).await?;
+        self.inner.secrets.delete_all(id).await?;
+        lock(&self.inner.providers).remove(id);
+        lock(&self.inner.offers).remove(id);
+        lock(&self.inner.last_webhook).remove(id);
+        tracing::info!(instance = %id, "instance deleted");
+        self.emit(EngineEvent::InstancesChanged);
+        Ok(())
+    }
+}

@@ -1,0 +1,182 @@
+//! The `Engine`: the one set of operations behind every Tauri command and HTTP route. It is a cheap
+//! `Clone` handle over shared state; no lock is ever held across an `.await`.
+
+mod ingest;
+mod instances;
+mod messages;
+mod supervisor;
+
+pub use ingest::WebhookRejection;
+pub use instances::{AddInstanceRequest, LinkView, ProviderSetup};
+pub use messages::{OutboxStep, SendTextRequest};
+
+use crate::clock::{Clock, SystemClock};
+use crate::domain::{InstanceId, ProviderKind};
+use crate::error::EngineError;
+use crate::events::{EngineEvent, EventSink};
+use crate::provider::evolution::{EvolutionServer, EvolutionInstance};
+use crate::provider::{LinkOffer, Provider, ProviderError};
+use crate::secrets::{SecretKind, SecretStore, Secrets};
+use crate::settings::Settings;
+use crate::store::{Instance, Millis, Store};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
+use url::Url;
+
+/// How an engine is put together: everything outside it is injected.
+pub struct EngineOptions {
+    pub store: Store,
+    pub secrets: Arc<dyn SecretStore>,
+    pub events: Arc<dyn EventSink>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl EngineOptions {
+    pub fn new(store: Store, secrets: Arc<dyn SecretStore>, events: Arc<dyn EventSink>) -> Self {
+        Self { store, secrets, events, clock: Arc::new(SystemClock) }
+    }
+}
+
+/// A QR or pairing code on offer, kept in memory: it is stale within a minute anyway.
+#[derive(Debug, Clone)]
+struct LiveOffer {
+    offer: LinkOffer,
+    qr_svg: Option<String>,
+    received_at: Millis,
+    expires_at: Millis,
+    /// How many codes this linking session has shown.
+    shown: u32,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    secrets: Secrets,
+    events: Arc<dyn EventSink>,
+    clock: Arc<dyn Clock>,
+    http: reqwest::Client,
+    providers: Mutex<HashMap<InstanceId, Arc<dyn Provider>>>,
+    offers: Mutex<HashMap<InstanceId, LiveOffer>>,
+    /// When each instance last got a verified webhook: polling slows down while they flow.
+    last_webhook: Mutex<HashMap<InstanceId, Millis>>,
+    /// The embedded listener's base URL, when it runs.
+    listener: Mutex<Option<Url>>,
+    /// Serialises status transitions (read, decide, write) per engine; they are short.
+    transitions: tokio::sync::Mutex<()>,
+    outbox_wake: Notify,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Engine {
+    /// Builds the engine. After a crash, messages caught mid-send are marked for a person to check.
+    pub async fn new(options: EngineOptions) -> Result<Self, EngineError> {
+        let engine = Self {
+            inner: Arc::new(Inner {
+                store: options.store,
+                secrets: Secrets::new(options.secrets),
+                events: options.events,
+                clock: options.clock,
+                http: crate::provider::evolution::http_client(),
+                providers: Mutex::default(),
+                offers: Mutex::default(),
+                last_webhook: Mutex::default(),
+                listener: Mutex::default(),
+                transitions: tokio::sync::Mutex::new(()),
+                outbox_wake: Notify::new(),
+            }),
+        };
+        let interrupted = engine.inner.store.fail_interrupted_sends(engine.now()).await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "messages were mid-send when Switchboard stopped; marked for review");
+        }
+        Ok(engine)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    fn now(&self) -> Millis {
+        self.inner.clock.now()
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        self.inner.events.emit(event);
+    }
+
+    /// Tells the engine where the embedded listener accepts webhooks (`None` when it is off).
+    pub fn set_listener(&self, base: Option<Url>) {
+        *lock(&self.inner.listener) = base;
+    }
+
+    pub async fn settings(&self) -> Result<Settings, EngineError> {
+        Ok(Settings::load(&self.inner.store).await?)
+    }
+
+    pub async fn update_settings(&self, settings: Settings) -> Result<Settings, EngineError> {
+        if let Some(url) = &settings.webhook_base_url {
+            crate::provider::evolution::parse_server_url(url)?;
+        }
+        settings.save(&self.inner.store).await?;
+        self.settings().await
+    }
+
+    /// Where a provider should post this instance's webhooks, if anywhere.
+    async fn webhook_url(&self, id: &InstanceId) -> Result<Option<String>, EngineError> {
+        let configured = self.settings().await?.webhook_base_url;
+        let base = match configured {
+            Some(url) => Some(crate::provider::evolution::parse_server_url(&url)?),
+            None => lock(&self.inner.listener).clone(),
+        };
+        Ok(base.and_then(|base| base.join(&format!("webhooks/evolution/{id}")).ok()).map(String::from))
+    }
+
+    async fn instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
+        self.inner.store.instance(id).await?.ok_or_else(|| EngineError::InstanceNotFound(id.to_string()))
+    }
+
+    async fn evolution_server(&self, instance: &Instance) -> Result<EvolutionServer, EngineError> {
+        let url = instance.server_url.as_deref().unwrap_or_default();
+        let base = crate::provider::evolution::parse_server_url(url)?;
+        let key = self
+            .inner
+            .secrets
+            .get(&instance.id, SecretKind::EvolutionApiKey)
+            .await?
+            .ok_or(ProviderError::Unauthorized)?;
+        Ok(EvolutionServer::new(self.inner.http.clone(), base, key))
+    }
+
+    /// The provider for an instance, built once and cached.
+    async fn provider(&self, instance: &Instance) -> Result<Arc<dyn Provider>, EngineError> {
+        if let Some(provider) = lock(&self.inner.providers).get(&instance.id) {
+            return Ok(provider.clone());
+        }
+        let provider: Arc<dyn Provider> = match instance.provider {
+            ProviderKind::Evolution => {
+                let server = self.evolution_server(instance).await?;
+                let token = self.inner.secrets.get(&instance.id, SecretKind::InstanceToken).await?;
+                let evolution: EvolutionInstance = server.instance(&instance.remote_name, token);
+                Arc::new(evolution)
+            }
+            ProviderKind::Native => return Err(ProviderError::Unsupported("the native engine yet").into()),
+            ProviderKind::Cloud => return Err(ProviderError::Unsupported("the Cloud API yet").into()),
+        };
+        lock(&self.inner.providers).insert(instance.id.clone(), provider.clone());
+        Ok(provider)
+    }
+
+    /// Starts the background work: the supervisor (status polling, start-up re-sync) and the
+    /// outbox worker. Tests drive the same steps by hand instead.
+    pub fn start(&self) {
+        supervisor::spawn(self.clone());
+    }
+}

@@ -1,0 +1,109 @@
+//! Errors. Each part of the engine has its own thiserror enum; `EngineError` gathers them; `ApiError`
+//! is the one typed error that leaves the engine, to the UI and to HTTP clients: a stable `code` and a
+//! sentence for a person. Internal causes are logged here and never copied into an `ApiError`.
+
+use crate::domain::InputError;
+use crate::provider::ProviderError;
+use crate::secrets::SecretError;
+use crate::store::StoreError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("no instance with id {0}")]
+    InstanceNotFound(String),
+    #[error("no message with id {0}")]
+    MessageNotFound(String),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+/// The machine-readable part of an `ApiError`. HTTP maps each code to one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request itself is wrong (a bad number, an empty text, a malformed URL).
+    InvalidInput,
+    NotFound,
+    /// The request conflicts with the current state (e.g. the instance is not connected).
+    Conflict,
+    /// The provider refused our credentials.
+    ProviderAuth,
+    /// The provider could not be reached.
+    ProviderUnreachable,
+    /// The provider understood and refused the request.
+    ProviderRejected,
+    /// The provider does not offer this operation.
+    Unsupported,
+    /// Something went wrong inside Switchboard; details are in its log.
+    Internal,
+}
+
+/// The error every command and route returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Input(e) => ApiError::new(ErrorCode::InvalidInput, e.0),
+            EngineError::InstanceNotFound(_) => {
+                ApiError::new(ErrorCode::NotFound, "That instance does not exist (it may have been deleted).")
+            }
+            EngineError::MessageNotFound(_) => ApiError::new(ErrorCode::NotFound, "That message does not exist."),
+            EngineError::Provider(e) => e.into(),
+            EngineError::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                ApiError::new(ErrorCode::Internal, "Switchboard could not read or write its database.")
+            }
+            EngineError::Secret(e) => {
+                tracing::error!(error = %e, "secret store error");
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "Switchboard could not use the system keyring to keep this instance's keys.",
+                )
+            }
+        }
+    }
+}
+
+impl From<InputError> for ApiError {
+    fn from(error: InputError) -> Self {
+        ApiError::new(ErrorCode::InvalidInput, error.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundary_error_json_shape_is_pinned() {
+        let json = serde_json::to_value(ApiError::new(ErrorCode::ProviderUnreachable, "Down.")).expect("json");
+        assert_eq!(json, serde_json::json!({"code": "provider_unreachable", "message": "Down."}));
+    }
+
+    #[test]
+    fn internal_causes_never_reach_the_message() {
+        let store = EngineError::Store(StoreError::Corrupt("secret detail /home/x/db".into()));
+        let api = ApiError::from(store);
+        assert_eq!(api.code, ErrorCode::Internal);
+        assert!(!api.message.contains("secret detail"));
+    }
+}

@@ -1,0 +1,54 @@
+//! Events the engine emits when something a person or a local app watches has changed. They carry
+//! ids, not data: listeners refetch what they show. The sink is injected, so the engine knows
+//! nothing of Tauri or HTTP.
+
+use crate::domain::{InstanceId, InstanceStatus, MessageStatus};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    /// An instance was added or deleted.
+    InstancesChanged,
+    InstanceStatusChanged { instance_id: InstanceId, status: InstanceStatus, needs_attention: bool },
+    /// A new QR code or pairing code is on offer (or the offer ended).
+    QrUpdated { instance_id: InstanceId },
+    MessageStatusChanged { instance_id: InstanceId, message_id: String, status: MessageStatus },
+    MessageReceived { instance_id: InstanceId, message_id: String, from: String, preview: Option<String> },
+}
+
+/// Where events go. Implemented by the desktop shell (Tauri events, tray, notifications) and by tests.
+pub trait EventSink: Send + Sync + 'static {
+    fn emit(&self, event: EngineEvent);
+}
+
+impl<F> EventSink for F
+where
+    F: Fn(EngineEvent) + Send + Sync + 'static,
+{
+    fn emit(&self, event: EngineEvent) {
+        self(event)
+    }
+}
+
+/// A sink that drops everything, for tools that have no listener.
+pub fn discard() -> Arc<dyn EventSink> {
+    Arc::new(|_event: EngineEvent| {})
+}
+
+/// A sink that records events, for tests.
+#[derive(Default, Clone)]
+pub struct RecordingSink {
+    events: Arc<std::sync::Mutex<Vec<EngineEvent>>>,
+}
+
+impl RecordingSink {
+    pub fn take(&self) -> Vec<EngineEvent> {
+        std::mem::take(&mut *self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+}
+
+impl EventSink for RecordingSink {
+    fn emit(&self, event: EngineEvent) {
+        self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(event);
+    }
+}

@@ -1,0 +1,22 @@
+//! Switchboard's engine: everything except the window and the HTTP listener. It owns the domain
+//! types, the SQLite store, the providers, the outbox and the supervisor, and reports what changes
+//! through an injected `EventSink`. It never depends on Tauri, so it builds and tests headless.
+//!
+//! The desktop shell and the HTTP server both call the same `Engine` methods.
+
+pub mod clock;
+pub mod domain;
+mod engine;
+pub mod error;
+pub mod events;
+pub mod provider;
+pub mod qr;
+pub mod secrets;
+pub mod settings;
+pub mod store;
+
+pub use engine::{
+    AddInstanceRequest, Engine, EngineOptions, LinkView, OutboxStep, ProviderSetup, SendTextRequest,
+    WebhookRejection,
+};
+pub use error::{ApiError, EngineError, ErrorCode};

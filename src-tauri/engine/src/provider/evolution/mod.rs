@@ -1,0 +1,354 @@
+//! Evolution API v2 (tested against the 2.3.6 contract): a self-hosted gateway reached over HTTP.
+//!
+//! `EvolutionServer` holds a server's address and global key (create, list); `EvolutionInstance`
+//! is one instance on it and implements `Provider`. Traps handled here: create needs the nested
+//! `webhook` object with an `events` list; connect and restart report failures as HTTP 200
+//! `{"error":true}`; restart is a POST; errors nest their message under `response.message`, as
+//! strings or as number-check objects.
+
+mod wire;
+pub mod webhook;
+
+use super::{ConnectionReport, LinkOffer, LinkProgress, OutgoingMessage, Provider, ProviderError, SendReceipt};
+use crate::domain::{ConnectionSignal, Jid, JidKind, PhoneNumber};
+use async_trait::async_trait;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::time::Duration;
+use url::Url;
+
+pub use wire::RemoteInstance;
+
+/// The events Switchboard asks Evolution to post to its webhook listener.
+pub const WEBHOOK_EVENTS: [&str; 7] = [
+    "QRCODE_UPDATED",
+    "CONNECTION_UPDATE",
+    "MESSAGES_UPSERT",
+    "MESSAGES_UPDATE",
+    "SEND_MESSAGE",
+    "LOGOUT_INSTANCE",
+    "REMOVE_INSTANCE",
+];
+
+/// Where and how Evolution should post events for a new instance.
+#[derive(Debug, Clone)]
+pub struct WebhookTarget {
+    pub url: String,
+    /// Evolution replaces this `jwt_key` header by a signed `Authorization: Bearer` JWT.
+    pub jwt_secret: String,
+}
+
+/// What `create_instance` returns.
+#[derive(Debug, Clone)]
+pub struct CreatedInstance {
+    pub name: String,
+    pub remote_id: Option<String>,
+    pub token: Option<String>,
+    pub offer: Option<LinkOffer>,
+}
+
+/// Parses and normalises a server address typed by a person.
+pub fn parse_server_url(input: &str) -> Result<Url, crate::domain::InputError> {
+    let invalid = || {
+        crate::domain::InputError::new(format!(
+            "\"{}\" is not a server address; use one like http://localhost:8080.",
+            input.trim()
+        ))
+    };
+    let url = Url::parse(input.trim()).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.query().is_some() {
+        return Err(invalid());
+    }
+    let mut url = url;
+    // Paths are joined onto the base, which needs a trailing slash to keep any prefix.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// The shared HTTP client for every provider call: bounded connect and total time.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+#[derive(Clone)]
+struct Api {
+    http: reqwest::Client,
+    base: Url,
+}
+
+impl Api {
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: Option<&Value>,
+    ) -> Result<T, ProviderError> {
+        let url = self.base.join(path).map_err(|e| ProviderError::Protocol(e.to_string()))?;
+        let mut request = self.http.request(method, url).header("apikey", key);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| ProviderError::Unreachable(e.without_url().to_string()))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| ProviderError::Unreachable(e.to_string()))?;
+        if !status.is_success() {
+            return Err(error_from_status(status, &bytes));
+        }
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ProviderError::Protocol(format!("{path}: body is not JSON ({e})")))?;
+        // connect and restart report failures as HTTP 200 {"error": true, "message": …}.
+        if value.get("error").and_then(Value::as_bool) == Some(true) {
+            return Err(error_from_ok_body(&value));
+        }
+        serde_json::from_value(value).map_err(|e| ProviderError::Protocol(format!("{path}: {e}")))
+    }
+}
+
+fn error_from_ok_body(value: &Value) -> ProviderError {
+    let message = value.get("message").map(message_text).unwrap_or_default();
+    // A restart of a closed instance answers "[object Object]": there is no socket to restart.
+    if message.is_empty() || message == "[object Object]" || message.contains("not connected") {
+        ProviderError::NotConnected
+    } else {
+        ProviderError::Rejected(message)
+    }
+}
+
+fn message_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(message_text).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Maps an Evolution error response to what it means.
+fn error_from_status(status: StatusCode, body: &[u8]) -> ProviderError {
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    // Most errors nest it in response.message; whatsappNumbers puts it at the top level.
+    let message = value.pointer("/response/message").or_else(|| value.get("message")).cloned().unwrap_or(Value::Null);
+    match status {
+        StatusCode::UNAUTHORIZED => ProviderError::Unauthorized,
+        StatusCode::FORBIDDEN => ProviderError::NameTaken,
+        StatusCode::NOT_FOUND => {
+            let text = message_text(&message);
+            if text.contains("does not exist") {
+                ProviderError::InstanceMissing
+            } else {
+                ProviderError::Protocol(format!("HTTP 404: {text}"))
+            }
+        }
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+            let not_on_whatsapp = message.as_array().and_then(|items| {
+                items.iter().find(|item| item.get("exists").and_then(Value::as_bool) == Some(false))
+            });
+            if let Some(item) = not_on_whatsapp {
+                let number = item.get("number").and_then(Value::as_str).unwrap_or_default();
+                return ProviderError::NotOnWhatsApp { number: format!("+{number}") };
+            }
+            let text = message_text(&message);
+            if text.contains("is not connected") {
+                ProviderError::NotConnected
+            } else if text.is_empty() {
+                ProviderError::Rejected(format!("HTTP {}", status.as_u16()))
+            } else {
+                ProviderError::Rejected(text)
+            }
+        }
+        s if s.is_server_error() => ProviderError::ServerError(s.as_u16()),
+        s => ProviderError::Protocol(format!("HTTP {}: {}", s.as_u16(), message_text(&message))),
+    }
+}
+
+/// An Evolution server, addressed with its global API key.
+#[derive(Clone)]
+pub struct EvolutionServer {
+    api: Api,
+    global_key: String,
+}
+
+impl EvolutionServer {
+    pub fn new(http: reqwest::Client, base: Url, global_key: String) -> Self {
+        Self { api: Api { http, base }, global_key }
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.api.base
+    }
+
+    /// Checks that this is an Evolution API server and that the key is accepted.
+    pub async fn check(&self) -> Result<(), ProviderError> {
+        let info: Value = self.api.call(Method::GET, "", &self.global_key, None).await?;
+        if info.get("version").is_none() {
+            return Err(ProviderError::Protocol("GET / has no version: not an Evolution API server".into()));
+        }
+        // GET / needs no key: listing instances proves the key works.
+        self.fetch_instances().await.map(|_| ())
+    }
+
+    pub async fn create_instance(
+        &self,
+        name: &str,
+        webhook: Option<&WebhookTarget>,
+    ) -> Result<CreatedInstance, ProviderError> {
+        let body = wire::create_request(name, webhook);
+        let created: wire::CreateResponse =
+            self.api.call(Method::POST, "instance/create", &self.global_key, Some(&body)).await?;
+        Ok(CreatedInstance {
+            name: created.instance.instance_name,
+            remote_id: created.instance.instance_id,
+            token: created.hash.filter(|h| !h.is_empty()),
+            offer: created.qrcode.and_then(wire::QrPayload::into_offer),
+        })
+    }
+
+    pub async fn fetch_instances(&self) -> Result<Vec<RemoteInstance>, ProviderError> {
+        self.api.call(Method::GET, "instance/fetchInstances", &self.global_key, None).await
+    }
+
+    /// One instance on this server. `token` is the instance's own key; without one the global key is used.
+    pub fn instance(&self, name: &str, token: Option<String>) -> EvolutionInstance {
+        EvolutionInstance {
+            api: self.api.clone(),
+            name: name.to_owned(),
+            key: token.unwrap_or_else(|| self.global_key.clone()),
+            global_key: self.global_key.clone(),
+        }
+    }
+}
+
+/// One instance on an Evolution server.
+pub struct EvolutionInstance {
+    api: Api,
+    name: String,
+    /// The instance token, which only opens this instance's routes.
+    key: String,
+    global_key: String,
+}
+
+impl EvolutionInstance {
+    fn path(&self, route: &str) -> String {
+        // Instance names are our own slugs, but the path is encoded all the same.
+        let name: String = url::form_urlencoded::byte_serialize(self.name.as_bytes()).collect();
+        format!("{route}/{name}")
+    }
+
+    async fn call<T: DeserializeOwned>(&self, method: Method, route: &str, body: Option<&Value>) -> Result<T, ProviderError> {
+        self.api.call(method, &self.path(route), &self.key, body).await
+    }
+
+    fn number(to: &Jid) -> String {
+        match to.kind() {
+            JidKind::Phone => to.user().to_owned(),
+            _ => to.to_string(),
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for EvolutionInstance {
+    async fn link(&self, pairing_phone: Option<&PhoneNumber>) -> Result<LinkProgress, ProviderError> {
+        let mut path = self.path("instance/connect");
+        if let Some(phone) = pairing_phone {
+            path.push_str(&format!("?number={}", phone.digits()));
+        }
+        let answer: wire::ConnectResponse = self.api.call(Method::GET, &path, &self.key, None).await?;
+        answer.into_progress()
+    }
+
+    async fn connection(&self) -> Result<ConnectionReport, ProviderError> {
+        let answer: wire::StateResponse = self.call(Method::GET, "instance/connectionState", None).await?;
+        let mut report = ConnectionReport::bare(wire::signal_for_state(&answer.instance.state, None));
+        if report.signal == ConnectionSignal::Open {
+            // The state route has no profile; the instance list has it.
+            let filter = format!("instance/fetchInstances?instanceName={}", self.name);
+            let rows: Vec<RemoteInstance> = self.api.call(Method::GET, &filter, &self.global_key, None).await?;
+            if let Some(row) = rows.into_iter().find(|row| row.name == self.name) {
+                report.phone = row.phone();
+                report.profile_name = row.profile_name;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn restart(&self) -> Result<(), ProviderError> {
+        // POST, whatever the published OpenAPI says: PUT answers 404.
+        let _: Value = self.call(Method::POST, "instance/restart", None).await?;
+        Ok(())
+    }
+
+    async fn logout(&self) -> Result<(), ProviderError> {
+        let _: Value = self.call(Method::DELETE, "instance/logout", None).await?;
+        Ok(())
+    }
+
+    async fn delete(&self) -> Result<(), ProviderError> {
+        let _: Value = self.call(Method::DELETE, "instance/delete", None).await?;
+        Ok(())
+    }
+
+    async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ProviderError> {
+        let (route, body) = match message {
+            OutgoingMessage::Text { to, text } => (
+                "message/sendText",
+                serde_json::json!({ "number": Self::number(to), "text": text, "linkPreview": false }),
+            ),
+        };
+        let record: wire::MessageRecord = self.call(Method::POST, route, Some(&body)).await?;
+        Ok(SendReceipt { provider_message_id: record.key.id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_keep_their_prefix_and_refuse_nonsense() {
+        assert_eq!(parse_server_url("http://localhost:8080").expect("url").as_str(), "http://localhost:8080/");
+        assert_eq!(
+            parse_server_url(" https://evo.example.com/api ").expect("url").join("instance/create").expect("join").as_str(),
+            "https://evo.example.com/api/instance/create"
+        );
+        for bad in ["", "localhost:8080", "ftp://x", "http://", "http://x/?a=1", "not a url"] {
+            assert!(parse_server_url(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn error_bodies_map_to_meanings() {
+        let not_on_whatsapp = include_bytes!("../../../../../../shared/contracts/evolution/error-400-number-not-on-whatsapp.json");
+        assert_eq!(
+            error_from_status(StatusCode::BAD_REQUEST, not_on_whatsapp),
+            ProviderError::NotOnWhatsApp { number: "+5511900000003".into() }
+        );
+        let missing = br#"{"status":404,"error":"Not Found","response":{"message":["The \"x\" instance does not exist"]}}"#;
+        assert_eq!(error_from_status(StatusCode::NOT_FOUND, missing), ProviderError::InstanceMissing);
+        let route = br#"{"status":404,"error":"Not Found","response":{"message":["Cannot PUT /instance/restart/x"]}}"#;
+        assert!(matches!(error_from_status(StatusCode::NOT_FOUND, route), ProviderError::Protocol(_)));
+        let unauthorized = br#"{"status":401,"error":"Unauthorized","response":{"message":"Unauthorized"}}"#;
+        assert_eq!(error_from_status(StatusCode::UNAUTHORIZED, unauthorized), ProviderError::Unauthorized);
+        let schema = br#"{"status":400,"error":"Bad Request","response":{"message":["Text is required"]}}"#;
+        assert_eq!(error_from_status(StatusCode::BAD_REQUEST, schema), ProviderError::Rejected("Text is required".into()));
+        let flat = br#"{"status":400,"error":"Bad Request","message":"Numbers is required"}"#;
+        assert_eq!(error_from_status(StatusCode::BAD_REQUEST, flat), ProviderError::Rejected("Numbers is required".into()));
+        let logout = br#"{"status":400,"error":"Bad Request","response":{"message":["The \"x\" instance is not connected"]}}"#;
+        assert_eq!(error_from_status(StatusCode::BAD_REQUEST, logout), ProviderError::NotConnected);
+        assert_eq!(error_from_status(StatusCode::BAD_GATEWAY, b"<html>"), ProviderError::ServerError(502));
+        assert_eq!(
+            error_from_ok_body(&serde_json::json!({"error": true, "message": "[object Object]"})),
+            ProviderError::NotConnected
+        );
+    }
+}

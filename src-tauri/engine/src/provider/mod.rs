@@ -1,0 +1,193 @@
+//! The seam between Switchboard and WhatsApp. One `Provider` value speaks for one linked account;
+//! each kind of provider (Evolution API, the native engine, Meta's Cloud API) implements the same
+//! trait, and what it cannot do returns `ProviderError::Unsupported`. What a provider learns on its
+//! own (QR rotations, connection changes, receipts, inbound messages) reaches the engine as
+//! `ProviderEvent`s.
+
+pub mod evolution;
+
+use crate::domain::{ConnectionSignal, Direction, Jid, MessageKind, MessageStatus, PhoneNumber};
+use crate::error::{ApiError, ErrorCode};
+use crate::store::Millis;
+use async_trait::async_trait;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("provider unreachable: {0}")]
+    Unreachable(String),
+    #[error("provider refused the credentials")]
+    Unauthorized,
+    #[error("provider does not know this instance")]
+    InstanceMissing,
+    #[error("instance name already in use on the provider")]
+    NameTaken,
+    #[error("{number} is not on WhatsApp")]
+    NotOnWhatsApp { number: String },
+    #[error("provider refused the request: {0}")]
+    Rejected(String),
+    #[error("provider failed with HTTP {0}")]
+    ServerError(u16),
+    #[error("instance not connected")]
+    NotConnected,
+    #[error("QR code limit reached")]
+    QrLimitReached,
+    #[error("not supported by this provider: {0}")]
+    Unsupported(&'static str),
+    #[error("unexpected answer from the provider: {0}")]
+    Protocol(String),
+}
+
+impl ProviderError {
+    /// Whether trying again later may succeed (the outbox retries these).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ProviderError::Unreachable(_) | ProviderError::ServerError(_))
+    }
+
+    /// A short stable code kept with a failed message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProviderError::Unreachable(_) => "unreachable",
+            ProviderError::Unauthorized => "unauthorized",
+            ProviderError::InstanceMissing => "instance_missing",
+            ProviderError::NameTaken => "name_taken",
+            ProviderError::NotOnWhatsApp { .. } => "not_on_whatsapp",
+            ProviderError::Rejected(_) => "rejected",
+            ProviderError::ServerError(_) => "server_error",
+            ProviderError::NotConnected => "not_connected",
+            ProviderError::QrLimitReached => "qr_limit_reached",
+            ProviderError::Unsupported(_) => "unsupported",
+            ProviderError::Protocol(_) => "protocol",
+        }
+    }
+}
+
+impl From<ProviderError> for ApiError {
+    fn from(error: ProviderError) -> Self {
+        use ErrorCode as C;
+        match error {
+            ProviderError::Unreachable(detail) => {
+                tracing::warn!(%detail, "provider unreachable");
+                ApiError::new(
+                    C::ProviderUnreachable,
+                    "The server could not be reached. Check its address and that it is running.",
+                )
+            }
+            ProviderError::Unauthorized => {
+                ApiError::new(C::ProviderAuth, "The server refused the API key. Check the key and try again.")
+            }
+            ProviderError::InstanceMissing => {
+                ApiError::new(C::NotFound, "The server no longer has this instance.")
+            }
+            ProviderError::NameTaken => {
+                ApiError::new(C::Conflict, "The server already has an instance with that name.")
+            }
+            ProviderError::NotOnWhatsApp { number } => {
+                ApiError::new(C::InvalidInput, format!("{number} is not on WhatsApp."))
+            }
+            ProviderError::Rejected(reason) => {
+                ApiError::new(C::ProviderRejected, format!("The server refused the request: {reason}"))
+            }
+            ProviderError::ServerError(status) => ApiError::new(
+                C::ProviderUnreachable,
+                format!("The server had an internal error (HTTP {status}). Try again in a moment."),
+            ),
+            ProviderError::NotConnected => {
+                ApiError::new(C::Conflict, "This number is not connected to WhatsApp right now.")
+            }
+            ProviderError::QrLimitReached => ApiError::new(
+                C::Conflict,
+                "The QR code limit was reached. Press “Try again” to get a new code.",
+            ),
+            ProviderError::Unsupported(what) => {
+                ApiError::new(C::Unsupported, format!("This provider does not support {what}."))
+            }
+            ProviderError::Protocol(detail) => {
+                tracing::warn!(%detail, "unexpected provider answer");
+                ApiError::new(
+                    C::ProviderRejected,
+                    "The server answered in a way Switchboard does not understand. Is it Evolution API v2?",
+                )
+            }
+        }
+    }
+}
+
+/// What a person scans or types to link a number.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LinkOffer {
+    /// The QR text (`2@…`), rendered locally.
+    pub qr_code: Option<String>,
+    /// An 8-character code to type on the phone, when asked for by phone number.
+    pub pairing_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkProgress {
+    Offer(LinkOffer),
+    AlreadyConnected,
+}
+
+/// A provider's word on a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionReport {
+    pub signal: ConnectionSignal,
+    /// Why, in words, when the provider says.
+    pub reason: Option<String>,
+    pub profile_name: Option<String>,
+    pub phone: Option<PhoneNumber>,
+}
+
+impl ConnectionReport {
+    pub fn bare(signal: ConnectionSignal) -> Self {
+        Self { signal, reason: None, profile_name: None, phone: None }
+    }
+}
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutgoingMessage {
+    Text { to: Jid, text: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendReceipt {
+    pub provider_message_id: String,
+}
+
+/// A message the provider reported: inbound, or sent from the phone or another tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedMessage {
+    pub provider_message_id: String,
+    pub direction: Direction,
+    /// The conversation (a person's phone JID, or a group).
+    pub chat: Jid,
+    /// The person (the sender in a group; the other party otherwise).
+    pub contact: Jid,
+    pub sender_name: Option<String>,
+    pub kind: MessageKind,
+    pub body: Option<String>,
+    pub status: MessageStatus,
+    pub at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderEvent {
+    LinkOffered(LinkOffer),
+    Connection(ConnectionReport),
+    Receipt { provider_message_id: String, status: MessageStatus },
+    Message(ReportedMessage),
+}
+
+/// One linked account at a provider.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// Starts (or continues) linking: a QR code, or a pairing code for `pairing_phone`.
+    async fn link(&self, pairing_phone: Option<&PhoneNumber>) -> Result<LinkProgress, ProviderError>;
+    async fn connection(&self) -> Result<ConnectionReport, ProviderError>;
+    async fn restart(&self) -> Result<(), ProviderError>;
+    /// Unlinks the device from the account.
+    async fn logout(&self) -> Result<(), ProviderError>;
+    /// Removes the instance from the provider.
+    async fn delete(&self) -> Result<(), ProviderError>;
+    async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ProviderError>;
+}

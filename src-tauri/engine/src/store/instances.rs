@@ -1,0 +1,231 @@
+//! Instances and their status history.
+
+use super::{Millis, Store, StoreError};
+use crate::domain::{InstanceId, InstanceStatus, ProviderKind};
+use serde::Serialize;
+
+/// An instance as stored and as shown.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Instance {
+    pub id: InstanceId,
+    pub display_name: String,
+    pub provider: ProviderKind,
+    /// The provider's name for the instance (the Evolution instance name).
+    pub remote_name: String,
+    pub remote_id: Option<String>,
+    pub server_url: Option<String>,
+    pub status: InstanceStatus,
+    /// Why the status is what it is, in words (e.g. the provider's reason for a disconnect).
+    pub status_reason: Option<String>,
+    pub profile_name: Option<String>,
+    /// The linked number in E.164, once connected.
+    pub phone: Option<String>,
+    /// True when events arrive by webhook to the embedded listener, false when they are polled.
+    pub uses_webhook: bool,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// One entry of an instance's status history.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    pub status: InstanceStatus,
+    pub reason: Option<String>,
+    pub at: Millis,
+}
+
+struct InstanceRow {
+    id: String,
+    display_name: String,
+    provider: String,
+    remote_name: String,
+    remote_id: Option<String>,
+    server_url: Option<String>,
+    status: String,
+    status_reason: Option<String>,
+    profile_name: Option<String>,
+    phone: Option<String>,
+    event_transport: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<InstanceRow> for Instance {
+    type Error = StoreError;
+    fn try_from(row: InstanceRow) -> Result<Self, StoreError> {
+        let corrupt = |e: crate::domain::InputError| StoreError::Corrupt(e.0);
+        Ok(Instance {
+            id: InstanceId::parse(&row.id).map_err(corrupt)?,
+            display_name: row.display_name,
+            provider: ProviderKind::parse(&row.provider).map_err(corrupt)?,
+            remote_name: row.remote_name,
+            remote_id: row.remote_id,
+            server_url: row.server_url,
+            status: InstanceStatus::parse(&row.status).map_err(corrupt)?,
+            status_reason: row.status_reason,
+            profile_name: row.profile_name,
+            phone: row.phone,
+            uses_webhook: row.event_transport == "webhook",
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl Store {
+    pub async fn insert_instance(&self, instance: &Instance) -> Result<(), StoreError> {
+        let id = instance.id.as_str();
+        let provider = instance.provider.as_str();
+        let status = instance.status.as_str();
+        let transport = if instance.uses_webhook { "webhook" } else { "polling" };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query!(
+            "INSERT INTO instances (id, display_name, provider, remote_name, remote_id, server_url, status,
+                status_reason, profile_name, phone, event_transport, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            id,
+            instance.display_name,
+            provider,
+            instance.remote_name,
+            instance.remote_id,
+            instance.server_url,
+            status,
+            instance.status_reason,
+            instance.profile_name,
+            instance.phone,
+            transport,
+            instance.created_at,
+            instance.updated_at,
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "INSERT INTO instance_status_history (instance_id, status, reason, at) VALUES (?, ?, ?, ?)",
+            id,
+            status,
+            instance.status_reason,
+            instance.created_at,
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn instance(&self, id: &InstanceId) -> Result<Option<Instance>, StoreError> {
+        let id = id.as_str();
+        let row = sqlx::query_as!(
+            InstanceRow,
+            "SELECT id, display_name, provider, remote_name, remote_id, server_url, status, status_reason,
+                    profile_name, phone, event_transport, created_at, updated_at
+             FROM instances WHERE id = ?",
+            id
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Instance::try_from).transpose()
+    }
+
+    pub async fn instances(&self) -> Result<Vec<Instance>, StoreError> {
+        let rows = sqlx::query_as!(
+            InstanceRow,
+            "SELECT id, display_name, provider, remote_name, remote_id, server_url, status, status_reason,
+                    profile_name, phone, event_transport, created_at, updated_at
+             FROM instances ORDER BY created_at"
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Instance::try_from).collect()
+    }
+
+    /// Records a new status. Returns false (and records nothing) when neither status nor reason changed.
+    pub async fn set_instance_status(
+        &self,
+        id: &InstanceId,
+        status: InstanceStatus,
+        reason: Option<&str>,
+        at: Millis,
+    ) -> Result<bool, StoreError> {
+        let id = id.as_str();
+        let status = status.as_str();
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query!(
+            "UPDATE instances SET status = ?2, status_reason = ?3, updated_at = ?4
+             WHERE id = ?1 AND (status IS NOT ?2 OR status_reason IS NOT ?3)",
+            id,
+            status,
+            reason,
+            at,
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if changed {
+            sqlx::query!(
+                "INSERT INTO instance_status_history (instance_id, status, reason, at) VALUES (?, ?, ?, ?)",
+                id,
+                status,
+                reason,
+                at,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Records the linked account's name and number. Returns whether anything changed.
+    pub async fn set_instance_profile(
+        &self,
+        id: &InstanceId,
+        profile_name: Option<&str>,
+        phone: Option<&str>,
+        at: Millis,
+    ) -> Result<bool, StoreError> {
+        let id = id.as_str();
+        let result = sqlx::query!(
+            "UPDATE instances
+             SET profile_name = COALESCE(?2, profile_name), phone = COALESCE(?3, phone), updated_at = ?4
+             WHERE id = ?1 AND (profile_name IS NOT COALESCE(?2, profile_name) OR phone IS NOT COALESCE(?3, phone))",
+            id,
+            profile_name,
+            phone,
+            at,
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    pub async fn delete_instance(&self, id: &InstanceId) -> Result<bool, StoreError> {
+        let id = id.as_str();
+        let result = sqlx::query!("DELETE FROM instances WHERE id = ?", id).execute(&self.pool).await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// The newest `limit` status changes of an instance, newest first.
+    pub async fn status_history(&self, id: &InstanceId, limit: i64) -> Result<Vec<StatusChange>, StoreError> {
+        let id = id.as_str();
+        let rows = sqlx::query!(
+            "SELECT status, reason, at FROM instance_status_history
+             WHERE instance_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+            id,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(StatusChange {
+                    status: InstanceStatus::parse(&row.status).map_err(|e| StoreError::Corrupt(e.0))?,
+                    reason: row.reason,
+                    at: row.at,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,397 @@
+//! The message log, which is also the outbox: outbound rows are inserted `queued`, claimed one at a
+//! time by the outbox worker, and moved forward by receipts; inbound rows are de-duplicated by the
+//! provider's message id.
+
+use super::{Millis, Store, StoreError};
+use crate::domain::{Direction, InstanceId, MessageKind, MessageStatus};
+use serde::{Deserialize, Serialize};
+
+/// A message as stored and as shown.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: String,
+    pub instance_id: InstanceId,
+    pub direction: Direction,
+    /// The conversation's WhatsApp address.
+    pub chat_jid: String,
+    /// The other person, as a person reads it (`+5511…`, or the address when no number is known).
+    pub contact: String,
+    pub sender_name: Option<String>,
+    pub kind: MessageKind,
+    pub body: Option<String>,
+    pub status: MessageStatus,
+    pub provider_message_id: Option<String>,
+    pub error_code: Option<String>,
+    /// Why the message failed, in words a person understands.
+    pub error_message: Option<String>,
+    pub attempts: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub sent_at: Option<Millis>,
+    pub delivered_at: Option<Millis>,
+    pub read_at: Option<Millis>,
+}
+
+/// Which messages to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MessageFilter {
+    pub instance_id: Option<InstanceId>,
+    pub direction: Option<Direction>,
+    pub status: Option<MessageStatus>,
+    /// Only messages created before this time (for paging).
+    pub before: Option<Millis>,
+    /// At most this many (default 100, at most 500).
+    pub limit: Option<u32>,
+}
+
+pub struct NewOutbound<'a> {
+    pub instance_id: &'a InstanceId,
+    pub chat_jid: &'a str,
+    pub contact: &'a str,
+    pub kind: MessageKind,
+    pub body: Option<&'a str>,
+    pub now: Millis,
+}
+
+pub struct NewInbound<'a> {
+    pub instance_id: &'a InstanceId,
+    pub direction: Direction,
+    pub chat_jid: &'a str,
+    pub contact: &'a str,
+    pub sender_name: Option<&'a str>,
+    pub kind: MessageKind,
+    pub body: Option<&'a str>,
+    pub provider_message_id: &'a str,
+    pub status: MessageStatus,
+    pub at: Millis,
+}
+
+/// What a receipt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptOutcome {
+    /// The message moved forward.
+    Advanced { message_id: String },
+    /// The message already had this status or a later one.
+    Stale,
+    /// No message has this provider id yet; the receipt is kept until one does.
+    Parked,
+}
+
+struct MessageRow {
+    id: String,
+    instance_id: String,
+    direction: String,
+    chat_jid: String,
+    contact: String,
+    sender_name: Option<String>,
+    kind: String,
+    body: Option<String>,
+    status: String,
+    provider_message_id: Option<String>,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    attempts: i64,
+    created_at: i64,
+    updated_at: i64,
+    sent_at: Option<i64>,
+    delivered_at: Option<i64>,
+    read_at: Option<i64>,
+}
+
+impl TryFrom<MessageRow> for Message {
+    type Error = StoreError;
+    fn try_from(row: MessageRow) -> Result<Self, StoreError> {
+        let corrupt = |e: crate::domain::InputError| StoreError::Corrupt(e.0);
+        Ok(Message {
+            id: row.id,
+            instance_id: InstanceId::parse(&row.instance_id).map_err(corrupt)?,
+            direction: Direction::parse(&row.direction).map_err(corrupt)?,
+            chat_jid: row.chat_jid,
+            contact: row.contact,
+            sender_name: row.sender_name,
+            kind: MessageKind::parse(&row.kind),
+            body: row.body,
+            status: MessageStatus::parse(&row.status).map_err(corrupt)?,
+            provider_message_id: row.provider_message_id,
+            error_code: row.error_code,
+            error_message: row.error_message,
+            attempts: row.attempts,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            sent_at: row.sent_at,
+            delivered_at: row.delivered_at,
+            read_at: row.read_at,
+        })
+    }
+}
+
+const DEFAULT_PAGE: u32 = 100;
+const MAX_PAGE: u32 = 500;
+
+impl Store {
+    /// Accepts an outbound message: once this returns, the message is on disk and will be sent.
+    pub async fn insert_outbound(&self, new: NewOutbound<'_>) -> Result<Message, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let instance_id = new.instance_id.as_str();
+        let kind = new.kind.as_str();
+        sqlx::query!(
+            "INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, status, created_at, updated_at)
+             VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, 'queued', ?7, ?7)",
+            id,
+            instance_id,
+            new.chat_jid,
+            new.contact,
+            kind,
+            new.body,
+            new.now,
+        )
+        .execute(&self.pool)
+        .await?;
+        self.message(&id).await?.ok_or_else(|| StoreError::Corrupt("inserted message vanished".into()))
+    }
+
+    /// Records a message the provider reported (inbound, or typed on the phone). Returns `None` when
+    /// a message with this provider id is already in the log, so repeated deliveries change nothing.
+    pub async fn insert_reported(&self, new: NewInbound<'_>) -> Result<Option<Message>, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let instance_id = new.instance_id.as_str();
+        let direction = new.direction.as_str();
+        let kind = new.kind.as_str();
+        let status = new.status.as_str();
+        let inserted = sqlx::query!(
+            "INSERT INTO messages (id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status,
+                provider_message_id, created_at, updated_at, sent_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11)
+             ON CONFLICT DO NOTHING",
+            id,
+            instance_id,
+            direction,
+            new.chat_jid,
+            new.contact,
+            new.sender_name,
+            kind,
+            new.body,
+            status,
+            new.provider_message_id,
+            new.at,
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            > 0;
+        if inserted {
+            self.message(&id).await
+        } else {
+            Ok(None)
+        }
+    }
+
+    pub async fn message(&self, id: &str) -> Result<Option<Message>, StoreError> {
+        let row = sqlx::query_as!(
+            MessageRow,
+            "SELECT id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, provider_message_id,
+                    error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at
+             FROM messages WHERE id = ?",
+            id
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Message::try_from).transpose()
+    }
+
+    pub async fn messages(&self, filter: &MessageFilter) -> Result<Vec<Message>, StoreError> {
+        let instance_id = filter.instance_id.as_ref().map(InstanceId::as_str);
+        let direction = filter.direction.map(Direction::as_str);
+        let status = filter.status.map(MessageStatus::as_str);
+        let limit = i64::from(filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE));
+        let rows = sqlx::query_as!(
+            MessageRow,
+            "SELECT id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, provider_message_id,
+                    error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at
+             FROM messages
+             WHERE (?1 IS NULL OR instance_id = ?1)
+               AND (?2 IS NULL OR direction = ?2)
+               AND (?3 IS NULL OR status = ?3)
+               AND (?4 IS NULL OR created_at < ?4)
+             ORDER BY created_at DESC, rowid DESC
+             LIMIT ?5",
+            instance_id,
+            direction,
+            status,
+            filter.before,
+            limit,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Message::try_from).collect()
+    }
+
+    /// Claims the oldest queued message of an instance for sending, in one statement, so two
+    /// workers can never take the same row.
+    pub async fn claim_next_outbound(
+        &self,
+        instance_id: &InstanceId,
+        now: Millis,
+    ) -> Result<Option<Message>, StoreError> {
+        let instance_id = instance_id.as_str();
+        let claimed = sqlx::query_scalar!(
+            r#"UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?2
+               WHERE id = (SELECT id FROM messages
+                           WHERE instance_id = ?1 AND direction = 'outbound' AND status = 'queued'
+                           ORDER BY created_at, rowid LIMIT 1)
+               RETURNING id AS "id!""#,
+            instance_id,
+            now,
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match claimed {
+            Some(id) => self.message(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Records the provider's acceptance of a message, then applies any receipt that overtook it.
+    pub async fn mark_sent(
+        &self,
+        message_id: &str,
+        provider_message_id: &str,
+        now: Millis,
+    ) -> Result<Message, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let instance_id = sqlx::query_scalar!("SELECT instance_id FROM messages WHERE id = ?", message_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        // A webhook echo of this very send may have been logged as a message of its own first.
+        sqlx::query!(
+            "DELETE FROM messages WHERE instance_id = ?1 AND provider_message_id = ?2 AND id != ?3",
+            instance_id,
+            provider_message_id,
+            message_id,
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "UPDATE messages SET status = 'sent', provider_message_id = ?2, sent_at = ?3, updated_at = ?3,
+                    error_code = NULL, error_message = NULL
+             WHERE id = ?1 AND status = 'sending'",
+            message_id,
+            provider_message_id,
+            now,
+        )
+        .execute(&mut *tx)
+        .await?;
+        let early = sqlx::query!(
+            "DELETE FROM early_receipts WHERE instance_id = ? AND provider_message_id = ? RETURNING status, at",
+            instance_id,
+            provider_message_id,
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if let Some(early) = early {
+            let status = MessageStatus::parse(&early.status).map_err(|e| StoreError::Corrupt(e.0))?;
+            let instance_id = InstanceId::parse(&instance_id).map_err(|e| StoreError::Corrupt(e.0))?;
+            self.apply_receipt(&instance_id, provider_message_id, status, early.at).await?;
+        }
+        self.message(message_id).await?.ok_or_else(|| StoreError::Corrupt("sent message vanished".into()))
+    }
+
+    pub async fn mark_failed(
+        &self,
+        message_id: &str,
+        code: &str,
+        reason: &str,
+        now: Millis,
+    ) -> Result<Message, StoreError> {
+        sqlx::query!(
+            "UPDATE messages SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4
+             WHERE id = ?1",
+            message_id,
+            code,
+            reason,
+            now,
+        )
+        .execute(&self.pool)
+        .await?;
+        self.message(message_id).await?.ok_or_else(|| StoreError::Corrupt("failed message vanished".into()))
+    }
+
+    /// Moves an outbound message forward by a provider receipt; never backward. A receipt for a
+    /// message whose send call has not returned yet is parked and applied by `mark_sent`.
+    pub async fn apply_receipt(
+        &self,
+        instance_id: &InstanceId,
+        provider_message_id: &str,
+        status: MessageStatus,
+        at: Millis,
+    ) -> Result<ReceiptOutcome, StoreError> {
+        let instance = instance_id.as_str();
+        let status_name = status.as_str();
+        let rank = status.rank();
+        // The CASE mirrors `MessageStatus::rank`; a test applies receipts in every order to keep them in step.
+        let advanced = sqlx::query_scalar!(
+            r#"UPDATE messages SET status = ?3, updated_at = ?4,
+                    delivered_at = CASE WHEN ?3 IN ('delivered', 'read') THEN COALESCE(delivered_at, ?4) ELSE delivered_at END,
+                    read_at = CASE WHEN ?3 = 'read' THEN COALESCE(read_at, ?4) ELSE read_at END,
+                    error_code = CASE WHEN ?3 = 'failed' THEN 'provider' ELSE error_code END,
+                    error_message = CASE WHEN ?3 = 'failed' THEN 'WhatsApp reported that the message could not be delivered.' ELSE error_message END
+               WHERE instance_id = ?1 AND provider_message_id = ?2 AND direction = 'outbound'
+                 AND (CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2
+                                  WHEN 'failed' THEN 3 WHEN 'delivered' THEN 4 WHEN 'read' THEN 5 ELSE 5 END) < ?5
+               RETURNING id AS "id!""#,
+            instance,
+            provider_message_id,
+            status_name,
+            at,
+            rank,
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(message_id) = advanced {
+            return Ok(ReceiptOutcome::Advanced { message_id });
+        }
+        let known = sqlx::query_scalar!(
+            "SELECT COUNT(*) FROM messages WHERE instance_id = ? AND provider_message_id = ?",
+            instance,
+            provider_message_id
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if known > 0 {
+            return Ok(ReceiptOutcome::Stale);
+        }
+        sqlx::query!(
+            "INSERT INTO early_receipts (instance_id, provider_message_id, status, status_rank, at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (instance_id, provider_message_id) DO UPDATE
+             SET status = excluded.status, status_rank = excluded.status_rank, at = excluded.at
+             WHERE excluded.status_rank > early_receipts.status_rank",
+            instance,
+            provider_message_id,
+            status_name,
+            rank,
+            at,
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(ReceiptOutcome::Parked)
+    }
+
+    /// After a crash, messages caught mid-send may or may not have reached the provider. They are
+    /// failed with a reason that says so, so a person decides whether to send again; never resent
+    /// silently.
+    pub async fn fail_interrupted_sends(&self, now: Millis) -> Result<u64, StoreError> {
+        let result = sqlx::query!(
+            "UPDATE messages SET status = 'failed', error_code = 'interrupted', updated_at = ?1,
+                    error_message = 'Switchboard stopped while sending this message; it may or may not have been sent. Check the chat on the phone before sending it again.'
+             WHERE status = 'sending'",
+            now
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+}

@@ -1,0 +1,65 @@
+//! The SQLite store: opening the database (WAL, busy timeout, foreign keys), running the
+//! forward-only migrations, and the queries, one module per table group. Every query is checked at
+//! compile time against the migrations (offline data in `.sqlx/`).
+
+mod instances;
+mod messages;
+mod settings;
+
+pub use instances::{Instance, StatusChange};
+pub use messages::{Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome};
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("the database holds a value this version does not understand: {0}")]
+    Corrupt(String),
+}
+
+/// The database. Cheap to clone (a pool handle).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
+        Self::connect(options, 8).await
+    }
+
+    /// A private in-memory database, for tests.
+    pub async fn in_memory() -> Result<Self, StoreError> {
+        // One connection: every connection to ":memory:" would be a different database.
+        Self::connect(SqliteConnectOptions::from_str("sqlite::memory:")?, 1).await
+    }
+
+    async fn connect(options: SqliteConnectOptions, max_connections: u32) -> Result<Self, StoreError> {
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable in WAL mode except against power loss, and much faster than FULL.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// Milliseconds since the Unix epoch, the unit of every time column.
+pub type Millis = i64;

@@ -1,0 +1,98 @@
+//! The embedded HTTP listener: Evolution webhooks today, the local `/v1` API next. It serves the
+//! same `Engine` the desktop shell uses, binds to loopback, and limits what it reads.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use std::net::SocketAddr;
+use switchboard_engine::{Engine, WebhookRejection};
+
+/// Webhook bodies are single messages; media travels by URL, not inline (`base64: false`).
+pub const MAX_WEBHOOK_BYTES: usize = 1024 * 1024;
+
+pub fn router(engine: Engine) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/webhooks/evolution/{instance_id}", post(evolution_webhook))
+        // With "webhook by events" the server appends the event name; it is in the body anyway.
+        .route("/webhooks/evolution/{instance_id}/{event}", post(evolution_webhook_by_event))
+        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
+        .with_state(engine)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn evolution_webhook(
+    State(engine): State<Engine>,
+    Path(instance_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    match engine.receive_evolution_webhook(&instance_id, authorization, &body).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        // 4xx also tells Evolution to stop retrying; 500 asks it to retry later.
+        Err(WebhookRejection::Unauthorized(reason)) => {
+            tracing::warn!(%reason, "webhook refused");
+            StatusCode::UNAUTHORIZED.into_response()
+        }
+        Err(WebhookRejection::Malformed(reason)) => {
+            tracing::warn!(%reason, "malformed webhook");
+            StatusCode::BAD_REQUEST.into_response()
+        }
+        Err(WebhookRejection::Internal(error)) => {
+            tracing::error!(%error, "webhook could not be applied");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn evolution_webhook_by_event(
+    state: State<Engine>,
+    Path((instance_id, _event)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    evolution_webhook(state, Path(instance_id), headers, body).await
+}
+
+/// A running listener.
+pub struct Listener {
+    pub addr: SocketAddr,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Binds the listener and tells the engine its address, so new instances get webhooks.
+pub async fn start_listener(engine: Engine, addr: SocketAddr) -> std::io::Result<Listener> {
+    let socket = tokio::net::TcpListener::bind(addr).await?;
+    let addr = socket.local_addr()?;
+    let base = url::Url::parse(&format!("http://{addr}/")).ok();
+    engine.set_listener(base);
+    let app = router(engine);
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(socket, app).await {
+            tracing::error!(%error, "listener stopped");
+        }
+    });
+    tracing::info!(%addr, "listening");
+    Ok(Listener { addr, task })
+}
+
+/// The listener's address unless configured otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:47800";
+
+/// Logs to stderr, filtered by `RUST_LOG`. The native engine's encryption layer logs contact
+/// addresses and keys at WARN, so its targets are silenced whatever the filter says.
+pub fn init_tracing() {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
+    let filter = format!("{filter},libsignal=off,wacore_libsignal=off");
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,120 @@
+//! Forwards engine events to the window as typed tauri-specta events (the UI refetches what they
+//! name), to the tray, and to desktop notifications.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use switchboard_engine::domain::{InstanceId, InstanceStatus, MessageStatus};
+use switchboard_engine::events::{EngineEvent, EventSink};
+use switchboard_engine::Engine;
+use tauri::{AppHandle, Manager};
+use tauri_plugin_notification::NotificationExt;
+use tauri_specta::Event;
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+pub struct InstancesChanged;
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceStatusChanged {
+    pub instance_id: InstanceId,
+    pub status: InstanceStatus,
+    pub needs_attention: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct QrUpdated {
+    pub instance_id: InstanceId,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageStatusChanged {
+    pub instance_id: InstanceId,
+    pub message_id: String,
+    pub status: MessageStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageReceived {
+    pub instance_id: InstanceId,
+    pub message_id: String,
+    pub from: String,
+    pub preview: Option<String>,
+}
+
+pub struct TauriSink {
+    app: AppHandle,
+}
+
+impl TauriSink {
+    pub fn new(app: AppHandle) -> Self {
+        Self { app }
+    }
+
+    fn notify(&self, title: &str, body: &str) {
+        if let Err(error) = self.app.notification().builder().title(title).body(body).show() {
+            tracing::debug!(%error, "notification not shown");
+        }
+    }
+
+    /// Recomputes the tray from the instance list (off the caller's thread: the sink is synchronous).
+    fn refresh_tray(&self) {
+        let app = self.app.clone();
+        tauri::async_runtime::spawn(async move {
+            let Some(engine) = app.try_state::<Engine>() else { return };
+            match engine.list_instances().await {
+                Ok(instances) => crate::tray::show_health(&app, &instances),
+                Err(error) => tracing::warn!(%error, "tray not updated"),
+            }
+        });
+    }
+}
+
+/// Statuses worth interrupting a person for.
+fn alarming(status: InstanceStatus) -> Option<&'static str> {
+    match status {
+        InstanceStatus::Disconnected => Some("is disconnected"),
+        InstanceStatus::LoggedOut => Some("was logged out and must be linked again"),
+        InstanceStatus::Unreachable => Some("cannot reach its server"),
+        InstanceStatus::Missing => Some("no longer exists on its server"),
+        _ => None,
+    }
+}
+
+impl EventSink for TauriSink {
+    fn emit(&self, event: EngineEvent) {
+        let sent = match event {
+            EngineEvent::InstancesChanged => {
+                self.refresh_tray();
+                InstancesChanged.emit(&self.app)
+            }
+            EngineEvent::InstanceStatusChanged { instance_id, status, needs_attention } => {
+                self.refresh_tray();
+                if let Some(what) = alarming(status) {
+                    let app = self.app.clone();
+                    let id = instance_id.clone();
+                    tauri::async_runtime::spawn(async move {
+                        let Some(engine) = app.try_state::<Engine>() else { return };
+                        if let Ok(instance) = engine.get_instance(&id).await {
+                            TauriSink::new(app.clone()).notify("Switchboard", &format!("{} {what}.", instance.display_name));
+                        }
+                    });
+                }
+                InstanceStatusChanged { instance_id, status, needs_attention }.emit(&self.app)
+            }
+            EngineEvent::QrUpdated { instance_id } => QrUpdated { instance_id }.emit(&self.app),
+            EngineEvent::MessageStatusChanged { instance_id, message_id, status } => {
+                MessageStatusChanged { instance_id, message_id, status }.emit(&self.app)
+            }
+            EngineEvent::MessageReceived { instance_id, message_id, from, preview } => {
+                self.notify(&format!("Message from {from}"), preview.as_deref().unwrap_or("(media)"));
+                MessageReceived { instance_id, message_id, from, preview }.emit(&self.app)
+            }
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%error, "event not delivered to the window");
+        }
+    }
+}

@@ -1,0 +1,713 @@
+//! The fake Evolution API server.
+
+use crate::contract_sample;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// After this many QR codes the server gives up (`QRCODE_LIMIT`; the real default is 30).
+const QR_LIMIT: u32 = 6;
+
+#[derive(Debug, Clone)]
+struct Instance {
+    name: String,
+    id: String,
+    token: String,
+    state: &'static str,
+    qr_count: u32,
+    webhook: Option<Webhook>,
+    profile_name: Option<String>,
+    owner: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Webhook {
+    url: String,
+    headers: serde_json::Map<String, Value>,
+}
+
+/// A message the fake accepted through a send route.
+#[derive(Debug, Clone)]
+pub struct SentMessage {
+    pub instance: String,
+    pub id: String,
+    pub body: Value,
+}
+
+#[derive(Default)]
+struct World {
+    instances: Vec<Instance>,
+    sent: Vec<SentMessage>,
+    /// Numbers the fake says are not on WhatsApp.
+    not_on_whatsapp: Vec<String>,
+    requests: Vec<String>,
+    /// When set, every route answers this status (to simulate an overloaded server).
+    fail_with: Option<u16>,
+    next_message: u64,
+}
+
+#[derive(Clone)]
+struct Fake {
+    api_key: String,
+    url: String,
+    world: Arc<Mutex<World>>,
+    http: reqwest::Client,
+}
+
+impl Fake {
+    fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+pub struct FakeEvolution {
+    fake: Fake,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeEvolution {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn error(status: StatusCode, message: Value) -> Response {
+    let phrase = status.canonical_reason().unwrap_or("Error");
+    (status, Json(json!({"status": status.as_u16(), "error": phrase, "response": {"message": message}}))).into_response()
+}
+
+fn unauthorized() -> Response {
+    error(StatusCode::UNAUTHORIZED, json!("Unauthorized"))
+}
+
+fn missing(name: &str) -> Response {
+    error(StatusCode::NOT_FOUND, json!([format!("The \"{name}\" instance does not exist")]))
+}
+
+fn qr_payload(count: u32, pairing: bool) -> Value {
+    let mut qr = contract_sample("evolution/connect-response.json");
+    // Each rotation is a different code, as on the real server.
+    let code = qr["code"].as_str().unwrap_or_default().replacen("2@", &format!("2@r{count}"), 1);
+    qr["code"] = json!(code);
+    qr["count"] = json!(count);
+    if !pairing {
+        qr["pairingCode"] = Value::Null;
+    }
+    qr
+}
+
+/// Local time with a `Z`, as the real server writes `date_time`: here the server pretends to run at
+/// UTC-3, so the stamp is three hours off while claiming to be UTC.
+fn misleading_date_time() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let local = secs.saturating_sub(3 * 3600) as i64;
+    let (days, rem) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+impl FakeEvolution {
+    pub async fn start(api_key: &str) -> Self {
+        Self::start_on(0, api_key).await
+    }
+
+    pub async fn start_on(port: u16, api_key: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind fake evolution");
+        let url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let fake = Fake {
+            api_key: api_key.to_owned(),
+            url: url.clone(),
+            world: Arc::default(),
+            http: reqwest::Client::new(),
+        };
+        let app = Router::new()
+            .route("/", get(root))
+            .route("/instance/create", post(create))
+            .route("/instance/fetchInstances", get(fetch_instances))
+            .route("/instance/connect/{name}", get(connect))
+            .route("/instance/connectionState/{name}", get(connection_state))
+            .route("/instance/restart/{name}", any(restart))
+            .route("/instance/logout/{name}", any(logout))
+            .route("/instance/delete/{name}", any(delete))
+            .route("/webhook/set/{name}", post(set_webhook))
+            .route("/message/sendText/{name}", post(send_text))
+            .route("/__fake/instances", get(control_dump))
+            .route("/__fake/instances/{name}/{action}", post(control))
+            .route("/__fake/sent", get(control_sent))
+            .fallback(not_found)
+            .with_state(fake.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { fake, task }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.fake.url
+    }
+
+    /// The names of the instances on the server, oldest first.
+    pub fn instance_names(&self) -> Vec<String> {
+        self.fake.world().instances.iter().map(|i| i.name.clone()).collect()
+    }
+
+    pub fn state_of(&self, name: &str) -> Option<&'static str> {
+        self.fake.world().instances.iter().find(|i| i.name == name).map(|i| i.state)
+    }
+
+    pub fn webhook_url_of(&self, name: &str) -> Option<String> {
+        self.fake.world().instances.iter().find(|i| i.name == name).and_then(|i| i.webhook.clone()).map(|w| w.url)
+    }
+
+    pub fn sent(&self) -> Vec<SentMessage> {
+        self.fake.world().sent.clone()
+    }
+
+    /// "METHOD path" of every request, oldest first.
+    pub fn requests(&self) -> Vec<String> {
+        self.fake.world().requests.clone()
+    }
+
+    pub fn set_not_on_whatsapp(&self, digits: &str) {
+        self.fake.world().not_on_whatsapp.push(digits.to_owned());
+    }
+
+    pub fn fail_with(&self, status: Option<u16>) {
+        self.fake.world().fail_with = status;
+    }
+
+    /// The phone scanned the QR: the instance opens (and the webhook says so).
+    pub async fn open(&self, name: &str, profile_name: &str, phone_digits: &str) -> Option<u16> {
+        self.fake.act(name, "open", &json!({"profileName": profile_name, "number": phone_digits})).await
+    }
+
+    pub async fn act(&self, name: &str, action: &str, body: &Value) -> Option<u16> {
+        self.fake.act(name, action, body).await
+    }
+
+    /// Posts a raw webhook body for an instance, signed as the server signs, and returns the
+    /// listener's HTTP status.
+    pub async fn post_webhook(&self, name: &str, event: &str, data: Value) -> Option<u16> {
+        self.fake.post_webhook(name, event, data).await
+    }
+}
+
+impl Fake {
+    fn record(&self, method: &Method, uri: &Uri) -> Option<Response> {
+        let mut world = self.world();
+        world.requests.push(format!("{method} {}", uri.path()));
+        world.fail_with.map(|status| {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            error(status, json!(["simulated failure"]))
+        })
+    }
+
+    /// The guards, in the real server's order: instance exists (404) → apikey (401).
+    fn guard(&self, headers: &HeaderMap, name: &str) -> Result<Instance, Response> {
+        let instance = self.world().instances.iter().find(|i| i.name == name).cloned().ok_or_else(|| missing(name))?;
+        let key = headers.get("apikey").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if key == self.api_key || key == instance.token {
+            Ok(instance)
+        } else {
+            Err(unauthorized())
+        }
+    }
+
+    fn update(&self, name: &str, change: impl FnOnce(&mut Instance)) -> Option<Instance> {
+        let mut world = self.world();
+        let instance = world.instances.iter_mut().find(|i| i.name == name)?;
+        change(instance);
+        Some(instance.clone())
+    }
+
+    fn resolve(&self, name: &str) -> Option<String> {
+        let world = self.world();
+        if name == "latest" {
+            return world.instances.last().map(|i| i.name.clone());
+        }
+        world.instances.iter().find(|i| i.name == name).map(|i| i.name.clone())
+    }
+
+    async fn post_webhook(&self, name: &str, event: &str, data: Value) -> Option<u16> {
+        let instance = self.world().instances.iter().find(|i| i.name == name).cloned()?;
+        let webhook = instance.webhook.clone()?;
+        let envelope = json!({
+            "event": event,
+            "instance": instance.name,
+            "data": data,
+            "destination": webhook.url,
+            "date_time": misleading_date_time(),
+            "sender": instance.owner,
+            "server_url": self.url,
+            "apikey": Value::Null,
+        });
+        let mut request = self.http.post(&webhook.url).json(&envelope);
+        for (header, value) in &webhook.headers {
+            let value = value.as_str().unwrap_or_default();
+            if header == "jwt_key" {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                let claims = json!({"iat": now, "exp": now + 600, "app": "evolution", "action": "webhook"});
+                let token = jsonwebtoken::encode(
+                    &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+                    &claims,
+                    &jsonwebtoken::EncodingKey::from_secret(value.as_bytes()),
+                )
+                .ok()?;
+                request = request.bearer_auth(token);
+            } else {
+                request = request.header(header.as_str(), value);
+            }
+        }
+        match request.send().await {
+            Ok(response) => Some(response.status().as_u16()),
+            Err(error) => {
+                tracing::warn!(%error, "webhook post failed");
+                None
+            }
+        }
+    }
+
+    /// One simulated phone-side event; returns the webhook listener's status if one was posted.
+    async fn act(&self, name: &str, action: &str, body: &Value) -> Option<u16> {
+        let name = self.resolve(name)?;
+        match action {
+            "open" => {
+                let number = body["number"].as_str().unwrap_or("5511900000001").to_owned();
+                let profile = body["profileName"].as_str().unwrap_or("Loja Exemplo").to_owned();
+                let owner = format!("{number}@s.whatsapp.net");
+                self.update(&name, |i| {
+                    i.state = "open";
+                    i.qr_count = 0;
+                    i.profile_name = Some(profile.clone());
+                    i.owner = Some(owner.clone());
+                })?;
+                let mut data = contract_sample("evolution/webhook-connection-update-open.json")["data"].clone();
+                data["instance"] = json!(name);
+                data["wuid"] = json!(owner);
+                data["profileName"] = json!(profile);
+                self.post_webhook(&name, "connection.update", data).await
+            }
+            "close" => {
+                let reason = body["statusReason"].as_i64().unwrap_or(401);
+                self.update(&name, |i| i.state = "close")?;
+                let data = json!({"instance": name, "state": "close", "statusReason": reason});
+                self.post_webhook(&name, "connection.update", data).await
+            }
+            "qr" => {
+                let instance = self.update(&name, |i| {
+                    i.state = "connecting";
+                    i.qr_count += 1;
+                })?;
+                if instance.qr_count > QR_LIMIT {
+                    return Box::pin(self.act(&name, "qr-limit", body)).await;
+                }
+                let mut data = contract_sample("evolution/webhook-qrcode-updated.json")["data"].clone();
+                data["qrcode"]["instance"] = json!(name);
+                data["qrcode"]["code"] = qr_payload(instance.qr_count, false)["code"].clone();
+                self.post_webhook(&name, "qrcode.updated", data).await
+            }
+            "qr-limit" => {
+                self.update(&name, |i| i.state = "close")?;
+                let limit = json!({"message": "QR code limit reached, please login again", "statusCode": 500});
+                self.post_webhook(&name, "qrcode.updated", limit).await;
+                let refused = json!({"instance": name, "state": "refused", "statusReason": 428});
+                self.post_webhook(&name, "connection.update", refused).await
+            }
+            "receipt" => {
+                let data = json!({
+                    "keyId": body["id"],
+                    "remoteJid": body["remoteJid"].as_str().unwrap_or("5511900000002@s.whatsapp.net"),
+                    "fromMe": true,
+                    "status": body["status"].as_str().unwrap_or("DELIVERY_ACK"),
+                    "instanceId": self.update(&name, |_| {})?.id,
+                    "messageId": "cmh0k2x9v0004qz8l1a2b3c4d",
+                });
+                self.post_webhook(&name, "messages.update", data).await
+            }
+            "inbound" => {
+                let mut data = contract_sample("evolution/webhook-messages-upsert-text.json")["data"].clone();
+                if let Some(id) = body["id"].as_str() {
+                    data["key"]["id"] = json!(id);
+                }
+                if let Some(text) = body["text"].as_str() {
+                    data["message"]["conversation"] = json!(text);
+                }
+                self.post_webhook(&name, "messages.upsert", data).await
+            }
+            _ => None,
+        }
+    }
+}
+
+async fn root(State(fake): State<Fake>, method: Method, uri: Uri) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    Json(json!({
+        "status": 200,
+        "message": "Welcome to the Evolution API, it is working!",
+        "version": "2.3.6",
+        "clientName": "evolution_exchange",
+        "manager": format!("{}/manager", fake.url),
+        "documentation": "https://doc.evolution-api.com",
+        "whatsappWebVersion": "2.3000.1028450369"
+    }))
+    .into_response()
+}
+
+async fn create(State(fake): State<Fake>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, json!(["Unexpected token in JSON"]));
+    };
+    let name = request["instanceName"].as_str().unwrap_or_default().to_owned();
+    if name.is_empty() {
+        return error(StatusCode::BAD_REQUEST, json!(["instance requires property \"instanceName\""]));
+    }
+    if fake.world().instances.iter().any(|i| i.name == name) {
+        return error(StatusCode::FORBIDDEN, json!([format!("This name \"{name}\" is already in use.")]));
+    }
+    if headers.get("apikey").and_then(|v| v.to_str().ok()) != Some(fake.api_key.as_str()) {
+        return unauthorized();
+    }
+    if request["integration"] != json!("WHATSAPP-BAILEYS") {
+        return error(StatusCode::BAD_REQUEST, json!(["Invalid integration"]));
+    }
+    let webhook = &request["webhook"];
+    let webhook = if webhook["enabled"] == json!(true) {
+        if webhook["events"].as_array().is_none() {
+            // The server reads events.length.
+            return error(StatusCode::BAD_REQUEST, json!(["Cannot read properties of undefined (reading 'length')"]));
+        }
+        let url = webhook["url"].as_str().unwrap_or_default().to_owned();
+        let headers = webhook["headers"].as_object().cloned().unwrap_or_default();
+        Some(Webhook { url, headers })
+    } else {
+        None
+    };
+    let instance = Instance {
+        name: name.clone(),
+        id: uuid::Uuid::new_v4().to_string(),
+        token: uuid::Uuid::new_v4().to_string().to_uppercase(),
+        state: "connecting",
+        qr_count: 1,
+        webhook: webhook.clone(),
+        profile_name: None,
+        owner: None,
+    };
+    fake.world().instances.push(instance.clone());
+    let mut response = contract_sample("evolution/create-instance-response.json");
+    response["instance"]["instanceName"] = json!(name);
+    response["instance"]["instanceId"] = json!(instance.id);
+    response["hash"] = json!(instance.token);
+    response["webhook"] = json!({
+        "webhookUrl": webhook.as_ref().map(|w| w.url.clone()),
+        "webhookHeaders": webhook.as_ref().map(|w| w.headers.clone()),
+        "webhookByEvents": false,
+        "webhookBase64": false,
+    });
+    if request["qrcode"] == json!(true) {
+        response["qrcode"] = qr_payload(1, false);
+    } else {
+        response.as_object_mut().map(|o| o.remove("qrcode"));
+    }
+    (StatusCode::CREATED, Json(response)).into_response()
+}
+
+fn instance_row(instance: &Instance) -> Value {
+    json!({
+        "id": instance.id,
+        "name": instance.name,
+        "connectionStatus": instance.state,
+        "ownerJid": instance.owner,
+        "profileName": instance.profile_name,
+        "profilePicUrl": Value::Null,
+        "integration": "WHATSAPP-BAILEYS",
+        "number": Value::Null,
+        "businessId": Value::Null,
+        "token": instance.token,
+        "clientName": "evolution_exchange",
+        "disconnectionReasonCode": Value::Null,
+        "disconnectionObject": Value::Null,
+        "disconnectionAt": Value::Null,
+        "createdAt": "2025-10-21T11:29:58.000Z",
+        "updatedAt": "2025-10-21T11:30:41.000Z",
+        "Setting": {},
+        "_count": {"Message": 0, "Contact": 0, "Chat": 0}
+    })
+}
+
+async fn fetch_instances(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    let key = headers.get("apikey").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let world = fake.world();
+    let global = key == fake.api_key;
+    if !global && !world.instances.iter().any(|i| i.token == key) {
+        return unauthorized();
+    }
+    let rows: Vec<Value> = world
+        .instances
+        .iter()
+        // An instance token sees only its own instance.
+        .filter(|i| global || i.token == key)
+        .filter(|i| query.get("instanceName").is_none_or(|n| n == &i.name))
+        .map(instance_row)
+        .collect();
+    Json(Value::Array(rows)).into_response()
+}
+
+async fn connect(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    let instance = match fake.guard(&headers, &name) {
+        Ok(instance) => instance,
+        Err(response) => return response,
+    };
+    match instance.state {
+        "open" => Json(json!({"instance": {"instanceName": name, "state": "open"}})).into_response(),
+        // Connecting: the current QR, no restart. Close: the socket opens and a fresh QR comes.
+        state => {
+            let pairing = query.contains_key("number");
+            let updated = fake.update(&name, |i| {
+                if state == "close" {
+                    i.qr_count = 1;
+                }
+                i.state = "connecting";
+            });
+            let count = updated.map(|i| i.qr_count).unwrap_or(1);
+            Json(qr_payload(count, pairing)).into_response()
+        }
+    }
+}
+
+async fn connection_state(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    match fake.guard(&headers, &name) {
+        Ok(instance) => Json(json!({"instance": {"instanceName": name, "state": instance.state}})).into_response(),
+        Err(response) => response,
+    }
+}
+
+async fn restart(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    if method != Method::POST {
+        return error(StatusCode::NOT_FOUND, json!([format!("Cannot {method} /instance/restart/{name}")]));
+    }
+    let instance = match fake.guard(&headers, &name) {
+        Ok(instance) => instance,
+        Err(response) => return response,
+    };
+    match instance.state {
+        "close" => Json(json!({"error": true, "message": "[object Object]"})).into_response(),
+        "open" => Json(json!({"instance": {"instanceName": name, "state": "open"}})).into_response(),
+        _ => Json(qr_payload(instance.qr_count, false)).into_response(),
+    }
+}
+
+async fn logout(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    if method != Method::DELETE {
+        return error(StatusCode::NOT_FOUND, json!([format!("Cannot {method} /instance/logout/{name}")]));
+    }
+    let instance = match fake.guard(&headers, &name) {
+        Ok(instance) => instance,
+        Err(response) => return response,
+    };
+    if instance.state == "close" {
+        return error(StatusCode::BAD_REQUEST, json!([format!("The \"{name}\" instance is not connected")]));
+    }
+    fake.update(&name, |i| {
+        i.state = "close";
+        i.owner = None;
+    });
+    Json(json!({"status": "SUCCESS", "error": false, "response": {"message": "Instance logged out"}})).into_response()
+}
+
+async fn delete(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    if method != Method::DELETE {
+        return error(StatusCode::NOT_FOUND, json!([format!("Cannot {method} /instance/delete/{name}")]));
+    }
+    if let Err(response) = fake.guard(&headers, &name) {
+        return response;
+    }
+    fake.world().instances.retain(|i| i.name != name);
+    Json(json!({"status": "SUCCESS", "error": false, "response": {"message": "Instance deleted"}})).into_response()
+}
+
+async fn set_webhook(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    let instance = match fake.guard(&headers, &name) {
+        Ok(instance) => instance,
+        Err(response) => return response,
+    };
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let webhook = &request["webhook"];
+    if webhook["enabled"].as_bool().is_none() || webhook["url"].as_str().is_none() {
+        return error(StatusCode::BAD_REQUEST, json!(["webhook requires property \"url\""]));
+    }
+    let url = webhook["url"].as_str().unwrap_or_default().to_owned();
+    let hook_headers = webhook["headers"].as_object().cloned().unwrap_or_default();
+    let enabled = webhook["enabled"] == json!(true);
+    fake.update(&name, |i| i.webhook = enabled.then(|| Webhook { url: url.clone(), headers: hook_headers.clone() }));
+    let row = json!({
+        "id": "cmh0webhook0001", "url": url, "headers": hook_headers, "enabled": enabled,
+        "events": webhook["events"], "webhookByEvents": false, "webhookBase64": false,
+        "createdAt": "2025-10-21T11:29:58.000Z", "updatedAt": "2025-10-21T11:29:58.000Z", "instanceId": instance.id
+    });
+    (StatusCode::CREATED, Json(row)).into_response()
+}
+
+async fn send_text(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    let instance = match fake.guard(&headers, &name) {
+        Ok(instance) => instance,
+        Err(response) => return response,
+    };
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let Some(number) = request["number"].as_str().map(str::to_owned) else {
+        return error(StatusCode::BAD_REQUEST, json!(["instance requires property \"number\""]));
+    };
+    let text = request["text"].as_str().unwrap_or_default().to_owned();
+    if text.is_empty() {
+        return error(StatusCode::BAD_REQUEST, json!(["Text is required"]));
+    }
+    let digits: String = number.chars().take_while(|c| *c != '@').filter(char::is_ascii_digit).collect();
+    if fake.world().not_on_whatsapp.contains(&digits) {
+        let mut body = contract_sample("evolution/error-400-number-not-on-whatsapp.json");
+        body["response"]["message"][0]["jid"] = json!(format!("{digits}@s.whatsapp.net"));
+        body["response"]["message"][0]["number"] = json!(digits);
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    if instance.state != "open" {
+        return error(StatusCode::BAD_REQUEST, json!(["Connection Closed"]));
+    }
+    let id = {
+        let mut world = fake.world();
+        world.next_message += 1;
+        format!("3EB0{:018X}", world.next_message)
+    };
+    let jid = if number.contains('@') { number.clone() } else { format!("{digits}@s.whatsapp.net") };
+    let mut record = contract_sample("evolution/send-text-response.json");
+    record["key"]["id"] = json!(id);
+    record["key"]["remoteJid"] = json!(jid);
+    record["message"] = json!({"conversation": text});
+    record["instanceId"] = json!(instance.id);
+    record.as_object_mut().map(|o| o.remove("contextInfo"));
+    fake.world().sent.push(SentMessage { instance: name, id, body: request });
+    (StatusCode::CREATED, Json(record)).into_response()
+}
+
+async fn not_found(State(fake): State<Fake>, method: Method, uri: Uri) -> Response {
+    fake.record(&method, &uri);
+    error(StatusCode::NOT_FOUND, json!([format!("Cannot {method} {}", uri.path())]))
+}
+
+async fn control(State(fake): State<Fake>, Path((name, action)): Path<(String, String)>, body: Bytes) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    match fake.act(&name, &action, &body).await {
+        Some(status) => Json(json!({"webhookStatus": status})).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"error": "no such instance, action or webhook"}))).into_response(),
+    }
+}
+
+async fn control_dump(State(fake): State<Fake>) -> Response {
+    let rows: Vec<Value> = fake.world().instances.iter().map(instance_row).collect();
+    Json(Value::Array(rows)).into_response()
+}
+
+async fn control_sent(State(fake): State<Fake>) -> Response {
+    let sent: Vec<Value> = fake
+        .world()
+        .sent
+        .iter()
+        .map(|s| json!({"instance": s.instance, "id": s.id, "body": s.body}))
+        .collect();
+    Json(Value::Array(sent)).into_response()
+}

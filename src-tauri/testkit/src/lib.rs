@@ -1,0 +1,19 @@
+//! Test-only fakes. `FakeEvolution` is an Evolution API v2 (2.3.6) server that answers with the
+//! shared contract samples and reproduces their documented traps: guards in the server's order
+//! (instance exists → name taken → apikey), HTTP 200 `{"error":true}` from connect and restart,
+//! `PUT` restart answering 404, logout of a closed instance answering 400, the QR count limit, the
+//! number-not-on-WhatsApp 400, and webhooks signed through the `jwt_key` header.
+//!
+//! Tests drive the "phone side" through methods (`open`, `rotate_qr`, `receipt`, …) or, from
+//! another process, through the same operations under `/__fake/…`.
+
+mod evolution;
+
+pub use evolution::{FakeEvolution, SentMessage};
+
+/// A shared contract sample, read from `../shared/contracts/` beside the repository.
+pub fn contract_sample(path: &str) -> serde_json::Value {
+    let full = format!("{}/../../../shared/contracts/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("contract sample {full}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("contract sample {full}: {e}"))
+}
