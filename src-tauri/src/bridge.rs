@@ -63,7 +63,9 @@ impl TauriSink {
     fn refresh_tray(&self) {
         let app = self.app.clone();
         tauri::async_runtime::spawn(async move {
-            let Some(engine) = app.try_state::<Engine>() else { return };
+            let Some(engine) = app.try_state::<Engine>() else {
+                return;
+            };
             match engine.list_instances().await {
                 Ok(instances) => crate::tray::show_health(&app, &instances),
                 Err(error) => tracing::warn!(%error, "tray not updated"),
@@ -90,27 +92,60 @@ impl EventSink for TauriSink {
                 self.refresh_tray();
                 InstancesChanged.emit(&self.app)
             }
-            EngineEvent::InstanceStatusChanged { instance_id, status, needs_attention } => {
+            EngineEvent::InstanceStatusChanged {
+                instance_id,
+                status,
+                needs_attention,
+            } => {
                 self.refresh_tray();
                 if let Some(what) = alarming(status) {
                     let app = self.app.clone();
                     let id = instance_id.clone();
                     tauri::async_runtime::spawn(async move {
-                        let Some(engine) = app.try_state::<Engine>() else { return };
+                        let Some(engine) = app.try_state::<Engine>() else {
+                            return;
+                        };
                         if let Ok(instance) = engine.get_instance(&id).await {
-                            TauriSink::new(app.clone()).notify("Switchboard", &format!("{} {what}.", instance.display_name));
+                            TauriSink::new(app.clone())
+                                .notify("Switchboard", &format!("{} {what}.", instance.display_name));
                         }
                     });
                 }
-                InstanceStatusChanged { instance_id, status, needs_attention }.emit(&self.app)
+                InstanceStatusChanged {
+                    instance_id,
+                    status,
+                    needs_attention,
+                }
+                .emit(&self.app)
             }
             EngineEvent::QrUpdated { instance_id } => QrUpdated { instance_id }.emit(&self.app),
-            EngineEvent::MessageStatusChanged { instance_id, message_id, status } => {
-                MessageStatusChanged { instance_id, message_id, status }.emit(&self.app)
+            EngineEvent::MessageStatusChanged {
+                instance_id,
+                message_id,
+                status,
+            } => MessageStatusChanged {
+                instance_id,
+                message_id,
+                status,
             }
-            EngineEvent::MessageReceived { instance_id, message_id, from, preview } => {
-                self.notify(&format!("Message from {from}"), preview.as_deref().unwrap_or("(media)"));
-                MessageReceived { instance_id, message_id, from, preview }.emit(&self.app)
+            .emit(&self.app),
+            EngineEvent::MessageReceived {
+                instance_id,
+                message_id,
+                from,
+                preview,
+            } => {
+                self.notify(
+                    &format!("Message from {from}"),
+                    preview.as_deref().unwrap_or("(media)"),
+                );
+                MessageReceived {
+                    instance_id,
+                    message_id,
+                    from,
+                    preview,
+                }
+                .emit(&self.app)
             }
         };
         if let Err(error) = sent {

@@ -34,7 +34,9 @@ pub async fn start_linking(
     instance_id: InstanceId,
     pairing_phone: Option<String>,
 ) -> Reply<LinkView> {
-    Ok(engine.start_linking(&instance_id, pairing_phone.as_deref()).await?)
+    Ok(engine
+        .start_linking(&instance_id, pairing_phone.as_deref())
+        .await?)
 }
 
 #[tauri::command]

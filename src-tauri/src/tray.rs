@@ -34,13 +34,21 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 
 /// "All numbers connected", or how many need a person.
 pub fn show_health(app: &AppHandle, instances: &[Instance]) {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
-    let attention: Vec<&str> =
-        instances.iter().filter(|i| i.status.needs_attention()).map(|i| i.display_name.as_str()).collect();
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let attention: Vec<&str> = instances
+        .iter()
+        .filter(|i| i.status.needs_attention())
+        .map(|i| i.display_name.as_str())
+        .collect();
     let (icon, tooltip) = match attention.len() {
         0 if instances.is_empty() => (ICON_OK, "Switchboard: no numbers yet".to_owned()),
         0 => (ICON_OK, "Switchboard: all numbers connected".to_owned()),
-        n => (ICON_ATTENTION, format!("Switchboard: {n} need attention ({})", attention.join(", "))),
+        n => (
+            ICON_ATTENTION,
+            format!("Switchboard: {n} need attention ({})", attention.join(", ")),
+        ),
     };
     if let Ok(image) = Image::from_bytes(icon) {
         let _ = tray.set_icon(Some(image));

@@ -55,7 +55,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -63,14 +66,20 @@ impl From<EngineError> for ApiError {
     fn from(error: EngineError) -> Self {
         match error {
             EngineError::Input(e) => ApiError::new(ErrorCode::InvalidInput, e.0),
-            EngineError::InstanceNotFound(_) => {
-                ApiError::new(ErrorCode::NotFound, "That instance does not exist (it may have been deleted).")
+            EngineError::InstanceNotFound(_) => ApiError::new(
+                ErrorCode::NotFound,
+                "That instance does not exist (it may have been deleted).",
+            ),
+            EngineError::MessageNotFound(_) => {
+                ApiError::new(ErrorCode::NotFound, "That message does not exist.")
             }
-            EngineError::MessageNotFound(_) => ApiError::new(ErrorCode::NotFound, "That message does not exist."),
             EngineError::Provider(e) => e.into(),
             EngineError::Store(e) => {
                 tracing::error!(error = %e, "store error");
-                ApiError::new(ErrorCode::Internal, "Switchboard could not read or write its database.")
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "Switchboard could not read or write its database.",
+                )
             }
             EngineError::Secret(e) => {
                 tracing::error!(error = %e, "secret store error");
@@ -95,8 +104,12 @@ mod tests {
 
     #[test]
     fn boundary_error_json_shape_is_pinned() {
-        let json = serde_json::to_value(ApiError::new(ErrorCode::ProviderUnreachable, "Down.")).expect("json");
-        assert_eq!(json, serde_json::json!({"code": "provider_unreachable", "message": "Down."}));
+        let json =
+            serde_json::to_value(ApiError::new(ErrorCode::ProviderUnreachable, "Down.")).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "provider_unreachable", "message": "Down."})
+        );
     }
 
     #[test]

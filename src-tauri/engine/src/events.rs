@@ -9,11 +9,24 @@ use std::sync::Arc;
 pub enum EngineEvent {
     /// An instance was added or deleted.
     InstancesChanged,
-    InstanceStatusChanged { instance_id: InstanceId, status: InstanceStatus, needs_attention: bool },
+    InstanceStatusChanged {
+        instance_id: InstanceId,
+        status: InstanceStatus,
+        needs_attention: bool,
+    },
     /// A new QR code or pairing code is on offer (or the offer ended).
     QrUpdated { instance_id: InstanceId },
-    MessageStatusChanged { instance_id: InstanceId, message_id: String, status: MessageStatus },
-    MessageReceived { instance_id: InstanceId, message_id: String, from: String, preview: Option<String> },
+    MessageStatusChanged {
+        instance_id: InstanceId,
+        message_id: String,
+        status: MessageStatus,
+    },
+    MessageReceived {
+        instance_id: InstanceId,
+        message_id: String,
+        from: String,
+        preview: Option<String>,
+    },
 }
 
 /// Where events go. Implemented by the desktop shell (Tauri events, tray, notifications) and by tests.
@@ -43,12 +56,20 @@ pub struct RecordingSink {
 
 impl RecordingSink {
     pub fn take(&self) -> Vec<EngineEvent> {
-        std::mem::take(&mut *self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        std::mem::take(
+            &mut *self
+                .events
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
     }
 }
 
 impl EventSink for RecordingSink {
     fn emit(&self, event: EngineEvent) {
-        self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(event);
+        self.events
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(event);
     }
 }

@@ -20,9 +20,14 @@ pub fn render_svg(text: &str) -> Result<String, QrError> {
 /// A PNG at least `size` pixels wide.
 pub fn render_png(text: &str, size: u32) -> Result<Vec<u8>, QrError> {
     let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| QrError(e.to_string()))?;
-    let image = code.render::<image::Luma<u8>>().min_dimensions(size, size).build();
+    let image = code
+        .render::<image::Luma<u8>>()
+        .min_dimensions(size, size)
+        .build();
     let mut png = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut png, image::ImageFormat::Png).map_err(|e| QrError(e.to_string()))?;
+    image
+        .write_to(&mut png, image::ImageFormat::Png)
+        .map_err(|e| QrError(e.to_string()))?;
     Ok(png.into_inner())
 }
 
@@ -35,7 +40,10 @@ mod tests {
     #[test]
     fn svg_is_a_scalable_image_of_the_text() {
         let svg = render_svg(SAMPLE).expect("svg");
-        assert!(svg.starts_with("<?xml") && svg.contains("<svg") && svg.contains("viewBox"), "{svg:.200}");
+        assert!(
+            svg.starts_with("<?xml") && svg.contains("<svg") && svg.contains("viewBox"),
+            "{svg:.200}"
+        );
         assert_ne!(render_svg("other").expect("svg"), svg);
     }
 

@@ -26,7 +26,11 @@ pub enum SecretKind {
 }
 
 impl SecretKind {
-    const ALL: [SecretKind; 3] = [SecretKind::EvolutionApiKey, SecretKind::InstanceToken, SecretKind::WebhookSecret];
+    const ALL: [SecretKind; 3] = [
+        SecretKind::EvolutionApiKey,
+        SecretKind::InstanceToken,
+        SecretKind::WebhookSecret,
+    ];
 
     fn as_str(self) -> &'static str {
         match self {
@@ -64,7 +68,9 @@ pub struct KeyringStore {
 
 impl KeyringStore {
     pub fn new(service: impl Into<String>) -> Self {
-        Self { service: service.into() }
+        Self {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, key: &SecretKey) -> Result<keyring::Entry, SecretError> {
@@ -82,7 +88,9 @@ impl SecretStore for KeyringStore {
     }
 
     fn set(&self, key: &SecretKey, value: &str) -> Result<(), SecretError> {
-        self.entry(key)?.set_password(value).map_err(|e| SecretError::Keyring(e.to_string()))
+        self.entry(key)?
+            .set_password(value)
+            .map_err(|e| SecretError::Keyring(e.to_string()))
     }
 
     fn delete(&self, key: &SecretKey) -> Result<(), SecretError> {
@@ -101,7 +109,9 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     fn values(&self) -> std::sync::MutexGuard<'_, HashMap<SecretKey, String>> {
-        self.values.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.values
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -130,7 +140,10 @@ pub struct Secrets {
 
 impl Secrets {
     pub fn new(store: Arc<dyn SecretStore>) -> Self {
-        Self { store, cache: Arc::default() }
+        Self {
+            store,
+            cache: Arc::default(),
+        }
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<SecretKey, String>> {
@@ -138,7 +151,10 @@ impl Secrets {
     }
 
     pub async fn get(&self, instance: &InstanceId, kind: SecretKind) -> Result<Option<String>, SecretError> {
-        let key = SecretKey { instance: instance.clone(), kind };
+        let key = SecretKey {
+            instance: instance.clone(),
+            kind,
+        };
         if let Some(value) = self.cache().get(&key) {
             return Ok(Some(value.clone()));
         }
@@ -154,7 +170,10 @@ impl Secrets {
     }
 
     pub async fn set(&self, instance: &InstanceId, kind: SecretKind, value: &str) -> Result<(), SecretError> {
-        let key = SecretKey { instance: instance.clone(), kind };
+        let key = SecretKey {
+            instance: instance.clone(),
+            kind,
+        };
         let store = self.store.clone();
         let (stored_key, stored_value) = (key.clone(), value.to_owned());
         tokio::task::spawn_blocking(move || store.set(&stored_key, &stored_value))
@@ -166,8 +185,13 @@ impl Secrets {
 
     /// Forgets every secret of an instance.
     pub async fn delete_all(&self, instance: &InstanceId) -> Result<(), SecretError> {
-        let keys: Vec<SecretKey> =
-            SecretKind::ALL.iter().map(|&kind| SecretKey { instance: instance.clone(), kind }).collect();
+        let keys: Vec<SecretKey> = SecretKind::ALL
+            .iter()
+            .map(|&kind| SecretKey {
+                instance: instance.clone(),
+                kind,
+            })
+            .collect();
         {
             let mut cache = self.cache();
             for key in &keys {
@@ -197,12 +221,35 @@ mod tests {
     async fn secrets_round_trip_and_delete_per_instance() {
         let secrets = Secrets::new(Arc::new(MemoryStore::default()));
         let (a, b) = (InstanceId::new_random(), InstanceId::new_random());
-        secrets.set(&a, SecretKind::WebhookSecret, "s1").await.expect("set");
-        secrets.set(&b, SecretKind::WebhookSecret, "s2").await.expect("set");
-        assert_eq!(secrets.get(&a, SecretKind::WebhookSecret).await.expect("get").as_deref(), Some("s1"));
+        secrets
+            .set(&a, SecretKind::WebhookSecret, "s1")
+            .await
+            .expect("set");
+        secrets
+            .set(&b, SecretKind::WebhookSecret, "s2")
+            .await
+            .expect("set");
+        assert_eq!(
+            secrets
+                .get(&a, SecretKind::WebhookSecret)
+                .await
+                .expect("get")
+                .as_deref(),
+            Some("s1")
+        );
         secrets.delete_all(&a).await.expect("delete");
-        assert_eq!(secrets.get(&a, SecretKind::WebhookSecret).await.expect("get"), None);
-        assert_eq!(secrets.get(&b, SecretKind::WebhookSecret).await.expect("get").as_deref(), Some("s2"));
+        assert_eq!(
+            secrets.get(&a, SecretKind::WebhookSecret).await.expect("get"),
+            None
+        );
+        assert_eq!(
+            secrets
+                .get(&b, SecretKind::WebhookSecret)
+                .await
+                .expect("get")
+                .as_deref(),
+            Some("s2")
+        );
         assert_ne!(generate_secret(), generate_secret());
         assert_eq!(generate_secret().len(), 64);
     }
@@ -216,9 +263,15 @@ mod tests {
             return;
         }
         let store = KeyringStore::new("switchboard-test");
-        let key = SecretKey { instance: InstanceId::new_random(), kind: SecretKind::InstanceToken };
+        let key = SecretKey {
+            instance: InstanceId::new_random(),
+            kind: SecretKind::InstanceToken,
+        };
         store.set(&key, "token-value").expect("keyring set");
-        assert_eq!(store.get(&key).expect("keyring get").as_deref(), Some("token-value"));
+        assert_eq!(
+            store.get(&key).expect("keyring get").as_deref(),
+            Some("token-value")
+        );
         store.delete(&key).expect("keyring delete");
         assert_eq!(store.get(&key).expect("keyring get"), None);
     }

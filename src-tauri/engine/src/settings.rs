@@ -24,11 +24,21 @@ impl Settings {
             .await?
             .map(|code| CountryCode::parse(&code).map_err(|e| StoreError::Corrupt(e.0)))
             .transpose()?;
-        Ok(Self { default_country_code, webhook_base_url: store.setting(WEBHOOK_BASE_URL).await? })
+        Ok(Self {
+            default_country_code,
+            webhook_base_url: store.setting(WEBHOOK_BASE_URL).await?,
+        })
     }
 
     pub async fn save(&self, store: &Store) -> Result<(), StoreError> {
-        store.set_setting(DEFAULT_COUNTRY_CODE, self.default_country_code.as_ref().map(CountryCode::as_str)).await?;
-        store.set_setting(WEBHOOK_BASE_URL, self.webhook_base_url.as_deref()).await
+        store
+            .set_setting(
+                DEFAULT_COUNTRY_CODE,
+                self.default_country_code.as_ref().map(CountryCode::as_str),
+            )
+            .await?;
+        store
+            .set_setting(WEBHOOK_BASE_URL, self.webhook_base_url.as_deref())
+            .await
     }
 }

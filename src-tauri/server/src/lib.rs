@@ -18,7 +18,10 @@ pub fn router(engine: Engine) -> Router {
         .route("/health", get(health))
         .route("/webhooks/evolution/{instance_id}", post(evolution_webhook))
         // With "webhook by events" the server appends the event name; it is in the body anyway.
-        .route("/webhooks/evolution/{instance_id}/{event}", post(evolution_webhook_by_event))
+        .route(
+            "/webhooks/evolution/{instance_id}/{event}",
+            post(evolution_webhook_by_event),
+        )
         .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
         .with_state(engine)
 }
@@ -33,8 +36,13 @@ async fn evolution_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    match engine.receive_evolution_webhook(&instance_id, authorization, &body).await {
+    let authorization = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match engine
+        .receive_evolution_webhook(&instance_id, authorization, &body)
+        .await
+    {
         Ok(_) => StatusCode::OK.into_response(),
         // 4xx also tells Evolution to stop retrying; 500 asks it to retry later.
         Err(WebhookRejection::Unauthorized(reason)) => {

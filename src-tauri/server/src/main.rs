@@ -16,7 +16,9 @@ use switchboard_engine::{Engine, EngineOptions};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     switchboard_server::init_tracing();
-    let data_dir = std::env::var_os("SWITCHBOARD_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let data_dir = std::env::var_os("SWITCHBOARD_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&data_dir)?;
     let listen: SocketAddr = std::env::var("SWITCHBOARD_LISTEN")
         .unwrap_or_else(|_| switchboard_server::DEFAULT_LISTEN.to_owned())

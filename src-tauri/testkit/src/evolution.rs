@@ -79,7 +79,11 @@ impl Drop for FakeEvolution {
 
 fn error(status: StatusCode, message: Value) -> Response {
     let phrase = status.canonical_reason().unwrap_or("Error");
-    (status, Json(json!({"status": status.as_u16(), "error": phrase, "response": {"message": message}}))).into_response()
+    (
+        status,
+        Json(json!({"status": status.as_u16(), "error": phrase, "response": {"message": message}})),
+    )
+        .into_response()
 }
 
 fn unauthorized() -> Response {
@@ -87,13 +91,19 @@ fn unauthorized() -> Response {
 }
 
 fn missing(name: &str) -> Response {
-    error(StatusCode::NOT_FOUND, json!([format!("The \"{name}\" instance does not exist")]))
+    error(
+        StatusCode::NOT_FOUND,
+        json!([format!("The \"{name}\" instance does not exist")]),
+    )
 }
 
 fn qr_payload(count: u32, pairing: bool) -> Value {
     let mut qr = contract_sample("evolution/connect-response.json");
     // Each rotation is a different code, as on the real server.
-    let code = qr["code"].as_str().unwrap_or_default().replacen("2@", &format!("2@r{count}"), 1);
+    let code = qr["code"]
+        .as_str()
+        .unwrap_or_default()
+        .replacen("2@", &format!("2@r{count}"), 1);
     qr["code"] = json!(code);
     qr["count"] = json!(count);
     if !pairing {
@@ -105,7 +115,10 @@ fn qr_payload(count: u32, pairing: bool) -> Value {
 /// Local time with a `Z`, as the real server writes `date_time`: here the server pretends to run at
 /// UTC-3, so the stamp is three hours off while claiming to be UTC.
 fn misleading_date_time() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let local = secs.saturating_sub(3 * 3600) as i64;
     let (days, rem) = (local.div_euclid(86_400), local.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -118,7 +131,12 @@ fn misleading_date_time() -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z", rem / 3600, (rem % 3600) / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
 }
 
 impl FakeEvolution {
@@ -127,7 +145,9 @@ impl FakeEvolution {
     }
 
     pub async fn start_on(port: u16, api_key: &str) -> Self {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind fake evolution");
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind fake evolution");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
         let fake = Fake {
             api_key: api_key.to_owned(),
@@ -163,15 +183,52 @@ impl FakeEvolution {
 
     /// The names of the instances on the server, oldest first.
     pub fn instance_names(&self) -> Vec<String> {
-        self.fake.world().instances.iter().map(|i| i.name.clone()).collect()
+        self.fake
+            .world()
+            .instances
+            .iter()
+            .map(|i| i.name.clone())
+            .collect()
     }
 
     pub fn state_of(&self, name: &str) -> Option<&'static str> {
-        self.fake.world().instances.iter().find(|i| i.name == name).map(|i| i.state)
+        self.fake
+            .world()
+            .instances
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.state)
     }
 
     pub fn webhook_url_of(&self, name: &str) -> Option<String> {
-        self.fake.world().instances.iter().find(|i| i.name == name).and_then(|i| i.webhook.clone()).map(|w| w.url)
+        self.fake
+            .world()
+            .instances
+            .iter()
+            .find(|i| i.name == name)
+            .and_then(|i| i.webhook.clone())
+            .map(|w| w.url)
+    }
+
+    /// The `jwt_key` the instance's webhooks are signed with.
+    pub fn webhook_secret_of(&self, name: &str) -> Option<String> {
+        let webhook = self
+            .fake
+            .world()
+            .instances
+            .iter()
+            .find(|i| i.name == name)
+            .and_then(|i| i.webhook.clone())?;
+        webhook
+            .headers
+            .get("jwt_key")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    }
+
+    /// Removes an instance behind the app's back, as another tool or person would.
+    pub fn remove(&self, name: &str) {
+        self.fake.world().instances.retain(|i| i.name != name);
     }
 
     pub fn sent(&self) -> Vec<SentMessage> {
@@ -193,7 +250,13 @@ impl FakeEvolution {
 
     /// The phone scanned the QR: the instance opens (and the webhook says so).
     pub async fn open(&self, name: &str, profile_name: &str, phone_digits: &str) -> Option<u16> {
-        self.fake.act(name, "open", &json!({"profileName": profile_name, "number": phone_digits})).await
+        self.fake
+            .act(
+                name,
+                "open",
+                &json!({"profileName": profile_name, "number": phone_digits}),
+            )
+            .await
     }
 
     pub async fn act(&self, name: &str, action: &str, body: &Value) -> Option<u16> {
@@ -219,8 +282,17 @@ impl Fake {
 
     /// The guards, in the real server's order: instance exists (404) → apikey (401).
     fn guard(&self, headers: &HeaderMap, name: &str) -> Result<Instance, Response> {
-        let instance = self.world().instances.iter().find(|i| i.name == name).cloned().ok_or_else(|| missing(name))?;
-        let key = headers.get("apikey").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let instance = self
+            .world()
+            .instances
+            .iter()
+            .find(|i| i.name == name)
+            .cloned()
+            .ok_or_else(|| missing(name))?;
+        let key = headers
+            .get("apikey")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         if key == self.api_key || key == instance.token {
             Ok(instance)
         } else {
@@ -240,7 +312,11 @@ impl Fake {
         if name == "latest" {
             return world.instances.last().map(|i| i.name.clone());
         }
-        world.instances.iter().find(|i| i.name == name).map(|i| i.name.clone())
+        world
+            .instances
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.name.clone())
     }
 
     async fn post_webhook(&self, name: &str, event: &str, data: Value) -> Option<u16> {
@@ -299,7 +375,8 @@ impl Fake {
                     i.profile_name = Some(profile.clone());
                     i.owner = Some(owner.clone());
                 })?;
-                let mut data = contract_sample("evolution/webhook-connection-update-open.json")["data"].clone();
+                let mut data =
+                    contract_sample("evolution/webhook-connection-update-open.json")["data"].clone();
                 data["instance"] = json!(name);
                 data["wuid"] = json!(owner);
                 data["profileName"] = json!(profile);
@@ -326,7 +403,8 @@ impl Fake {
             }
             "qr-limit" => {
                 self.update(&name, |i| i.state = "close")?;
-                let limit = json!({"message": "QR code limit reached, please login again", "statusCode": 500});
+                let limit =
+                    json!({"message": "QR code limit reached, please login again", "statusCode": 500});
                 self.post_webhook(&name, "qrcode.updated", limit).await;
                 let refused = json!({"instance": name, "state": "refused", "statusReason": 428});
                 self.post_webhook(&name, "connection.update", refused).await
@@ -373,7 +451,13 @@ async fn root(State(fake): State<Fake>, method: Method, uri: Uri) -> Response {
     .into_response()
 }
 
-async fn create(State(fake): State<Fake>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn create(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(failure) = fake.record(&method, &uri) {
         return failure;
     }
@@ -382,10 +466,16 @@ async fn create(State(fake): State<Fake>, method: Method, uri: Uri, headers: Hea
     };
     let name = request["instanceName"].as_str().unwrap_or_default().to_owned();
     if name.is_empty() {
-        return error(StatusCode::BAD_REQUEST, json!(["instance requires property \"instanceName\""]));
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["instance requires property \"instanceName\""]),
+        );
     }
     if fake.world().instances.iter().any(|i| i.name == name) {
-        return error(StatusCode::FORBIDDEN, json!([format!("This name \"{name}\" is already in use.")]));
+        return error(
+            StatusCode::FORBIDDEN,
+            json!([format!("This name \"{name}\" is already in use.")]),
+        );
     }
     if headers.get("apikey").and_then(|v| v.to_str().ok()) != Some(fake.api_key.as_str()) {
         return unauthorized();
@@ -397,7 +487,10 @@ async fn create(State(fake): State<Fake>, method: Method, uri: Uri, headers: Hea
     let webhook = if webhook["enabled"] == json!(true) {
         if webhook["events"].as_array().is_none() {
             // The server reads events.length.
-            return error(StatusCode::BAD_REQUEST, json!(["Cannot read properties of undefined (reading 'length')"]));
+            return error(
+                StatusCode::BAD_REQUEST,
+                json!(["Cannot read properties of undefined (reading 'length')"]),
+            );
         }
         let url = webhook["url"].as_str().unwrap_or_default().to_owned();
         let headers = webhook["headers"].as_object().cloned().unwrap_or_default();
@@ -467,7 +560,11 @@ async fn fetch_instances(
     if let Some(failure) = fake.record(&method, &uri) {
         return failure;
     }
-    let key = headers.get("apikey").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let key = headers
+        .get("apikey")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let world = fake.world();
     let global = key == fake.api_key;
     if !global && !world.instances.iter().any(|i| i.token == key) {
@@ -527,7 +624,9 @@ async fn connection_state(
         return failure;
     }
     match fake.guard(&headers, &name) {
-        Ok(instance) => Json(json!({"instance": {"instanceName": name, "state": instance.state}})).into_response(),
+        Ok(instance) => {
+            Json(json!({"instance": {"instanceName": name, "state": instance.state}})).into_response()
+        }
         Err(response) => response,
     }
 }
@@ -543,7 +642,10 @@ async fn restart(
         return failure;
     }
     if method != Method::POST {
-        return error(StatusCode::NOT_FOUND, json!([format!("Cannot {method} /instance/restart/{name}")]));
+        return error(
+            StatusCode::NOT_FOUND,
+            json!([format!("Cannot {method} /instance/restart/{name}")]),
+        );
     }
     let instance = match fake.guard(&headers, &name) {
         Ok(instance) => instance,
@@ -567,20 +669,27 @@ async fn logout(
         return failure;
     }
     if method != Method::DELETE {
-        return error(StatusCode::NOT_FOUND, json!([format!("Cannot {method} /instance/logout/{name}")]));
+        return error(
+            StatusCode::NOT_FOUND,
+            json!([format!("Cannot {method} /instance/logout/{name}")]),
+        );
     }
     let instance = match fake.guard(&headers, &name) {
         Ok(instance) => instance,
         Err(response) => return response,
     };
     if instance.state == "close" {
-        return error(StatusCode::BAD_REQUEST, json!([format!("The \"{name}\" instance is not connected")]));
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!([format!("The \"{name}\" instance is not connected")]),
+        );
     }
     fake.update(&name, |i| {
         i.state = "close";
         i.owner = None;
     });
-    Json(json!({"status": "SUCCESS", "error": false, "response": {"message": "Instance logged out"}})).into_response()
+    Json(json!({"status": "SUCCESS", "error": false, "response": {"message": "Instance logged out"}}))
+        .into_response()
 }
 
 async fn delete(
@@ -594,13 +703,17 @@ async fn delete(
         return failure;
     }
     if method != Method::DELETE {
-        return error(StatusCode::NOT_FOUND, json!([format!("Cannot {method} /instance/delete/{name}")]));
+        return error(
+            StatusCode::NOT_FOUND,
+            json!([format!("Cannot {method} /instance/delete/{name}")]),
+        );
     }
     if let Err(response) = fake.guard(&headers, &name) {
         return response;
     }
     fake.world().instances.retain(|i| i.name != name);
-    Json(json!({"status": "SUCCESS", "error": false, "response": {"message": "Instance deleted"}})).into_response()
+    Json(json!({"status": "SUCCESS", "error": false, "response": {"message": "Instance deleted"}}))
+        .into_response()
 }
 
 async fn set_webhook(
@@ -621,12 +734,20 @@ async fn set_webhook(
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let webhook = &request["webhook"];
     if webhook["enabled"].as_bool().is_none() || webhook["url"].as_str().is_none() {
-        return error(StatusCode::BAD_REQUEST, json!(["webhook requires property \"url\""]));
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["webhook requires property \"url\""]),
+        );
     }
     let url = webhook["url"].as_str().unwrap_or_default().to_owned();
     let hook_headers = webhook["headers"].as_object().cloned().unwrap_or_default();
     let enabled = webhook["enabled"] == json!(true);
-    fake.update(&name, |i| i.webhook = enabled.then(|| Webhook { url: url.clone(), headers: hook_headers.clone() }));
+    fake.update(&name, |i| {
+        i.webhook = enabled.then(|| Webhook {
+            url: url.clone(),
+            headers: hook_headers.clone(),
+        })
+    });
     let row = json!({
         "id": "cmh0webhook0001", "url": url, "headers": hook_headers, "enabled": enabled,
         "events": webhook["events"], "webhookByEvents": false, "webhookBase64": false,
@@ -652,13 +773,20 @@ async fn send_text(
     };
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let Some(number) = request["number"].as_str().map(str::to_owned) else {
-        return error(StatusCode::BAD_REQUEST, json!(["instance requires property \"number\""]));
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["instance requires property \"number\""]),
+        );
     };
     let text = request["text"].as_str().unwrap_or_default().to_owned();
     if text.is_empty() {
         return error(StatusCode::BAD_REQUEST, json!(["Text is required"]));
     }
-    let digits: String = number.chars().take_while(|c| *c != '@').filter(char::is_ascii_digit).collect();
+    let digits: String = number
+        .chars()
+        .take_while(|c| *c != '@')
+        .filter(char::is_ascii_digit)
+        .collect();
     if fake.world().not_on_whatsapp.contains(&digits) {
         let mut body = contract_sample("evolution/error-400-number-not-on-whatsapp.json");
         body["response"]["message"][0]["jid"] = json!(format!("{digits}@s.whatsapp.net"));
@@ -673,27 +801,46 @@ async fn send_text(
         world.next_message += 1;
         format!("3EB0{:018X}", world.next_message)
     };
-    let jid = if number.contains('@') { number.clone() } else { format!("{digits}@s.whatsapp.net") };
+    let jid = if number.contains('@') {
+        number.clone()
+    } else {
+        format!("{digits}@s.whatsapp.net")
+    };
     let mut record = contract_sample("evolution/send-text-response.json");
     record["key"]["id"] = json!(id);
     record["key"]["remoteJid"] = json!(jid);
     record["message"] = json!({"conversation": text});
     record["instanceId"] = json!(instance.id);
     record.as_object_mut().map(|o| o.remove("contextInfo"));
-    fake.world().sent.push(SentMessage { instance: name, id, body: request });
+    fake.world().sent.push(SentMessage {
+        instance: name,
+        id,
+        body: request,
+    });
     (StatusCode::CREATED, Json(record)).into_response()
 }
 
 async fn not_found(State(fake): State<Fake>, method: Method, uri: Uri) -> Response {
     fake.record(&method, &uri);
-    error(StatusCode::NOT_FOUND, json!([format!("Cannot {method} {}", uri.path())]))
+    error(
+        StatusCode::NOT_FOUND,
+        json!([format!("Cannot {method} {}", uri.path())]),
+    )
 }
 
-async fn control(State(fake): State<Fake>, Path((name, action)): Path<(String, String)>, body: Bytes) -> Response {
+async fn control(
+    State(fake): State<Fake>,
+    Path((name, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     match fake.act(&name, &action, &body).await {
         Some(status) => Json(json!({"webhookStatus": status})).into_response(),
-        None => (StatusCode::NOT_FOUND, Json(json!({"error": "no such instance, action or webhook"}))).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "no such instance, action or webhook"})),
+        )
+            .into_response(),
     }
 }
 

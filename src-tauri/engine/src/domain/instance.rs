@@ -129,15 +129,27 @@ impl InstanceStatus {
 
     pub fn parse(input: &str) -> Result<Self, InputError> {
         use InstanceStatus::*;
-        [Linking, Connecting, Connected, Disconnected, LoggedOut, QrLimitReached, Unreachable, Missing]
-            .into_iter()
-            .find(|s| s.as_str() == input)
-            .ok_or_else(|| InputError::new(format!("\"{input}\" is not an instance status.")))
+        [
+            Linking,
+            Connecting,
+            Connected,
+            Disconnected,
+            LoggedOut,
+            QrLimitReached,
+            Unreachable,
+            Missing,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == input)
+        .ok_or_else(|| InputError::new(format!("\"{input}\" is not an instance status.")))
     }
 
     /// Whether the device is linked to an account at all (it may still be offline).
     fn is_linked(self) -> bool {
-        matches!(self, InstanceStatus::Connecting | InstanceStatus::Connected | InstanceStatus::Disconnected)
+        matches!(
+            self,
+            InstanceStatus::Connecting | InstanceStatus::Connected | InstanceStatus::Disconnected
+        )
     }
 
     /// The status after `signal`. Providers report the same raw states in different situations
@@ -185,7 +197,12 @@ pub fn remote_name_for(display_name: &str) -> String {
     }
     let slug = slug.trim_end_matches('-');
     let slug = if slug.is_empty() { "instance" } else { slug };
-    let suffix: String = uuid::Uuid::new_v4().simple().to_string().chars().take(6).collect();
+    let suffix: String = uuid::Uuid::new_v4()
+        .simple()
+        .to_string()
+        .chars()
+        .take(6)
+        .collect();
     format!("{slug}-{suffix}")
 }
 
@@ -214,7 +231,16 @@ mod tests {
 
     #[test]
     fn definite_signals_win_from_any_status() {
-        for from in [Linking, Connecting, Connected, Disconnected, LoggedOut, QrLimitReached, Unreachable, Missing] {
+        for from in [
+            Linking,
+            Connecting,
+            Connected,
+            Disconnected,
+            LoggedOut,
+            QrLimitReached,
+            Unreachable,
+            Missing,
+        ] {
             assert_eq!(from.next(S::Open), Connected);
             assert_eq!(from.next(S::LoggedOut), LoggedOut);
             assert_eq!(from.next(S::QrRefused), QrLimitReached);
@@ -228,7 +254,9 @@ mod tests {
     fn remote_names_are_safe_slugs_and_unique() {
         let a = remote_name_for("Loja Exemplo — Vendas #1 (São Paulo)");
         assert!(a.starts_with("loja-exemplo-vendas-1-s-o-paulo-"), "{a}");
-        assert!(a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
         assert!(a.len() <= 40);
         assert_ne!(remote_name_for("Sales"), remote_name_for("Sales"));
         assert!(remote_name_for("   ").starts_with("instance-"));

@@ -48,15 +48,23 @@ impl Jid {
         let user = user.split(':').next().unwrap_or_default();
         let user_ok = !user.is_empty()
             && user.len() <= 64
-            && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_');
+            && user
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_');
         if !user_ok {
             return Err(invalid());
         }
-        Ok(Self { user: user.to_owned(), kind })
+        Ok(Self {
+            user: user.to_owned(),
+            kind,
+        })
     }
 
     pub fn for_phone(phone: &PhoneNumber) -> Self {
-        Self { user: phone.digits().to_owned(), kind: JidKind::Phone }
+        Self {
+            user: phone.digits().to_owned(),
+            kind: JidKind::Phone,
+        }
     }
 
     pub fn kind(&self) -> JidKind {
@@ -112,7 +120,10 @@ mod tests {
         assert_eq!(jid("5511900000002@s.whatsapp.net").kind(), JidKind::Phone);
         assert_eq!(jid("120363025246125888@g.us").kind(), JidKind::Group);
         assert_eq!(jid("112233445566778@lid").kind(), JidKind::Lid);
-        assert_eq!(jid("5511900000001:12@s.whatsapp.net").to_string(), "5511900000001@s.whatsapp.net");
+        assert_eq!(
+            jid("5511900000001:12@s.whatsapp.net").to_string(),
+            "5511900000001@s.whatsapp.net"
+        );
     }
 
     #[test]

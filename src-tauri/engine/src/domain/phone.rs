@@ -134,8 +134,16 @@ mod tests {
 
     #[test]
     fn international_forms_normalise_to_digits() {
-        for input in ["+55 (11) 90000-0002", "0055 11 90000 0002", "5511900000002", " +5511900000002 "] {
-            assert_eq!(PhoneNumber::parse(input, None).expect(input).digits(), "5511900000002");
+        for input in [
+            "+55 (11) 90000-0002",
+            "0055 11 90000 0002",
+            "5511900000002",
+            " +5511900000002 ",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(input, None).expect(input).digits(),
+                "5511900000002"
+            );
         }
     }
 
@@ -162,8 +170,18 @@ mod tests {
 
     #[test]
     fn garbage_and_wrong_lengths_are_refused() {
-        for input in ["", "abc", "+55 11 9000O-0002", "+1234", "+1234567890123456", "+0123456789"] {
-            assert!(PhoneNumber::parse(input, None).is_err(), "{input:?} should be refused");
+        for input in [
+            "",
+            "abc",
+            "+55 11 9000O-0002",
+            "+1234",
+            "+1234567890123456",
+            "+0123456789",
+        ] {
+            assert!(
+                PhoneNumber::parse(input, None).is_err(),
+                "{input:?} should be refused"
+            );
         }
     }
 

@@ -3,6 +3,7 @@
 //! keeps message statuses moving forward only.
 
 use super::{lock, Engine};
+use crate::domain::Direction;
 use crate::domain::{ConnectionSignal, InstanceId, InstanceStatus, ProviderKind};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
@@ -10,7 +11,6 @@ use crate::provider::evolution::webhook;
 use crate::provider::{ConnectionReport, LinkProgress, ProviderError, ProviderEvent, ReportedMessage};
 use crate::secrets::SecretKind;
 use crate::store::{NewInbound, ReceiptOutcome};
-use crate::domain::Direction;
 
 /// Why a webhook was refused; the listener maps each to an HTTP status.
 #[derive(Debug, thiserror::Error)]
@@ -42,10 +42,21 @@ impl Engine {
         match event {
             ProviderEvent::LinkOffered(offer) => self.accept_offer(id, offer).await,
             ProviderEvent::Connection(report) => self.apply_connection(id, report).await,
-            ProviderEvent::Receipt { provider_message_id, status } => {
-                let outcome = self.inner.store.apply_receipt(id, &provider_message_id, status, self.now()).await?;
+            ProviderEvent::Receipt {
+                provider_message_id,
+                status,
+            } => {
+                let outcome = self
+                    .inner
+                    .store
+                    .apply_receipt(id, &provider_message_id, status, self.now())
+                    .await?;
                 if let ReceiptOutcome::Advanced { message_id } = outcome {
-                    self.emit(EngineEvent::MessageStatusChanged { instance_id: id.clone(), message_id, status });
+                    self.emit(EngineEvent::MessageStatusChanged {
+                        instance_id: id.clone(),
+                        message_id,
+                        status,
+                    });
                 }
                 Ok(())
             }
@@ -93,15 +104,27 @@ impl Engine {
     }
 
     /// Moves an instance's status by what its provider reported.
-    pub(super) async fn apply_connection(&self, id: &InstanceId, report: ConnectionReport) -> Result<(), EngineError> {
+    pub(super) async fn apply_connection(
+        &self,
+        id: &InstanceId,
+        report: ConnectionReport,
+    ) -> Result<(), EngineError> {
         let _serialised = self.inner.transitions.lock().await;
         let instance = self.instance(id).await?;
         let next = instance.status.next(report.signal);
         let reason = report.reason.as_deref().or_else(|| default_reason(next));
         let now = self.now();
-        let mut changed = self.inner.store.set_instance_status(id, next, reason, now).await?;
+        let mut changed = self
+            .inner
+            .store
+            .set_instance_status(id, next, reason, now)
+            .await?;
         let phone = report.phone.as_ref().map(|p| p.e164());
-        changed |= self.inner.store.set_instance_profile(id, report.profile_name.as_deref(), phone.as_deref(), now).await?;
+        changed |= self
+            .inner
+            .store
+            .set_instance_profile(id, report.profile_name.as_deref(), phone.as_deref(), now)
+            .await?;
         if next != InstanceStatus::Linking {
             self.clear_offer(id);
         }
@@ -130,15 +153,28 @@ impl Engine {
         // Unknown ids are refused exactly like bad signatures: no oracle for which ids exist.
         let unknown = || WebhookRejection::Unauthorized("unknown instance".into());
         let id = InstanceId::parse(instance_id).map_err(|_| unknown())?;
-        let instance = self.inner.store.instance(&id).await.map_err(EngineError::from)?.ok_or_else(unknown)?;
+        let instance = self
+            .inner
+            .store
+            .instance(&id)
+            .await
+            .map_err(EngineError::from)?
+            .ok_or_else(unknown)?;
         if instance.provider != ProviderKind::Evolution {
             return Err(unknown());
         }
-        let secret = self.inner.secrets.get(&id, SecretKind::WebhookSecret).await.map_err(EngineError::from)?;
-        let secret = secret.ok_or_else(|| WebhookRejection::Unauthorized("instance has no webhook secret".into()))?;
+        let secret = self
+            .inner
+            .secrets
+            .get(&id, SecretKind::WebhookSecret)
+            .await
+            .map_err(EngineError::from)?;
+        let secret =
+            secret.ok_or_else(|| WebhookRejection::Unauthorized("instance has no webhook secret".into()))?;
         webhook::verify_authorization(authorization, &secret)
             .map_err(|e| WebhookRejection::Unauthorized(e.to_string()))?;
-        let events = webhook::parse(body, self.now()).map_err(|e| WebhookRejection::Malformed(e.to_string()))?;
+        let events =
+            webhook::parse(body, self.now()).map_err(|e| WebhookRejection::Malformed(e.to_string()))?;
         lock(&self.inner.last_webhook).insert(id.clone(), self.now());
         let count = events.len();
         for event in events {
@@ -154,15 +190,20 @@ impl Engine {
         let provider = self.provider(&instance).await?;
         let report = match provider.connection().await {
             Ok(report) => report,
-            Err(error) => ConnectionReport { reason: None, ..ConnectionReport::bare(signal_for_error(&error)?) },
+            Err(error) => ConnectionReport {
+                reason: None,
+                ..ConnectionReport::bare(signal_for_error(&error)?)
+            },
         };
-        let waiting_for_scan = instance.status == InstanceStatus::Linking && report.signal == ConnectionSignal::Connecting;
+        let waiting_for_scan =
+            instance.status == InstanceStatus::Linking && report.signal == ConnectionSignal::Connecting;
         self.apply_connection(id, report).await?;
         if waiting_for_scan {
             match provider.link(None).await {
                 Ok(LinkProgress::Offer(offer)) => self.accept_offer(id, offer).await?,
                 Ok(LinkProgress::AlreadyConnected) => {
-                    self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::Open)).await?
+                    self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::Open))
+                        .await?
                 }
                 Err(error) => tracing::debug!(%error, "QR refresh failed"),
             }
@@ -182,7 +223,9 @@ impl Engine {
             }
             servers_done.push(server_url.clone());
             let server = self.evolution_server(instance).await?;
-            let on_server = instances.iter().filter(|i| i.server_url.as_deref() == Some(server_url.as_str()));
+            let on_server = instances
+                .iter()
+                .filter(|i| i.server_url.as_deref() == Some(server_url.as_str()));
             match server.fetch_instances().await {
                 Ok(rows) => {
                     for local in on_server {
@@ -202,7 +245,8 @@ impl Engine {
                     tracing::warn!(%error, server = %server_url, "re-sync failed");
                     let signal = signal_for_error(&error).unwrap_or(ConnectionSignal::Unreachable);
                     for local in on_server {
-                        self.apply_connection(&local.id, ConnectionReport::bare(signal)).await?;
+                        self.apply_connection(&local.id, ConnectionReport::bare(signal))
+                            .await?;
                     }
                 }
             }

@@ -1,7 +1,9 @@
 //! Adding, linking, restarting, logging out and deleting instances.
 
 use super::{lock, Engine, LiveOffer};
-use crate::domain::{remote_name_for, ConnectionSignal, InputError, InstanceId, InstanceStatus, PhoneNumber, ProviderKind};
+use crate::domain::{
+    remote_name_for, ConnectionSignal, InputError, InstanceId, InstanceStatus, PhoneNumber, ProviderKind,
+};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::provider::evolution::{parse_server_url, CreatedInstance, EvolutionServer, WebhookTarget};
@@ -53,7 +55,9 @@ fn display_name(input: &str) -> Result<String, InputError> {
         return Err(InputError::new("Give the instance a name."));
     }
     if name.chars().count() > MAX_DISPLAY_NAME {
-        return Err(InputError::new(format!("Keep the name under {MAX_DISPLAY_NAME} characters.")));
+        return Err(InputError::new(format!(
+            "Keep the name under {MAX_DISPLAY_NAME} characters."
+        )));
     }
     Ok(name.to_owned())
 }
@@ -77,8 +81,12 @@ impl Engine {
         let name = display_name(&request.display_name)?;
         let (server_url, api_key) = match request.provider {
             ProviderSetup::Evolution { server_url, api_key } => (server_url, api_key),
-            ProviderSetup::Native => return Err(ProviderError::Unsupported("linking on this computer yet").into()),
-            ProviderSetup::Cloud => return Err(ProviderError::Unsupported("the WhatsApp Cloud API yet").into()),
+            ProviderSetup::Native => {
+                return Err(ProviderError::Unsupported("linking on this computer yet").into())
+            }
+            ProviderSetup::Cloud => {
+                return Err(ProviderError::Unsupported("the WhatsApp Cloud API yet").into())
+            }
         };
         let base = parse_server_url(&server_url)?;
         let api_key = api_key.trim().to_owned();
@@ -90,7 +98,10 @@ impl Engine {
 
         let id = InstanceId::new_random();
         let webhook_url = self.webhook_url(&id).await?;
-        let target = webhook_url.map(|url| WebhookTarget { url, jwt_secret: generate_secret() });
+        let target = webhook_url.map(|url| WebhookTarget {
+            url,
+            jwt_secret: generate_secret(),
+        });
         let created = self.create_remote(&server, &name, target.as_ref()).await?;
 
         let now = self.now();
@@ -109,11 +120,15 @@ impl Engine {
             created_at: now,
             updated_at: now,
         };
-        if let Err(error) = self.save_new_instance(&instance, &api_key, created.token.as_deref(), target.as_ref()).await {
+        if let Err(error) = self
+            .save_new_instance(&instance, &api_key, created.token.as_deref(), target.as_ref())
+            .await
+        {
             // Undo everything: the remote instance, any secret written, any row written.
             let _ = self.inner.store.delete_instance(&id).await;
             let _ = self.inner.secrets.delete_all(&id).await;
-            if let Err(undo) = crate::provider::Provider::delete(&server.instance(&created.name, None)).await {
+            if let Err(undo) = crate::provider::Provider::delete(&server.instance(&created.name, None)).await
+            {
                 tracing::error!(error = %undo, instance = %created.name, "could not remove the half-created remote instance");
             }
             return Err(error);
@@ -133,8 +148,13 @@ impl Engine {
         target: Option<&WebhookTarget>,
     ) -> Result<CreatedInstance, EngineError> {
         // The random suffix makes a clash unlikely; one more try makes it practically impossible.
-        match server.create_instance(&remote_name_for(display_name), target).await {
-            Err(ProviderError::NameTaken) => Ok(server.create_instance(&remote_name_for(display_name), target).await?),
+        match server
+            .create_instance(&remote_name_for(display_name), target)
+            .await
+        {
+            Err(ProviderError::NameTaken) => Ok(server
+                .create_instance(&remote_name_for(display_name), target)
+                .await?),
             other => Ok(other?),
         }
     }
@@ -147,12 +167,18 @@ impl Engine {
         target: Option<&WebhookTarget>,
     ) -> Result<(), EngineError> {
         let secrets = &self.inner.secrets;
-        secrets.set(&instance.id, SecretKind::EvolutionApiKey, api_key).await?;
+        secrets
+            .set(&instance.id, SecretKind::EvolutionApiKey, api_key)
+            .await?;
         if let Some(token) = token {
-            secrets.set(&instance.id, SecretKind::InstanceToken, token).await?;
+            secrets
+                .set(&instance.id, SecretKind::InstanceToken, token)
+                .await?;
         }
         if let Some(target) = target {
-            secrets.set(&instance.id, SecretKind::WebhookSecret, &target.jwt_secret).await?;
+            secrets
+                .set(&instance.id, SecretKind::WebhookSecret, &target.jwt_secret)
+                .await?;
         }
         self.inner.store.insert_instance(instance).await?;
         Ok(())
@@ -175,7 +201,11 @@ impl Engine {
 
     /// Starts linking again (after a QR limit or a logout), by QR or, with a phone number, by
     /// pairing code.
-    pub async fn start_linking(&self, id: &InstanceId, pairing_phone: Option<&str>) -> Result<LinkView, EngineError> {
+    pub async fn start_linking(
+        &self,
+        id: &InstanceId,
+        pairing_phone: Option<&str>,
+    ) -> Result<LinkView, EngineError> {
         let instance = self.instance(id).await?;
         let default_country = self.settings().await?.default_country_code;
         let phone = pairing_phone
@@ -187,10 +217,12 @@ impl Engine {
         match provider.link(phone.as_ref()).await {
             Ok(LinkProgress::Offer(offer)) => self.accept_offer(id, offer).await?,
             Ok(LinkProgress::AlreadyConnected) => {
-                self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::Open)).await?;
+                self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::Open))
+                    .await?;
             }
             Err(ProviderError::QrLimitReached) => {
-                self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::QrRefused)).await?;
+                self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::QrRefused))
+                    .await?;
             }
             Err(error) => return Err(error.into()),
         }
@@ -200,18 +232,22 @@ impl Engine {
     /// Keeps a new QR / pairing code, moves the status to linking and tells listeners.
     pub(super) async fn accept_offer(&self, id: &InstanceId, offer: LinkOffer) -> Result<(), EngineError> {
         self.offer_link(id, offer);
-        self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::QrShown)).await
+        self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::QrShown))
+            .await
     }
 
     fn offer_link(&self, id: &InstanceId, offer: LinkOffer) {
         let now = self.now();
-        let qr_svg = offer.qr_code.as_deref().and_then(|code| match crate::qr::render_svg(code) {
-            Ok(svg) => Some(svg),
-            Err(error) => {
-                tracing::warn!(%error, "QR text could not be rendered");
-                None
-            }
-        });
+        let qr_svg = offer
+            .qr_code
+            .as_deref()
+            .and_then(|code| match crate::qr::render_svg(code) {
+                Ok(svg) => Some(svg),
+                Err(error) => {
+                    tracing::warn!(%error, "QR text could not be rendered");
+                    None
+                }
+            });
         {
             let mut offers = lock(&self.inner.offers);
             let previous = offers.get(id);
@@ -219,15 +255,32 @@ impl Engine {
                 return;
             }
             let shown = previous.map(|p| p.shown).unwrap_or(0) + 1;
-            let ttl = if shown == 1 { FIRST_QR_MILLIS } else { NEXT_QR_MILLIS };
-            offers.insert(id.clone(), LiveOffer { offer, qr_svg, received_at: now, expires_at: now + ttl, shown });
+            let ttl = if shown == 1 {
+                FIRST_QR_MILLIS
+            } else {
+                NEXT_QR_MILLIS
+            };
+            offers.insert(
+                id.clone(),
+                LiveOffer {
+                    offer,
+                    qr_svg,
+                    received_at: now,
+                    expires_at: now + ttl,
+                    shown,
+                },
+            );
         }
-        self.emit(EngineEvent::QrUpdated { instance_id: id.clone() });
+        self.emit(EngineEvent::QrUpdated {
+            instance_id: id.clone(),
+        });
     }
 
     pub(super) fn clear_offer(&self, id: &InstanceId) {
         if lock(&self.inner.offers).remove(id).is_some() {
-            self.emit(EngineEvent::QrUpdated { instance_id: id.clone() });
+            self.emit(EngineEvent::QrUpdated {
+                instance_id: id.clone(),
+            });
         }
     }
 

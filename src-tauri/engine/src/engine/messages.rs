@@ -42,7 +42,9 @@ impl Engine {
             return Err(InputError::new("Write a message first.").into());
         }
         if text.chars().count() > MAX_TEXT_CHARS {
-            return Err(InputError::new(format!("A message can have at most {MAX_TEXT_CHARS} characters.")).into());
+            return Err(
+                InputError::new(format!("A message can have at most {MAX_TEXT_CHARS} characters.")).into(),
+            );
         }
         let chat = to.to_string();
         let contact = to.display();
@@ -72,7 +74,10 @@ impl Engine {
             return Ok(Jid::parse(input)?);
         }
         let default_country = self.settings().await?.default_country_code;
-        Ok(Jid::for_phone(&PhoneNumber::parse(input, default_country.as_ref())?))
+        Ok(Jid::for_phone(&PhoneNumber::parse(
+            input,
+            default_country.as_ref(),
+        )?))
     }
 
     pub async fn list_messages(&self, filter: MessageFilter) -> Result<Vec<Message>, EngineError> {
@@ -80,7 +85,11 @@ impl Engine {
     }
 
     pub async fn get_message(&self, id: &str) -> Result<Message, EngineError> {
-        self.inner.store.message(id).await?.ok_or_else(|| EngineError::MessageNotFound(id.to_owned()))
+        self.inner
+            .store
+            .message(id)
+            .await?
+            .ok_or_else(|| EngineError::MessageNotFound(id.to_owned()))
     }
 
     /// Sends the oldest queued message of an instance, if it is connected. One call, one message:
@@ -96,7 +105,9 @@ impl Engine {
         };
         let outgoing = match (Jid::parse(&claimed.chat_jid), claimed.body.clone()) {
             (Ok(to), Some(text)) => Ok(OutgoingMessage::Text { to, text }),
-            _ => Err(ProviderError::Rejected("the stored message cannot be sent (no recipient or text)".into())),
+            _ => Err(ProviderError::Rejected(
+                "the stored message cannot be sent (no recipient or text)".into(),
+            )),
         };
         let result = match outgoing {
             Ok(outgoing) => provider.send(&outgoing).await,
@@ -104,11 +115,19 @@ impl Engine {
         };
         let now = self.now();
         let message = match result {
-            Ok(receipt) => self.inner.store.mark_sent(&claimed.id, &receipt.provider_message_id, now).await?,
+            Ok(receipt) => {
+                self.inner
+                    .store
+                    .mark_sent(&claimed.id, &receipt.provider_message_id, now)
+                    .await?
+            }
             Err(error) => {
                 tracing::warn!(message = %claimed.id, %error, "send failed");
                 let reason = crate::error::ApiError::from(error.clone()).message;
-                self.inner.store.mark_failed(&claimed.id, error.code(), &reason, now).await?
+                self.inner
+                    .store
+                    .mark_failed(&claimed.id, error.code(), &reason, now)
+                    .await?
             }
         };
         self.emit(EngineEvent::MessageStatusChanged {

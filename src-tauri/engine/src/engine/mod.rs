@@ -14,7 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::domain::{InstanceId, ProviderKind};
 use crate::error::EngineError;
 use crate::events::{EngineEvent, EventSink};
-use crate::provider::evolution::{EvolutionServer, EvolutionInstance};
+use crate::provider::evolution::{EvolutionInstance, EvolutionServer};
 use crate::provider::{LinkOffer, Provider, ProviderError};
 use crate::secrets::{SecretKind, SecretStore, Secrets};
 use crate::settings::Settings;
@@ -34,7 +34,12 @@ pub struct EngineOptions {
 
 impl EngineOptions {
     pub fn new(store: Store, secrets: Arc<dyn SecretStore>, events: Arc<dyn EventSink>) -> Self {
-        Self { store, secrets, events, clock: Arc::new(SystemClock) }
+        Self {
+            store,
+            secrets,
+            events,
+            clock: Arc::new(SystemClock),
+        }
     }
 }
 
@@ -95,7 +100,10 @@ impl Engine {
         };
         let interrupted = engine.inner.store.fail_interrupted_sends(engine.now()).await?;
         if interrupted > 0 {
-            tracing::warn!(interrupted, "messages were mid-send when Switchboard stopped; marked for review");
+            tracing::warn!(
+                interrupted,
+                "messages were mid-send when Switchboard stopped; marked for review"
+            );
         }
         Ok(engine)
     }
@@ -136,11 +144,17 @@ impl Engine {
             Some(url) => Some(crate::provider::evolution::parse_server_url(&url)?),
             None => lock(&self.inner.listener).clone(),
         };
-        Ok(base.and_then(|base| base.join(&format!("webhooks/evolution/{id}")).ok()).map(String::from))
+        Ok(base
+            .and_then(|base| base.join(&format!("webhooks/evolution/{id}")).ok())
+            .map(String::from))
     }
 
     async fn instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
-        self.inner.store.instance(id).await?.ok_or_else(|| EngineError::InstanceNotFound(id.to_string()))
+        self.inner
+            .store
+            .instance(id)
+            .await?
+            .ok_or_else(|| EngineError::InstanceNotFound(id.to_string()))
     }
 
     async fn evolution_server(&self, instance: &Instance) -> Result<EvolutionServer, EngineError> {
@@ -163,7 +177,11 @@ impl Engine {
         let provider: Arc<dyn Provider> = match instance.provider {
             ProviderKind::Evolution => {
                 let server = self.evolution_server(instance).await?;
-                let token = self.inner.secrets.get(&instance.id, SecretKind::InstanceToken).await?;
+                let token = self
+                    .inner
+                    .secrets
+                    .get(&instance.id, SecretKind::InstanceToken)
+                    .await?;
                 let evolution: EvolutionInstance = server.instance(&instance.remote_name, token);
                 Arc::new(evolution)
             }

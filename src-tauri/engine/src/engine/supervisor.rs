@@ -15,7 +15,9 @@ fn poll_interval(status: InstanceStatus, webhooks_flowing: bool) -> Millis {
         (_, true) => 60_000,
         (InstanceStatus::Linking, false) => 3_000,
         // Nothing will change until a person acts.
-        (InstanceStatus::LoggedOut | InstanceStatus::Missing | InstanceStatus::QrLimitReached, false) => 60_000,
+        (InstanceStatus::LoggedOut | InstanceStatus::Missing | InstanceStatus::QrLimitReached, false) => {
+            60_000
+        }
         _ => 10_000,
     }
 }
@@ -62,7 +64,9 @@ pub(super) fn spawn(engine: Engine) {
         loop {
             // Woken on new messages and on reconnects; the timeout catches anything missed.
             let _ = tokio::time::timeout(Duration::from_secs(5), engine.inner.outbox_wake.notified()).await;
-            let Ok(instances) = engine.list_instances().await else { continue };
+            let Ok(instances) = engine.list_instances().await else {
+                continue;
+            };
             for instance in instances.iter().filter(|i| i.status == InstanceStatus::Connected) {
                 loop {
                     match engine.outbox_step(&instance.id).await {

@@ -40,7 +40,10 @@ pub enum ProviderError {
 impl ProviderError {
     /// Whether trying again later may succeed (the outbox retries these).
     pub fn is_transient(&self) -> bool {
-        matches!(self, ProviderError::Unreachable(_) | ProviderError::ServerError(_))
+        matches!(
+            self,
+            ProviderError::Unreachable(_) | ProviderError::ServerError(_)
+        )
     }
 
     /// A short stable code kept with a failed message.
@@ -72,9 +75,10 @@ impl From<ProviderError> for ApiError {
                     "The server could not be reached. Check its address and that it is running.",
                 )
             }
-            ProviderError::Unauthorized => {
-                ApiError::new(C::ProviderAuth, "The server refused the API key. Check the key and try again.")
-            }
+            ProviderError::Unauthorized => ApiError::new(
+                C::ProviderAuth,
+                "The server refused the API key. Check the key and try again.",
+            ),
             ProviderError::InstanceMissing => {
                 ApiError::new(C::NotFound, "The server no longer has this instance.")
             }
@@ -84,9 +88,10 @@ impl From<ProviderError> for ApiError {
             ProviderError::NotOnWhatsApp { number } => {
                 ApiError::new(C::InvalidInput, format!("{number} is not on WhatsApp."))
             }
-            ProviderError::Rejected(reason) => {
-                ApiError::new(C::ProviderRejected, format!("The server refused the request: {reason}"))
-            }
+            ProviderError::Rejected(reason) => ApiError::new(
+                C::ProviderRejected,
+                format!("The server refused the request: {reason}"),
+            ),
             ProviderError::ServerError(status) => ApiError::new(
                 C::ProviderUnreachable,
                 format!("The server had an internal error (HTTP {status}). Try again in a moment."),
@@ -139,7 +144,12 @@ pub struct ConnectionReport {
 
 impl ConnectionReport {
     pub fn bare(signal: ConnectionSignal) -> Self {
-        Self { signal, reason: None, profile_name: None, phone: None }
+        Self {
+            signal,
+            reason: None,
+            profile_name: None,
+            phone: None,
+        }
     }
 }
 
@@ -174,7 +184,10 @@ pub struct ReportedMessage {
 pub enum ProviderEvent {
     LinkOffered(LinkOffer),
     Connection(ConnectionReport),
-    Receipt { provider_message_id: String, status: MessageStatus },
+    Receipt {
+        provider_message_id: String,
+        status: MessageStatus,
+    },
     Message(ReportedMessage),
 }
 

@@ -79,7 +79,11 @@ impl Store {
         let id = instance.id.as_str();
         let provider = instance.provider.as_str();
         let status = instance.status.as_str();
-        let transport = if instance.uses_webhook { "webhook" } else { "polling" };
+        let transport = if instance.uses_webhook {
+            "webhook"
+        } else {
+            "polling"
+        };
         let mut tx = self.pool.begin().await?;
         sqlx::query!(
             "INSERT INTO instances (id, display_name, provider, remote_name, remote_id, server_url, status,
@@ -203,7 +207,9 @@ impl Store {
 
     pub async fn delete_instance(&self, id: &InstanceId) -> Result<bool, StoreError> {
         let id = id.as_str();
-        let result = sqlx::query!("DELETE FROM instances WHERE id = ?", id).execute(&self.pool).await?;
+        let result = sqlx::query!("DELETE FROM instances WHERE id = ?", id)
+            .execute(&self.pool)
+            .await?;
         Ok(result.rows_affected() > 0)
     }
 

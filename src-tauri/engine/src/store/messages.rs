@@ -149,7 +149,9 @@ impl Store {
         )
         .execute(&self.pool)
         .await?;
-        self.message(&id).await?.ok_or_else(|| StoreError::Corrupt("inserted message vanished".into()))
+        self.message(&id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("inserted message vanished".into()))
     }
 
     /// Records a message the provider reported (inbound, or typed on the phone). Returns `None` when
@@ -294,9 +296,12 @@ impl Store {
         if let Some(early) = early {
             let status = MessageStatus::parse(&early.status).map_err(|e| StoreError::Corrupt(e.0))?;
             let instance_id = InstanceId::parse(&instance_id).map_err(|e| StoreError::Corrupt(e.0))?;
-            self.apply_receipt(&instance_id, provider_message_id, status, early.at).await?;
+            self.apply_receipt(&instance_id, provider_message_id, status, early.at)
+                .await?;
         }
-        self.message(message_id).await?.ok_or_else(|| StoreError::Corrupt("sent message vanished".into()))
+        self.message(message_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("sent message vanished".into()))
     }
 
     pub async fn mark_failed(
@@ -316,7 +321,9 @@ impl Store {
         )
         .execute(&self.pool)
         .await?;
-        self.message(message_id).await?.ok_or_else(|| StoreError::Corrupt("failed message vanished".into()))
+        self.message(message_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("failed message vanished".into()))
     }
 
     /// Moves an outbound message forward by a provider receipt; never backward. A receipt for a

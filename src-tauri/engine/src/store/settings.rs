@@ -23,7 +23,9 @@ impl Store {
                 .await?;
             }
             None => {
-                sqlx::query!("DELETE FROM settings WHERE key = ?", key).execute(&self.pool).await?;
+                sqlx::query!("DELETE FROM settings WHERE key = ?", key)
+                    .execute(&self.pool)
+                    .await?;
             }
         }
         Ok(())

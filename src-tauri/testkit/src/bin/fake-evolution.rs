@@ -5,7 +5,9 @@ use switchboard_testkit::FakeEvolution;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt().with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .init();
     let mut port = 0u16;
     let mut api_key = "e2e-global-key".to_owned();
     let mut args = std::env::args().skip(1);

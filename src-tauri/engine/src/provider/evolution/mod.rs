@@ -6,10 +6,12 @@
 //! `{"error":true}`; restart is a POST; errors nest their message under `response.message`, as
 //! strings or as number-check objects.
 
-mod wire;
 pub mod webhook;
+mod wire;
 
-use super::{ConnectionReport, LinkOffer, LinkProgress, OutgoingMessage, Provider, ProviderError, SendReceipt};
+use super::{
+    ConnectionReport, LinkOffer, LinkProgress, OutgoingMessage, Provider, ProviderError, SendReceipt,
+};
 use crate::domain::{ConnectionSignal, Jid, JidKind, PhoneNumber};
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode};
@@ -93,14 +95,23 @@ impl Api {
         key: &str,
         body: Option<&Value>,
     ) -> Result<T, ProviderError> {
-        let url = self.base.join(path).map_err(|e| ProviderError::Protocol(e.to_string()))?;
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| ProviderError::Protocol(e.to_string()))?;
         let mut request = self.http.request(method, url).header("apikey", key);
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(|e| ProviderError::Unreachable(e.without_url().to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ProviderError::Unreachable(e.without_url().to_string()))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| ProviderError::Unreachable(e.to_string()))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ProviderError::Unreachable(e.to_string()))?;
         if !status.is_success() {
             return Err(error_from_status(status, &bytes));
         }
@@ -127,7 +138,12 @@ fn error_from_ok_body(value: &Value) -> ProviderError {
 fn message_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(message_text).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; "),
+        Value::Array(items) => items
+            .iter()
+            .map(message_text)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; "),
         Value::Null => String::new(),
         other => other.to_string(),
     }
@@ -137,7 +153,11 @@ fn message_text(value: &Value) -> String {
 fn error_from_status(status: StatusCode, body: &[u8]) -> ProviderError {
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     // Most errors nest it in response.message; whatsappNumbers puts it at the top level.
-    let message = value.pointer("/response/message").or_else(|| value.get("message")).cloned().unwrap_or(Value::Null);
+    let message = value
+        .pointer("/response/message")
+        .or_else(|| value.get("message"))
+        .cloned()
+        .unwrap_or(Value::Null);
     match status {
         StatusCode::UNAUTHORIZED => ProviderError::Unauthorized,
         StatusCode::FORBIDDEN => ProviderError::NameTaken,
@@ -151,11 +171,15 @@ fn error_from_status(status: StatusCode, body: &[u8]) -> ProviderError {
         }
         StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
             let not_on_whatsapp = message.as_array().and_then(|items| {
-                items.iter().find(|item| item.get("exists").and_then(Value::as_bool) == Some(false))
+                items
+                    .iter()
+                    .find(|item| item.get("exists").and_then(Value::as_bool) == Some(false))
             });
             if let Some(item) = not_on_whatsapp {
                 let number = item.get("number").and_then(Value::as_str).unwrap_or_default();
-                return ProviderError::NotOnWhatsApp { number: format!("+{number}") };
+                return ProviderError::NotOnWhatsApp {
+                    number: format!("+{number}"),
+                };
             }
             let text = message_text(&message);
             if text.contains("is not connected") {
@@ -180,7 +204,10 @@ pub struct EvolutionServer {
 
 impl EvolutionServer {
     pub fn new(http: reqwest::Client, base: Url, global_key: String) -> Self {
-        Self { api: Api { http, base }, global_key }
+        Self {
+            api: Api { http, base },
+            global_key,
+        }
     }
 
     pub fn base_url(&self) -> &Url {
@@ -191,7 +218,9 @@ impl EvolutionServer {
     pub async fn check(&self) -> Result<(), ProviderError> {
         let info: Value = self.api.call(Method::GET, "", &self.global_key, None).await?;
         if info.get("version").is_none() {
-            return Err(ProviderError::Protocol("GET / has no version: not an Evolution API server".into()));
+            return Err(ProviderError::Protocol(
+                "GET / has no version: not an Evolution API server".into(),
+            ));
         }
         // GET / needs no key: listing instances proves the key works.
         self.fetch_instances().await.map(|_| ())
@@ -203,8 +232,10 @@ impl EvolutionServer {
         webhook: Option<&WebhookTarget>,
     ) -> Result<CreatedInstance, ProviderError> {
         let body = wire::create_request(name, webhook);
-        let created: wire::CreateResponse =
-            self.api.call(Method::POST, "instance/create", &self.global_key, Some(&body)).await?;
+        let created: wire::CreateResponse = self
+            .api
+            .call(Method::POST, "instance/create", &self.global_key, Some(&body))
+            .await?;
         Ok(CreatedInstance {
             name: created.instance.instance_name,
             remote_id: created.instance.instance_id,
@@ -214,7 +245,9 @@ impl EvolutionServer {
     }
 
     pub async fn fetch_instances(&self) -> Result<Vec<RemoteInstance>, ProviderError> {
-        self.api.call(Method::GET, "instance/fetchInstances", &self.global_key, None).await
+        self.api
+            .call(Method::GET, "instance/fetchInstances", &self.global_key, None)
+            .await
     }
 
     /// One instance on this server. `token` is the instance's own key; without one the global key is used.
@@ -244,7 +277,12 @@ impl EvolutionInstance {
         format!("{route}/{name}")
     }
 
-    async fn call<T: DeserializeOwned>(&self, method: Method, route: &str, body: Option<&Value>) -> Result<T, ProviderError> {
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+    ) -> Result<T, ProviderError> {
         self.api.call(method, &self.path(route), &self.key, body).await
     }
 
@@ -273,7 +311,10 @@ impl Provider for EvolutionInstance {
         if report.signal == ConnectionSignal::Open {
             // The state route has no profile; the instance list has it.
             let filter = format!("instance/fetchInstances?instanceName={}", self.name);
-            let rows: Vec<RemoteInstance> = self.api.call(Method::GET, &filter, &self.global_key, None).await?;
+            let rows: Vec<RemoteInstance> = self
+                .api
+                .call(Method::GET, &filter, &self.global_key, None)
+                .await?;
             if let Some(row) = rows.into_iter().find(|row| row.name == self.name) {
                 report.phone = row.phone();
                 report.profile_name = row.profile_name;
@@ -306,7 +347,9 @@ impl Provider for EvolutionInstance {
             ),
         };
         let record: wire::MessageRecord = self.call(Method::POST, route, Some(&body)).await?;
-        Ok(SendReceipt { provider_message_id: record.key.id })
+        Ok(SendReceipt {
+            provider_message_id: record.key.id,
+        })
     }
 }
 
@@ -316,36 +359,75 @@ mod tests {
 
     #[test]
     fn server_urls_keep_their_prefix_and_refuse_nonsense() {
-        assert_eq!(parse_server_url("http://localhost:8080").expect("url").as_str(), "http://localhost:8080/");
         assert_eq!(
-            parse_server_url(" https://evo.example.com/api ").expect("url").join("instance/create").expect("join").as_str(),
+            parse_server_url("http://localhost:8080").expect("url").as_str(),
+            "http://localhost:8080/"
+        );
+        assert_eq!(
+            parse_server_url(" https://evo.example.com/api ")
+                .expect("url")
+                .join("instance/create")
+                .expect("join")
+                .as_str(),
             "https://evo.example.com/api/instance/create"
         );
-        for bad in ["", "localhost:8080", "ftp://x", "http://", "http://x/?a=1", "not a url"] {
+        for bad in [
+            "",
+            "localhost:8080",
+            "ftp://x",
+            "http://",
+            "http://x/?a=1",
+            "not a url",
+        ] {
             assert!(parse_server_url(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn error_bodies_map_to_meanings() {
-        let not_on_whatsapp = include_bytes!("../../../../../../shared/contracts/evolution/error-400-number-not-on-whatsapp.json");
+        let not_on_whatsapp = include_bytes!(
+            "../../../../../../shared/contracts/evolution/error-400-number-not-on-whatsapp.json"
+        );
         assert_eq!(
             error_from_status(StatusCode::BAD_REQUEST, not_on_whatsapp),
-            ProviderError::NotOnWhatsApp { number: "+5511900000003".into() }
+            ProviderError::NotOnWhatsApp {
+                number: "+5511900000003".into()
+            }
         );
         let missing = br#"{"status":404,"error":"Not Found","response":{"message":["The \"x\" instance does not exist"]}}"#;
-        assert_eq!(error_from_status(StatusCode::NOT_FOUND, missing), ProviderError::InstanceMissing);
+        assert_eq!(
+            error_from_status(StatusCode::NOT_FOUND, missing),
+            ProviderError::InstanceMissing
+        );
         let route = br#"{"status":404,"error":"Not Found","response":{"message":["Cannot PUT /instance/restart/x"]}}"#;
-        assert!(matches!(error_from_status(StatusCode::NOT_FOUND, route), ProviderError::Protocol(_)));
+        assert!(matches!(
+            error_from_status(StatusCode::NOT_FOUND, route),
+            ProviderError::Protocol(_)
+        ));
         let unauthorized = br#"{"status":401,"error":"Unauthorized","response":{"message":"Unauthorized"}}"#;
-        assert_eq!(error_from_status(StatusCode::UNAUTHORIZED, unauthorized), ProviderError::Unauthorized);
+        assert_eq!(
+            error_from_status(StatusCode::UNAUTHORIZED, unauthorized),
+            ProviderError::Unauthorized
+        );
         let schema = br#"{"status":400,"error":"Bad Request","response":{"message":["Text is required"]}}"#;
-        assert_eq!(error_from_status(StatusCode::BAD_REQUEST, schema), ProviderError::Rejected("Text is required".into()));
+        assert_eq!(
+            error_from_status(StatusCode::BAD_REQUEST, schema),
+            ProviderError::Rejected("Text is required".into())
+        );
         let flat = br#"{"status":400,"error":"Bad Request","message":"Numbers is required"}"#;
-        assert_eq!(error_from_status(StatusCode::BAD_REQUEST, flat), ProviderError::Rejected("Numbers is required".into()));
+        assert_eq!(
+            error_from_status(StatusCode::BAD_REQUEST, flat),
+            ProviderError::Rejected("Numbers is required".into())
+        );
         let logout = br#"{"status":400,"error":"Bad Request","response":{"message":["The \"x\" instance is not connected"]}}"#;
-        assert_eq!(error_from_status(StatusCode::BAD_REQUEST, logout), ProviderError::NotConnected);
-        assert_eq!(error_from_status(StatusCode::BAD_GATEWAY, b"<html>"), ProviderError::ServerError(502));
+        assert_eq!(
+            error_from_status(StatusCode::BAD_REQUEST, logout),
+            ProviderError::NotConnected
+        );
+        assert_eq!(
+            error_from_status(StatusCode::BAD_GATEWAY, b"<html>"),
+            ProviderError::ServerError(502)
+        );
         assert_eq!(
             error_from_ok_body(&serde_json::json!({"error": true, "message": "[object Object]"})),
             ProviderError::NotConnected

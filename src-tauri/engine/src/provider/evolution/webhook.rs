@@ -3,7 +3,9 @@
 //! with a misleading `Z`, so it is never read; message times come from `messageTimestamp`.
 
 use super::wire::{signal_for_state, MessageRecord, QrPayload};
-use crate::domain::{contact_identity, ConnectionSignal, Direction, Jid, JidKind, MessageKind, MessageStatus};
+use crate::domain::{
+    contact_identity, ConnectionSignal, Direction, Jid, JidKind, MessageKind, MessageStatus,
+};
 use crate::provider::{ConnectionReport, ProviderEvent, ReportedMessage};
 use crate::store::Millis;
 use serde::Deserialize;
@@ -55,7 +57,8 @@ struct Envelope {
 
 /// Parses one webhook body into the events it carries (none for events Switchboard ignores).
 pub fn parse(body: &[u8], now: Millis) -> Result<Vec<ProviderEvent>, WebhookError> {
-    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let envelope: Envelope =
+        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
     // Dotted lower case on the wire; accept the configuration spelling too.
     let event = envelope.event.to_ascii_lowercase().replace('_', ".");
     let data = envelope.data;
@@ -64,15 +67,23 @@ pub fn parse(body: &[u8], now: Millis) -> Result<Vec<ProviderEvent>, WebhookErro
         "qrcode.updated" => {
             if data.get("statusCode").is_some() || data.get("qrcode").is_none() {
                 // At the QR limit the payload is {message, statusCode: 500}.
-                vec![ProviderEvent::Connection(ConnectionReport::bare(ConnectionSignal::QrRefused))]
+                vec![ProviderEvent::Connection(ConnectionReport::bare(
+                    ConnectionSignal::QrRefused,
+                ))]
             } else {
                 let qr: QrPayload =
                     serde_json::from_value(data["qrcode"].clone()).map_err(|e| malformed(&e.to_string()))?;
-                qr.into_offer().map(ProviderEvent::LinkOffered).into_iter().collect()
+                qr.into_offer()
+                    .map(ProviderEvent::LinkOffered)
+                    .into_iter()
+                    .collect()
             }
         }
         "connection.update" => {
-            let state = data.get("state").and_then(Value::as_str).ok_or_else(|| malformed("no state"))?;
+            let state = data
+                .get("state")
+                .and_then(Value::as_str)
+                .ok_or_else(|| malformed("no state"))?;
             let reason_code = data.get("statusReason").and_then(Value::as_i64);
             let signal = signal_for_state(state, reason_code);
             let reason = match (signal, reason_code) {
@@ -82,7 +93,11 @@ pub fn parse(body: &[u8], now: Millis) -> Result<Vec<ProviderEvent>, WebhookErro
                 }
                 _ => None,
             };
-            let phone = data.get("wuid").and_then(Value::as_str).and_then(|j| Jid::parse(j).ok()).and_then(|j| j.phone());
+            let phone = data
+                .get("wuid")
+                .and_then(Value::as_str)
+                .and_then(|j| Jid::parse(j).ok())
+                .and_then(|j| j.phone());
             vec![ProviderEvent::Connection(ConnectionReport {
                 signal,
                 reason,
@@ -91,16 +106,29 @@ pub fn parse(body: &[u8], now: Millis) -> Result<Vec<ProviderEvent>, WebhookErro
             })]
         }
         "messages.upsert" | "send.message" => {
-            let record: MessageRecord = serde_json::from_value(data).map_err(|e| malformed(&e.to_string()))?;
-            reported_message(record, now).map(ProviderEvent::Message).into_iter().collect()
+            let record: MessageRecord =
+                serde_json::from_value(data).map_err(|e| malformed(&e.to_string()))?;
+            reported_message(record, now)
+                .map(ProviderEvent::Message)
+                .into_iter()
+                .collect()
         }
         "messages.update" => {
-            let id = data.get("keyId").and_then(Value::as_str).ok_or_else(|| malformed("no keyId"))?;
+            let id = data
+                .get("keyId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| malformed("no keyId"))?;
             let from_me = data.get("fromMe").and_then(Value::as_bool).unwrap_or(false);
-            let status = data.get("status").and_then(Value::as_str).and_then(message_status);
+            let status = data
+                .get("status")
+                .and_then(Value::as_str)
+                .and_then(message_status);
             match status {
                 Some(status) if from_me => {
-                    vec![ProviderEvent::Receipt { provider_message_id: id.to_owned(), status }]
+                    vec![ProviderEvent::Receipt {
+                        provider_message_id: id.to_owned(),
+                        status,
+                    }]
                 }
                 _ => vec![],
             }
@@ -110,7 +138,9 @@ pub fn parse(body: &[u8], now: Millis) -> Result<Vec<ProviderEvent>, WebhookErro
             ..ConnectionReport::bare(ConnectionSignal::LoggedOut)
         })],
         "remove.instance" | "instance.delete" => {
-            vec![ProviderEvent::Connection(ConnectionReport::bare(ConnectionSignal::Missing))]
+            vec![ProviderEvent::Connection(ConnectionReport::bare(
+                ConnectionSignal::Missing,
+            ))]
         }
         _ => vec![],
     };
@@ -147,10 +177,18 @@ fn reported_message(record: MessageRecord, now: Millis) -> Option<ReportedMessag
         (person.clone(), person)
     };
     let (kind, body) = content(&record.message);
-    let direction = if key.from_me { Direction::Outbound } else { Direction::Inbound };
+    let direction = if key.from_me {
+        Direction::Outbound
+    } else {
+        Direction::Inbound
+    };
     let status = match direction {
         Direction::Inbound => MessageStatus::Received,
-        Direction::Outbound => record.status.as_deref().and_then(message_status).unwrap_or(MessageStatus::Sent),
+        Direction::Outbound => record
+            .status
+            .as_deref()
+            .and_then(message_status)
+            .unwrap_or(MessageStatus::Sent),
     };
     Some(ReportedMessage {
         provider_message_id: key.id,
@@ -161,7 +199,11 @@ fn reported_message(record: MessageRecord, now: Millis) -> Option<ReportedMessag
         kind,
         body,
         status,
-        at: record.message_timestamp.as_ref().and_then(timestamp_millis).unwrap_or(now),
+        at: record
+            .message_timestamp
+            .as_ref()
+            .and_then(timestamp_millis)
+            .unwrap_or(now),
     })
 }
 
@@ -181,7 +223,10 @@ fn timestamp_millis(value: &Value) -> Option<Millis> {
 }
 
 fn text_at(message: &Value, pointer: &str) -> Option<String> {
-    message.pointer(pointer).and_then(Value::as_str).map(str::to_owned)
+    message
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 /// The kind of a Baileys message and the text a person would read in the log.
@@ -210,9 +255,17 @@ fn content(message: &Value) -> (MessageKind, Option<String>) {
         }
     }
     if let Some(location) = message.get("locationMessage") {
-        let lat = location.get("degreesLatitude").and_then(Value::as_f64).unwrap_or_default();
-        let lon = location.get("degreesLongitude").and_then(Value::as_f64).unwrap_or_default();
-        let name = text_at(location, "/name").map(|n| format!("{n} ")).unwrap_or_default();
+        let lat = location
+            .get("degreesLatitude")
+            .and_then(Value::as_f64)
+            .unwrap_or_default();
+        let lon = location
+            .get("degreesLongitude")
+            .and_then(Value::as_f64)
+            .unwrap_or_default();
+        let name = text_at(location, "/name")
+            .map(|n| format!("{n} "))
+            .unwrap_or_default();
         return (Location, Some(format!("{name}({lat:.5}, {lon:.5})")));
     }
     if let Some(contact) = message.get("contactMessage") {
@@ -226,7 +279,10 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> Vec<u8> {
-        let path = format!("{}/../../../shared/contracts/evolution/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../../../shared/contracts/evolution/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read(path).expect("sample file")
     }
 
@@ -242,15 +298,24 @@ mod tests {
     }
 
     fn now_secs() -> i64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
     }
 
     #[test]
     fn signed_tokens_pass_and_everything_else_fails() {
         let now = now_secs();
-        assert_eq!(verify_authorization(Some(&sign("k", now, now + 600, "evolution")), "k"), Ok(()));
+        assert_eq!(
+            verify_authorization(Some(&sign("k", now, now + 600, "evolution")), "k"),
+            Ok(())
+        );
         assert_eq!(verify_authorization(None, "k"), Err(WebhookError::Unsigned));
-        assert_eq!(verify_authorization(Some("Basic abc"), "k"), Err(WebhookError::Unsigned));
+        assert_eq!(
+            verify_authorization(Some("Basic abc"), "k"),
+            Err(WebhookError::Unsigned)
+        );
         assert!(matches!(
             verify_authorization(Some(&sign("other", now, now + 600, "evolution")), "k"),
             Err(WebhookError::BadSignature(_))
@@ -263,16 +328,24 @@ mod tests {
             verify_authorization(Some(&sign("k", now, now + 600, "someone-else")), "k"),
             Err(WebhookError::BadSignature(_))
         ));
-        assert!(matches!(verify_authorization(Some("Bearer not.a.jwt"), "k"), Err(WebhookError::BadSignature(_))));
+        assert!(matches!(
+            verify_authorization(Some("Bearer not.a.jwt"), "k"),
+            Err(WebhookError::BadSignature(_))
+        ));
     }
 
     #[test]
     fn connection_open_carries_profile_and_number() {
         let events = parse(&sample("webhook-connection-update-open.json"), 0).expect("parse");
-        let [ProviderEvent::Connection(report)] = events.as_slice() else { panic!("{events:?}") };
+        let [ProviderEvent::Connection(report)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
         assert_eq!(report.signal, ConnectionSignal::Open);
         assert_eq!(report.profile_name.as_deref(), Some("Loja Exemplo"));
-        assert_eq!(report.phone.as_ref().map(|p| p.e164()), Some("+5511900000001".into()));
+        assert_eq!(
+            report.phone.as_ref().map(|p| p.e164()),
+            Some("+5511900000001".into())
+        );
     }
 
     #[test]
@@ -282,16 +355,22 @@ mod tests {
         let limit = br#"{"event":"qrcode.updated","instance":"x","data":{"message":"QR code limit reached, please login again","statusCode":500}}"#;
         assert_eq!(
             parse(limit, 0).expect("parse"),
-            vec![ProviderEvent::Connection(ConnectionReport::bare(ConnectionSignal::QrRefused))]
+            vec![ProviderEvent::Connection(ConnectionReport::bare(
+                ConnectionSignal::QrRefused
+            ))]
         );
         let refused = br#"{"event":"connection.update","instance":"x","data":{"instance":"x","state":"refused","statusReason":428}}"#;
-        assert!(matches!(&parse(refused, 0).expect("parse")[..], [ProviderEvent::Connection(r)] if r.signal == ConnectionSignal::QrRefused));
+        assert!(
+            matches!(&parse(refused, 0).expect("parse")[..], [ProviderEvent::Connection(r)] if r.signal == ConnectionSignal::QrRefused)
+        );
     }
 
     #[test]
     fn inbound_lid_message_is_filed_under_the_phone_number() {
         let events = parse(&sample("webhook-messages-upsert-text.json"), 0).expect("parse");
-        let [ProviderEvent::Message(message)] = events.as_slice() else { panic!("{events:?}") };
+        let [ProviderEvent::Message(message)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
         assert_eq!(message.direction, Direction::Inbound);
         assert_eq!(message.contact.to_string(), "5511900000002@s.whatsapp.net");
         assert_eq!(message.chat, message.contact);
@@ -304,7 +383,9 @@ mod tests {
     #[test]
     fn inbound_image_keeps_kind_and_caption() {
         let events = parse(&sample("webhook-messages-upsert-image.json"), 0).expect("parse");
-        let [ProviderEvent::Message(message)] = events.as_slice() else { panic!("{events:?}") };
+        let [ProviderEvent::Message(message)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
         assert_eq!(message.kind, MessageKind::Image);
         assert_eq!(message.body.as_deref(), Some("Chegou assim 😕"));
         assert_eq!(message.contact.to_string(), "5511900000002@s.whatsapp.net");
@@ -315,16 +396,24 @@ mod tests {
         let events = parse(&sample("webhook-messages-update-read.json"), 0).expect("parse");
         assert_eq!(
             events,
-            vec![ProviderEvent::Receipt { provider_message_id: "3EB0C4A1F2D9E8B7A6C5D4".into(), status: MessageStatus::Read }]
+            vec![ProviderEvent::Receipt {
+                provider_message_id: "3EB0C4A1F2D9E8B7A6C5D4".into(),
+                status: MessageStatus::Read
+            }]
         );
         let events = parse(&sample("webhook-send-message.json"), 0).expect("parse");
-        assert!(matches!(&events[..], [ProviderEvent::Message(m)] if m.direction == Direction::Outbound && m.sender_name.is_none()));
+        assert!(
+            matches!(&events[..], [ProviderEvent::Message(m)] if m.direction == Direction::Outbound && m.sender_name.is_none())
+        );
     }
 
     #[test]
     fn malformed_bodies_are_errors_and_unknown_events_are_ignored() {
         assert!(matches!(parse(b"{not json", 0), Err(WebhookError::Malformed(_))));
-        assert!(matches!(parse(br#"{"data":{}}"#, 0), Err(WebhookError::Malformed(_))));
+        assert!(matches!(
+            parse(br#"{"data":{}}"#, 0),
+            Err(WebhookError::Malformed(_))
+        ));
         assert!(matches!(
             parse(br#"{"event":"messages.update","data":{"status":"READ"}}"#, 0),
             Err(WebhookError::Malformed(_))
@@ -334,8 +423,14 @@ mod tests {
 
     #[test]
     fn long_timestamps_decode() {
-        assert_eq!(timestamp_millis(&serde_json::json!({"low": 1761060725, "high": 0, "unsigned": false})), Some(1_761_060_725_000));
-        assert_eq!(timestamp_millis(&serde_json::json!("1761060725")), Some(1_761_060_725_000));
+        assert_eq!(
+            timestamp_millis(&serde_json::json!({"low": 1761060725, "high": 0, "unsigned": false})),
+            Some(1_761_060_725_000)
+        );
+        assert_eq!(
+            timestamp_millis(&serde_json::json!("1761060725")),
+            Some(1_761_060_725_000)
+        );
         assert_eq!(timestamp_millis(&serde_json::json!(null)), None);
     }
 }

@@ -79,7 +79,9 @@ impl ConnectResponse {
             return match instance.state.as_str() {
                 "open" => Ok(LinkProgress::AlreadyConnected),
                 "refused" => Err(ProviderError::QrLimitReached),
-                other => Err(ProviderError::Protocol(format!("connect answered state {other:?} without a QR"))),
+                other => Err(ProviderError::Protocol(format!(
+                    "connect answered state {other:?} without a QR"
+                ))),
             };
         }
         self.qr
@@ -133,7 +135,11 @@ impl RemoteInstance {
             .as_deref()
             .and_then(|jid| Jid::parse(jid).ok())
             .and_then(|jid| jid.phone())
-            .or_else(|| self.number.as_deref().and_then(|n| PhoneNumber::from_international_digits(n).ok()))
+            .or_else(|| {
+                self.number
+                    .as_deref()
+                    .and_then(|n| PhoneNumber::from_international_digits(n).ok())
+            })
     }
 }
 
@@ -166,13 +172,19 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> Value {
-        let path = format!("{}/../../../shared/contracts/evolution/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../../../shared/contracts/evolution/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         serde_json::from_str(&std::fs::read_to_string(&path).expect("sample file")).expect("sample JSON")
     }
 
     #[test]
     fn create_request_matches_the_contract_sample_shape() {
-        let target = WebhookTarget { url: "https://desk.example.com/hooks/evolution".into(), jwt_secret: "s".into() };
+        let target = WebhookTarget {
+            url: "https://desk.example.com/hooks/evolution".into(),
+            jwt_secret: "s".into(),
+        };
         let ours = create_request("sales-01", Some(&target));
         let theirs = sample("create-instance-request.json");
         for key in ["instanceName", "integration", "qrcode"] {
@@ -182,8 +194,13 @@ mod tests {
             assert_eq!(ours["webhook"][key], theirs["webhook"][key], "webhook.{key}");
         }
         assert!(ours["webhook"]["headers"]["jwt_key"].is_string());
-        assert!(ours["webhook"]["events"].as_array().is_some_and(|e| !e.is_empty()));
-        assert!(ours.get("webhookUrl").is_none(), "flat webhook fields are ignored by the server");
+        assert!(ours["webhook"]["events"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()));
+        assert!(
+            ours.get("webhookUrl").is_none(),
+            "flat webhook fields are ignored by the server"
+        );
     }
 
     #[test]
@@ -197,15 +214,20 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         let open: ConnectResponse =
-            serde_json::from_value(json!({"instance": {"instanceName": "x", "state": "open"}})).expect("parse");
+            serde_json::from_value(json!({"instance": {"instanceName": "x", "state": "open"}}))
+                .expect("parse");
         assert_eq!(open.into_progress(), Ok(LinkProgress::AlreadyConnected));
     }
 
     #[test]
     fn create_response_parses_with_its_qr() {
-        let created: CreateResponse = serde_json::from_value(sample("create-instance-response.json")).expect("parse");
+        let created: CreateResponse =
+            serde_json::from_value(sample("create-instance-response.json")).expect("parse");
         assert_eq!(created.instance.instance_name, "sales-01");
-        assert_eq!(created.hash.as_deref(), Some("8E2B7F4C-1D3A-4C5E-9B6F-0A1D2E3F4B5C"));
+        assert_eq!(
+            created.hash.as_deref(),
+            Some("8E2B7F4C-1D3A-4C5E-9B6F-0A1D2E3F4B5C")
+        );
         let offer = created.qrcode.and_then(QrPayload::into_offer).expect("offer");
         assert_eq!(offer.pairing_code, None);
     }
@@ -215,7 +237,10 @@ mod tests {
         assert_eq!(signal_for_state("open", Some(200)), ConnectionSignal::Open);
         assert_eq!(signal_for_state("close", Some(401)), ConnectionSignal::LoggedOut);
         assert_eq!(signal_for_state("close", Some(403)), ConnectionSignal::Closed);
-        assert_eq!(signal_for_state("refused", Some(428)), ConnectionSignal::QrRefused);
+        assert_eq!(
+            signal_for_state("refused", Some(428)),
+            ConnectionSignal::QrRefused
+        );
         assert_eq!(signal_for_state("connecting", None), ConnectionSignal::Connecting);
     }
 
