@@ -9,7 +9,10 @@ if [ -z "${SWITCHBOARD_DESKTOP_SESSION:-}" ]; then
   exec dbus-run-session -- "$0" "$@"
 fi
 
-# An empty password on stdin unlocks a fresh login keyring.
-eval "$(printf '' | gnome-keyring-daemon --unlock --components=secrets)"
+# A throwaway login keyring: created on first unlock (it needs a non-empty password to become the
+# default collection), in a folder of its own so a developer's real keyrings are never touched.
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$keyring_home"' EXIT
+eval "$(printf 'switchboard-test' | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
-exec keyctl session - "$@"
+keyctl session - "$@"

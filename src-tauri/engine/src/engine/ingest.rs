@@ -190,10 +190,7 @@ impl Engine {
         let provider = self.provider(&instance).await?;
         let report = match provider.connection().await {
             Ok(report) => report,
-            Err(error) => ConnectionReport {
-                reason: None,
-                ..ConnectionReport::bare(signal_for_error(&error)?)
-            },
+            Err(error) => report_for_error(&error)?,
         };
         let waiting_for_scan =
             instance.status == InstanceStatus::Linking && report.signal == ConnectionSignal::Connecting;
@@ -243,10 +240,10 @@ impl Engine {
                 }
                 Err(error) => {
                     tracing::warn!(%error, server = %server_url, "re-sync failed");
-                    let signal = signal_for_error(&error).unwrap_or(ConnectionSignal::Unreachable);
+                    let report = report_for_error(&error)
+                        .unwrap_or_else(|_| ConnectionReport::bare(ConnectionSignal::Unreachable));
                     for local in on_server {
-                        self.apply_connection(&local.id, ConnectionReport::bare(signal))
-                            .await?;
+                        self.apply_connection(&local.id, report.clone()).await?;
                     }
                 }
             }
@@ -256,12 +253,13 @@ impl Engine {
 }
 
 /// What a failed status check says about the instance; other errors are real errors.
-fn signal_for_error(error: &ProviderError) -> Result<ConnectionSignal, EngineError> {
-    match error {
-        ProviderError::Unreachable(_) | ProviderError::ServerError(_) | ProviderError::Unauthorized => {
-            Ok(ConnectionSignal::Unreachable)
-        }
-        ProviderError::InstanceMissing => Ok(ConnectionSignal::Missing),
-        other => Err(other.clone().into()),
-    }
+fn report_for_error(error: &ProviderError) -> Result<ConnectionReport, EngineError> {
+    let (signal, reason) = match error {
+        ProviderError::Unreachable(_) => (ConnectionSignal::Unreachable, "The server could not be reached."),
+        ProviderError::ServerError(_) => (ConnectionSignal::Unreachable, "The server is failing (HTTP 5xx)."),
+        ProviderError::Unauthorized => (ConnectionSignal::Unreachable, "The server refused the API key."),
+        ProviderError::InstanceMissing => (ConnectionSignal::Missing, "The server no longer has this instance."),
+        other => return Err(other.clone().into()),
+    };
+    Ok(ConnectionReport { reason: Some(reason.to_owned()), ..ConnectionReport::bare(signal) })
 }

@@ -21,7 +21,7 @@ pub struct SendTextRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutboxStep {
     /// A message went to the provider (it may have been accepted or failed).
-    Processed(Message),
+    Processed(Box<Message>),
     /// Nothing is queued for this instance.
     Idle,
     /// Messages wait because the instance is not connected.
@@ -135,6 +135,6 @@ impl Engine {
             message_id: message.id.clone(),
             status: message.status,
         });
-        Ok(OutboxStep::Processed(message))
+        Ok(OutboxStep::Processed(Box::new(message)))
     }
 }

@@ -79,7 +79,7 @@ impl Harness {
 
     async fn step(&self, instance: &Instance) -> switchboard_engine::store::Message {
         match self.engine.outbox_step(&instance.id).await.expect("step") {
-            OutboxStep::Processed(message) => message,
+            OutboxStep::Processed(message) => *message,
             other => panic!("expected a processed message, got {other:?}"),
         }
     }

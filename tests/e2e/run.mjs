@@ -1,0 +1,304 @@
+// End-to-end test of the desktop app: drives the real Tauri binary through
+// tauri-driver against a fake Evolution API server.
+//
+// Environment:
+//   APP_PATH            built Tauri binary (required)
+//   FAKE_EVOLUTION_BIN  fake Evolution API server binary (required)
+//   SCREENSHOT_DIR      where screenshots and logs go (default tests/e2e/screenshots-out)
+//   TAURI_DRIVER        tauri-driver executable (default "tauri-driver")
+//   NATIVE_DRIVER       WebKit WebDriver executable (default /usr/bin/WebKitWebDriver)
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const API_KEY = "e2e-global-key";
+const DRIVER_PORT = 4444;
+const WAIT = 20_000;
+const POLL = 250;
+
+const appPath = requiredEnv("APP_PATH");
+const fakeBin = requiredEnv("FAKE_EVOLUTION_BIN");
+const screenshotDir = resolve(
+  process.env.SCREENSHOT_DIR || fileURLToPath(new URL("./screenshots-out", import.meta.url)),
+);
+const tauriDriverBin = process.env.TAURI_DRIVER || "tauri-driver";
+const nativeDriver = process.env.NATIVE_DRIVER || "/usr/bin/WebKitWebDriver";
+
+mkdirSync(screenshotDir, { recursive: true });
+
+const children = [];
+let browser = null;
+let fakeUrl = "";
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+function requiredEnv(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`${name} must be set`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+async function waitFor(what, condition, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let lastError = null;
+  while (Date.now() < deadline) {
+    try {
+      const value = await condition();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(POLL);
+  }
+  const cause = lastError ? ` (last error: ${lastError.message ?? lastError})` : "";
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}${cause}`);
+}
+
+function start(name, command, args) {
+  const log = createWriteStream(join(screenshotDir, `${name}.log`));
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.on("error", (error) => log.write(`spawn error: ${error.message}\n`));
+  children.push({ name, child, log });
+  return child;
+}
+
+async function stop({ child, log }, signal) {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill(signal);
+    const gone = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+    if (!gone) child.kill("SIGKILL");
+  }
+  log.end();
+}
+
+function logTail(name, lines = 30) {
+  try {
+    const text = readFileSync(join(screenshotDir, `${name}.log`), "utf8").trimEnd().split("\n");
+    return text.slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+async function fake(method, path, body) {
+  const response = await fetch(`${fakeUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path} answered ${response.status}: ${text}`);
+  return text === "" ? null : JSON.parse(text);
+}
+
+const byTestId = (id) => browser.$(`[data-testid="${id}"]`);
+
+async function textOf(selector) {
+  const element = await browser.$(selector);
+  return (await element.isExisting()) ? await element.getText() : null;
+}
+
+async function screenshot(name) {
+  await browser.saveScreenshot(join(screenshotDir, name));
+}
+
+async function step(name, body) {
+  if (failed > 0) {
+    skipped += 1;
+    console.log(`- skip ${name}`);
+    return;
+  }
+  const started = Date.now();
+  try {
+    await body();
+    passed += 1;
+    console.log(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    failed += 1;
+    console.log(`✗ ${name}: ${error?.message ?? error}`);
+    if (browser) {
+      await screenshot("failure.png").catch(() => undefined);
+      await browser
+        .getPageSource()
+        .then((html) => createWriteStream(join(screenshotDir, "failure.html")).end(html))
+        .catch(() => undefined);
+    }
+  }
+}
+
+async function run() {
+  let messageId = "";
+
+  await step("fake Evolution API server starts", async () => {
+    const child = start("fake-evolution", fakeBin, ["--api-key", API_KEY]);
+    fakeUrl = await new Promise((done, fail) => {
+      let buffer = "";
+      const timer = setTimeout(() => fail(new Error("no 'listening on' line within 30 s")), 30_000);
+      const onData = (chunk) => {
+        buffer += chunk.toString();
+        const match = buffer.match(/listening on (http:\/\/\S+)/);
+        if (match) {
+          clearTimeout(timer);
+          child.stdout.off("data", onData);
+          done(match[1].replace(/\/$/, ""));
+        }
+      };
+      child.stdout.on("data", onData);
+      child.once("exit", (code) => fail(new Error(`exited with ${code} before listening`)));
+      child.once("error", fail);
+    });
+  });
+
+  await step("tauri-driver is ready", async () => {
+    const child = start("tauri-driver", tauriDriverBin, [
+      "--port",
+      String(DRIVER_PORT),
+      "--native-driver",
+      nativeDriver,
+    ]);
+    const exited = new Promise((_, fail) =>
+      child.once("exit", (code) => fail(new Error(`tauri-driver exited with ${code}:\n${logTail("tauri-driver")}`))),
+    );
+    const ready = waitFor(
+      "tauri-driver /status",
+      async () => (await fetch(`http://127.0.0.1:${DRIVER_PORT}/status`)).ok,
+      30_000,
+    );
+    await Promise.race([ready, exited]);
+  });
+
+  await step("app window opens", async () => {
+    browser = await remote({
+      hostname: "127.0.0.1",
+      port: DRIVER_PORT,
+      logLevel: "warn",
+      connectionRetryTimeout: 120_000,
+      connectionRetryCount: 0,
+      capabilities: {
+        "wdio:enforceWebDriverClassic": true,
+        "tauri:options": { application: appPath },
+      },
+    });
+    await byTestId("add-instance-button").waitForDisplayed({ timeout: 30_000 });
+  });
+
+  await step("a wrong API key is refused inside the dialog", async () => {
+    await byTestId("add-instance-button").click();
+    await byTestId("display-name").waitForDisplayed({ timeout: WAIT });
+    await byTestId("display-name").setValue("Loja Exemplo");
+    await byTestId("server-url").setValue(fakeUrl);
+    await byTestId("api-key").setValue("wrong");
+    await byTestId("add-instance-submit").click();
+    const message = await waitFor(
+      "form-error mentioning the API key",
+      async () => {
+        const text = await textOf('[data-testid="form-error"]');
+        return text && text.includes("API key") ? text : null;
+      },
+    );
+    assert.ok(await byTestId("display-name").isDisplayed(), "the dialog should stay open");
+    assert.ok(!message.trim().startsWith("{"), `error should be a sentence, got ${message}`);
+    await screenshot("00-bad-key.png");
+  });
+
+  await step("adding the instance shows a QR code", async () => {
+    await byTestId("api-key").setValue(API_KEY);
+    await byTestId("add-instance-submit").click();
+    await byTestId("qr-image").waitForDisplayed({ timeout: WAIT });
+    assert.equal(await byTestId("display-name").isExisting(), false, "the dialog should close");
+    const row = await browser.$('[data-testid="instance-row"]');
+    assert.ok(await row.isExisting(), "the sidebar lists the new instance");
+    assert.match(await row.getText(), /Loja Exemplo/);
+    await screenshot("01-qr.png");
+  });
+
+  await step("the instance connects when the server reports it open", async () => {
+    await fake("POST", "/__fake/instances/latest/open", { profileName: "Loja Exemplo", number: "5511900000001" });
+    await waitFor('status "Connected" and the profile name', async () => {
+      const badge = await textOf('[data-testid="instance-detail"] [data-testid="status-badge"]');
+      const profile = await textOf('[data-testid="profile-name"]');
+      return badge === "Connected" && profile !== null && profile.includes("Loja Exemplo");
+    });
+    await waitFor("the sidebar row to be connected", async () => {
+      const row = await browser.$('[data-testid="instance-row"]');
+      return (await row.getAttribute("data-status")) === "connected";
+    });
+    await screenshot("02-connected.png");
+  });
+
+  await step("a text message is sent through the server", async () => {
+    await byTestId("composer-to").setValue("+55 11 90000-0002");
+    await byTestId("composer-text").setValue("Olá Maria! Seu pedido #1042 foi enviado hoje.");
+    await byTestId("composer-send").click();
+    const sent = await waitFor("the fake server to receive the message", async () => {
+      const list = await fake("GET", "/__fake/sent");
+      return Array.isArray(list) && list.length > 0 ? list : null;
+    });
+    messageId = sent[0].id;
+    assert.ok(messageId, "the fake server assigned a message id");
+    await waitFor("the composer to clear", async () => (await byTestId("composer-text").getValue()) === "");
+    await byTestId("tab-messages").click();
+    await byTestId("message-log").waitForDisplayed({ timeout: WAIT });
+    await waitFor(
+      'a message row with status "sent"',
+      async () => (await browser.$('[data-testid="message-row"][data-status="sent"]')).isExisting(),
+    );
+    const row = await browser.$('[data-testid="message-row"][data-status="sent"]');
+    assert.match(await row.getText(), /Seu pedido #1042/);
+    await screenshot("03-sent.png");
+  });
+
+  await step("a delivery receipt marks the message delivered", async () => {
+    await fake("POST", "/__fake/instances/latest/receipt", { id: messageId, status: "DELIVERY_ACK" });
+    await waitFor(
+      'the message row to become "delivered"',
+      async () => (await browser.$('[data-testid="message-row"][data-status="delivered"]')).isExisting(),
+    );
+    const pill = await textOf('[data-testid="message-row"][data-status="delivered"] [data-testid="message-status"]');
+    assert.equal(pill, "Delivered");
+    await screenshot("04-delivered.png");
+  });
+}
+
+async function cleanup() {
+  if (browser) await browser.deleteSession().catch(() => undefined);
+  browser = null;
+  for (const entry of [...children].reverse()) {
+    await stop(entry, entry.name === "fake-evolution" ? "SIGINT" : "SIGTERM");
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    console.log(`interrupted by ${signal}`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await run();
+} catch (error) {
+  failed += 1;
+  console.log(`✗ unexpected error: ${error?.stack ?? error}`);
+} finally {
+  await cleanup();
+}
+
+if (failed > 0) {
+  for (const { name } of children) console.log(`--- last lines of ${name}.log ---\n${logTail(name)}`);
+}
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,21 @@
+import type { Message } from "../../bindings";
+import { Pill } from "../../components/Pill";
+import { messageStatusLabel, messageStatusTone } from "../../format";
+
+export function MessageStatusPill({ message }: { message: Message }) {
+  const failure = message.status === "failed" ? (message.errorMessage ?? "The message could not be sent.") : null;
+  return (
+    <div className="min-w-0" title={failure ?? undefined}>
+      <Pill
+        data-testid="message-status"
+        tone={messageStatusTone(message.status)}
+        label={messageStatusLabel(message.status)}
+      />
+      {failure && (
+        <p data-testid="message-error" className="mt-1 break-words text-xs text-red-700">
+          {failure}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import type { InstanceStatus, MessageStatus } from "./bindings";
+import {
+  formatCountdown,
+  formatPairingCode,
+  formatPhone,
+  instanceStatusLabel,
+  instanceStatusTone,
+  isMessageStatus,
+  messageStatusLabel,
+  needsLinking,
+  secondsLeft,
+  truncate,
+} from "./format";
+
+describe("instance status labels", () => {
+  const expected: Record<InstanceStatus, string> = {
+    linking: "Waiting for scan",
+    connecting: "Connecting",
+    connected: "Connected",
+    disconnected: "Disconnected",
+    logged_out: "Logged out",
+    qr_limit_reached: "QR expired",
+    unreachable: "Server unreachable",
+    missing: "Missing on server",
+  };
+
+  it.each(Object.entries(expected))("labels %s as %s", (status, label) => {
+    expect(instanceStatusLabel(status as InstanceStatus)).toBe(label);
+  });
+
+  it("colours healthy and broken states differently", () => {
+    expect(instanceStatusTone("connected")).toBe("green");
+    expect(instanceStatusTone("unreachable")).toBe("red");
+    expect(instanceStatusTone("linking")).not.toBe(instanceStatusTone("connected"));
+  });
+
+  it("asks for linking only while a code is needed", () => {
+    expect(needsLinking("linking")).toBe(true);
+    expect(needsLinking("qr_limit_reached")).toBe(true);
+    expect(needsLinking("logged_out")).toBe(true);
+    expect(needsLinking("connected")).toBe(false);
+    expect(needsLinking("unreachable")).toBe(false);
+  });
+});
+
+describe("message status labels", () => {
+  const expected: Record<MessageStatus, string> = {
+    queued: "Queued",
+    sending: "Sending",
+    sent: "Sent",
+    delivered: "Delivered",
+    read: "Read",
+    failed: "Failed",
+    received: "Received",
+  };
+
+  it.each(Object.entries(expected))("labels %s as %s", (status, label) => {
+    expect(messageStatusLabel(status as MessageStatus)).toBe(label);
+  });
+
+  it("recognises raw status values", () => {
+    expect(isMessageStatus("delivered")).toBe(true);
+    expect(isMessageStatus("")).toBe(false);
+    expect(isMessageStatus("DELIVERY_ACK")).toBe(false);
+  });
+});
+
+describe("QR countdown", () => {
+  const now = 1_700_000_000_000;
+
+  it("rounds partial seconds up", () => {
+    expect(secondsLeft(now + 16_200, now)).toBe(17);
+    expect(formatCountdown(now + 16_200, now)).toBe("New code in 17 s");
+  });
+
+  it("never goes below zero", () => {
+    expect(secondsLeft(now - 5_000, now)).toBe(0);
+    expect(formatCountdown(now - 5_000, now)).toBe("New code any moment");
+  });
+
+  it("shows nothing without an expiry", () => {
+    expect(formatCountdown(null, now)).toBeNull();
+  });
+});
+
+describe("pairing codes", () => {
+  it("splits eight characters into two groups", () => {
+    expect(formatPairingCode("KX4M9TQ2")).toBe("KX4M-9TQ2");
+    expect(formatPairingCode("kx4m-9tq2")).toBe("KX4M-9TQ2");
+  });
+
+  it("leaves other lengths alone", () => {
+    expect(formatPairingCode("ABC123")).toBe("ABC123");
+  });
+});
+
+describe("text helpers", () => {
+  it("formats phone numbers as international digits", () => {
+    expect(formatPhone("5511900000001")).toBe("+5511900000001");
+    expect(formatPhone("+55 11 90000-0002")).toBe("+5511900000002");
+    expect(formatPhone("Maria")).toBe("Maria");
+  });
+
+  it("truncates long text with an ellipsis", () => {
+    expect(truncate("short", 10)).toBe("short");
+    expect(truncate("a  line\nbreak", 20)).toBe("a line break");
+    expect(truncate("abcdefghijkl", 6)).toBe("abcde…");
+  });
+});

@@ -1,0 +1,115 @@
+import type { Direction, InstanceStatus, MessageStatus, ProviderKind } from "./bindings";
+
+export type Tone = "green" | "amber" | "red" | "blue" | "gray";
+
+const INSTANCE_STATUS: Record<InstanceStatus, { label: string; tone: Tone }> = {
+  linking: { label: "Waiting for scan", tone: "blue" },
+  connecting: { label: "Connecting", tone: "amber" },
+  connected: { label: "Connected", tone: "green" },
+  disconnected: { label: "Disconnected", tone: "gray" },
+  logged_out: { label: "Logged out", tone: "red" },
+  qr_limit_reached: { label: "QR expired", tone: "amber" },
+  unreachable: { label: "Server unreachable", tone: "red" },
+  missing: { label: "Missing on server", tone: "red" },
+};
+
+const MESSAGE_STATUS: Record<MessageStatus, { label: string; tone: Tone }> = {
+  queued: { label: "Queued", tone: "gray" },
+  sending: { label: "Sending", tone: "amber" },
+  sent: { label: "Sent", tone: "blue" },
+  delivered: { label: "Delivered", tone: "green" },
+  read: { label: "Read", tone: "green" },
+  failed: { label: "Failed", tone: "red" },
+  received: { label: "Received", tone: "gray" },
+};
+
+export const INSTANCE_STATUSES = Object.keys(INSTANCE_STATUS) as InstanceStatus[];
+export const MESSAGE_STATUSES = Object.keys(MESSAGE_STATUS) as MessageStatus[];
+
+export function instanceStatusLabel(status: InstanceStatus): string {
+  return INSTANCE_STATUS[status]?.label ?? "Unknown";
+}
+
+export function instanceStatusTone(status: InstanceStatus): Tone {
+  return INSTANCE_STATUS[status]?.tone ?? "gray";
+}
+
+export function messageStatusLabel(status: MessageStatus): string {
+  return MESSAGE_STATUS[status]?.label ?? "Unknown";
+}
+
+export function messageStatusTone(status: MessageStatus): Tone {
+  return MESSAGE_STATUS[status]?.tone ?? "gray";
+}
+
+export function directionLabel(direction: Direction): string {
+  return direction === "inbound" ? "In" : "Out";
+}
+
+export function needsLinking(status: InstanceStatus): boolean {
+  return status === "linking" || status === "qr_limit_reached" || status === "logged_out";
+}
+
+export function secondsLeft(expiresAt: number, now: number): number {
+  return Math.max(0, Math.ceil((expiresAt - now) / 1000));
+}
+
+export function formatCountdown(expiresAt: number | null, now: number): string | null {
+  if (expiresAt === null) return null;
+  const seconds = secondsLeft(expiresAt, now);
+  if (seconds === 0) return "New code any moment";
+  return `New code in ${seconds} s`;
+}
+
+export function formatPairingCode(code: string): string {
+  const compact = code.replace(/[\s-]/g, "").toUpperCase();
+  if (compact.length !== 8) return code.trim().toUpperCase();
+  return `${compact.slice(0, 4)}-${compact.slice(4)}`;
+}
+
+export function formatPhone(phone: string): string {
+  if (!/^\+?[\d\s().-]+$/.test(phone.trim())) return phone;
+  const digits = phone.replace(/\D/g, "");
+  return digits.length === 0 ? phone : `+${digits}`;
+}
+
+export function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  if (flat.length <= max) return flat;
+  return `${flat.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+}
+
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+export function formatTime(at: number, now: number = Date.now()): string {
+  const date = new Date(at);
+  const time = date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  if (sameDay(date, new Date(now))) return time;
+  const day = date.toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  return `${day}, ${time}`;
+}
+
+export function formatDateTime(at: number): string {
+  return new Date(at).toLocaleString();
+}
+
+export function providerLabel(provider: ProviderKind): string {
+  switch (provider) {
+    case "evolution":
+      return "Evolution API";
+    case "native":
+      return "This computer";
+    case "cloud":
+      return "WhatsApp Cloud API";
+  }
+}
+
+export function isMessageStatus(value: string): value is MessageStatus {
+  return (MESSAGE_STATUSES as string[]).includes(value);
+}
+
+export function isDirection(value: string): value is Direction {
+  return value === "inbound" || value === "outbound";
+}
