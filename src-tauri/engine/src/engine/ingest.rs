@@ -258,8 +258,14 @@ fn report_for_error(error: &ProviderError) -> Result<ConnectionReport, EngineErr
         ProviderError::Unreachable(_) => (ConnectionSignal::Unreachable, "The server could not be reached."),
         ProviderError::ServerError(_) => (ConnectionSignal::Unreachable, "The server is failing (HTTP 5xx)."),
         ProviderError::Unauthorized => (ConnectionSignal::Unreachable, "The server refused the API key."),
-        ProviderError::InstanceMissing => (ConnectionSignal::Missing, "The server no longer has this instance."),
+        ProviderError::InstanceMissing => (
+            ConnectionSignal::Missing,
+            "The server no longer has this instance.",
+        ),
         other => return Err(other.clone().into()),
     };
-    Ok(ConnectionReport { reason: Some(reason.to_owned()), ..ConnectionReport::bare(signal) })
+    Ok(ConnectionReport {
+        reason: Some(reason.to_owned()),
+        ..ConnectionReport::bare(signal)
+    })
 }
