@@ -62,7 +62,8 @@ clippy: ui
 ## Engine, provider, store, webhook receiver: unit and integration tests (the keyring test runs
 ## against a real Secret Service inside a private D-Bus session).
 test-rust:
-	SWITCHBOARD_TEST_KEYRING=1 tests/desktop-session.sh cargo test --workspace --exclude switchboard
+	SWITCHBOARD_TEST_KEYRING=1 tests/desktop-session.sh cargo test --workspace --exclude switchboard --exclude switchboard-testkit
+	cargo test -p switchboard-testkit -- --nocapture
 	cd ui && npx vitest run
 
 ## Regenerate the TypeScript bindings from the Rust commands and events.
@@ -98,4 +99,4 @@ test-e2e: app tools
 
 ## Benchmarks (each prints its ratio to a baseline measured in the same run).
 bench:
-	@echo "No benchmarks yet: the outbox and local API benchmarks come with their features."
+	cargo bench -p switchboard-engine --bench accept

@@ -44,6 +44,12 @@ pub struct MessageReceived {
     pub preview: Option<String>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignChanged {
+    pub campaign_id: String,
+}
+
 pub struct TauriSink {
     app: AppHandle,
 }
@@ -147,6 +153,7 @@ impl EventSink for TauriSink {
                 }
                 .emit(&self.app)
             }
+            EngineEvent::CampaignChanged { campaign_id } => CampaignChanged { campaign_id }.emit(&self.app),
         };
         if let Err(error) = sent {
             tracing::warn!(%error, "event not delivered to the window");

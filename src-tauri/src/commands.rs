@@ -2,9 +2,14 @@
 //! boundary error. The `/v1` HTTP routes call the same engine methods.
 
 use switchboard_engine::domain::InstanceId;
+use switchboard_engine::provider::Group;
 use switchboard_engine::settings::Settings;
-use switchboard_engine::store::{Instance, Message, MessageFilter, StatusChange};
-use switchboard_engine::{AddInstanceRequest, ApiError, Engine, LinkView, SendTextRequest};
+use switchboard_engine::store::{
+    Campaign, CampaignState, DailyStats, Instance, Message, MessageFilter, Pacing, StatusChange,
+};
+use switchboard_engine::{
+    AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, Engine, LinkView, SendRequest, StatsQuery,
+};
 use tauri::State;
 
 type Reply<T> = Result<T, ApiError>;
@@ -65,8 +70,84 @@ pub async fn status_history(engine: State<'_, Engine>, instance_id: InstanceId) 
 
 #[tauri::command]
 #[specta::specta]
-pub async fn send_text(engine: State<'_, Engine>, request: SendTextRequest) -> Reply<Message> {
-    Ok(engine.send_text(request).await?)
+pub async fn send_message(engine: State<'_, Engine>, request: SendRequest) -> Reply<Message> {
+    Ok(engine.send_message(request).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_message(engine: State<'_, Engine>, message_id: String) -> Reply<Message> {
+    Ok(engine.get_message(&message_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_message(engine: State<'_, Engine>, message_id: String) -> Reply<Message> {
+    Ok(engine.retry_message(&message_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_message(engine: State<'_, Engine>, message_id: String) -> Reply<Message> {
+    Ok(engine.cancel_message(&message_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn download_media(engine: State<'_, Engine>, message_id: String) -> Reply<Message> {
+    Ok(engine.download_media(&message_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_groups(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<Vec<Group>> {
+    Ok(engine.list_groups(&instance_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_pacing(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<Pacing> {
+    Ok(engine.pacing(&instance_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_pacing(engine: State<'_, Engine>, instance_id: InstanceId, pacing: Pacing) -> Reply<Pacing> {
+    Ok(engine.set_pacing(&instance_id, pacing).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn statistics(engine: State<'_, Engine>, query: StatsQuery) -> Reply<Vec<DailyStats>> {
+    Ok(engine.statistics(query).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_campaign(engine: State<'_, Engine>, draft: CampaignDraft) -> Reply<CampaignPreview> {
+    Ok(engine.preview_campaign(draft).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_campaign(engine: State<'_, Engine>, draft: CampaignDraft) -> Reply<Campaign> {
+    Ok(engine.create_campaign(draft).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_campaigns(engine: State<'_, Engine>) -> Reply<Vec<Campaign>> {
+    Ok(engine.list_campaigns().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_campaign_state(
+    engine: State<'_, Engine>,
+    campaign_id: String,
+    state: CampaignState,
+) -> Reply<Campaign> {
+    Ok(engine.set_campaign_state(&campaign_id, state).await?)
 }
 
 #[tauri::command]

@@ -27,8 +27,20 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::logout_instance,
             commands::delete_instance,
             commands::status_history,
-            commands::send_text,
+            commands::send_message,
+            commands::get_message,
+            commands::retry_message,
+            commands::cancel_message,
+            commands::download_media,
             commands::list_messages,
+            commands::list_groups,
+            commands::get_pacing,
+            commands::set_pacing,
+            commands::statistics,
+            commands::preview_campaign,
+            commands::create_campaign,
+            commands::list_campaigns,
+            commands::set_campaign_state,
             commands::get_settings,
             commands::update_settings,
         ])
@@ -38,6 +50,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             bridge::QrUpdated,
             bridge::MessageStatusChanged,
             bridge::MessageReceived,
+            bridge::CampaignChanged,
         ])
         // Times are milliseconds since 1970: far inside the range a JS number holds exactly.
         .dangerously_cast_bigints_to_number()
@@ -65,6 +78,7 @@ pub fn run() {
     let invoke_handler = builder.invoke_handler();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(invoke_handler)
         .setup(move |app| {
             builder.mount_events(app);
@@ -86,12 +100,8 @@ async fn start_engine(app: tauri::AppHandle) -> Result<Engine, Box<dyn std::erro
     let store = Store::open(&data_dir.join("switchboard.db")).await?;
     tracing::info!(path = %data_dir.display(), "data folder");
     let sink = Arc::new(bridge::TauriSink::new(app));
-    let engine = Engine::new(EngineOptions::new(
-        store,
-        Arc::new(KeyringStore::new(KEYRING_SERVICE)),
-        sink,
-    ))
-    .await?;
+    let secrets = Arc::new(KeyringStore::new(KEYRING_SERVICE));
+    let engine = Engine::new(EngineOptions::new(store, secrets, sink, data_dir.join("media"))).await?;
     let listen =
         std::env::var("SWITCHBOARD_LISTEN").unwrap_or_else(|_| switchboard_server::DEFAULT_LISTEN.to_owned());
     match listen.parse() {

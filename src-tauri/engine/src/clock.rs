@@ -36,3 +36,31 @@ impl Clock for ManualClock {
         self.0.load(Ordering::SeqCst)
     }
 }
+
+/// A moment in local time, as the outbox needs it: the day (for quotas and statistics) and the
+/// minute of that day (for quiet hours).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalMoment {
+    /// `YYYY-MM-DD`, the same day SQLite's `date(…, 'localtime')` gives.
+    pub day: String,
+    pub minute_of_day: u16,
+}
+
+pub fn local(at: Millis) -> LocalMoment {
+    use chrono::{TimeZone, Timelike};
+    match chrono::Local.timestamp_millis_opt(at).earliest() {
+        Some(time) => LocalMoment {
+            day: time.format("%Y-%m-%d").to_string(),
+            minute_of_day: u16::try_from(time.hour() * 60 + time.minute()).unwrap_or(0),
+        },
+        None => LocalMoment {
+            day: "1970-01-01".into(),
+            minute_of_day: 0,
+        },
+    }
+}
+
+/// The local day `days` before the day of `at` (negative: after).
+pub fn local_day_offset(at: Millis, days: i64) -> String {
+    local(at - days * 86_400_000).day
+}

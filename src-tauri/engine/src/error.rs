@@ -16,6 +16,8 @@ pub enum EngineError {
     InstanceNotFound(String),
     #[error("no message with id {0}")]
     MessageNotFound(String),
+    #[error("no campaign with id {0}")]
+    CampaignNotFound(String),
     #[error(transparent)]
     Provider(#[from] ProviderError),
     #[error(transparent)]
@@ -72,6 +74,9 @@ impl From<EngineError> for ApiError {
             ),
             EngineError::MessageNotFound(_) => {
                 ApiError::new(ErrorCode::NotFound, "That message does not exist.")
+            }
+            EngineError::CampaignNotFound(_) => {
+                ApiError::new(ErrorCode::NotFound, "That campaign does not exist.")
             }
             EngineError::Provider(e) => e.into(),
             EngineError::Store(e) => {

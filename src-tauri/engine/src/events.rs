@@ -27,6 +27,8 @@ pub enum EngineEvent {
         from: String,
         preview: Option<String>,
     },
+    /// A campaign was created or changed state (its progress moves with its messages).
+    CampaignChanged { campaign_id: String },
 }
 
 /// Where events go. Implemented by the desktop shell (Tauri events, tray, notifications) and by tests.

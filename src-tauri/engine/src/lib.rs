@@ -16,7 +16,8 @@ pub mod settings;
 pub mod store;
 
 pub use engine::{
-    AddInstanceRequest, Engine, EngineOptions, LinkView, OutboxStep, ProviderSetup, SendTextRequest,
-    WebhookRejection,
+    AddInstanceRequest, CampaignDraft, CampaignPreview, ComposeContent, Engine, EngineOptions, LinkView,
+    OutboxStep, PauseReason, PreviewMessage, ProviderSetup, RowProblem, SendRequest, StatsQuery,
+    WebhookRejection, MAX_ATTEMPTS, SOURCE_APP,
 };
 pub use error::{ApiError, EngineError, ErrorCode};

@@ -52,9 +52,14 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
             contact: "+5511900000002",
             kind: MessageKind::Text,
             body: Some("hi"),
+            payload: r#"{"type":"text","text":"hi","quoted":null}"#,
+            scheduled_at: None,
+            source: "app",
+            idempotency_key: None,
+            campaign_id: None,
             now: 0,
         };
-        let message = store.insert_outbound(new).await.expect("insert");
+        let (message, _) = store.insert_outbound(new).await.expect("insert");
         store
             .claim_next_outbound(&id, 1)
             .await

@@ -28,6 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         store,
         Arc::new(KeyringStore::new("switchboard")),
         switchboard_engine::events::discard(),
+        data_dir.join("media"),
     ))
     .await?;
     let listener = switchboard_server::start_listener(engine.clone(), listen).await?;

@@ -166,6 +166,12 @@ impl FakeEvolution {
             .route("/instance/delete/{name}", any(delete))
             .route("/webhook/set/{name}", post(set_webhook))
             .route("/message/sendText/{name}", post(send_text))
+            .route("/message/sendMedia/{name}", post(send_media))
+            .route("/message/sendLocation/{name}", post(send_location))
+            .route("/message/sendContact/{name}", post(send_contact))
+            .route("/group/fetchAllGroups/{name}", get(fetch_all_groups))
+            .route("/chat/getBase64FromMediaMessage/{name}", post(media_base64))
+            .route("/__fake/media/{file}", get(serve_media))
             .route("/__fake/instances", get(control_dump))
             .route("/__fake/instances/{name}/{action}", post(control))
             .route("/__fake/sent", get(control_sent))
@@ -758,6 +764,76 @@ async fn set_webhook(
     (StatusCode::CREATED, Json(row)).into_response()
 }
 
+/// The checks every send route shares: guards, the number, not-on-WhatsApp and the connection.
+/// Returns the instance name and the number's digits, or the error response.
+fn check_send(
+    fake: &Fake,
+    headers: &HeaderMap,
+    name: &str,
+    request: &Value,
+) -> Result<(Instance, String), Response> {
+    let instance = fake.guard(headers, name)?;
+    let Some(number) = request["number"].as_str() else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            json!(["instance requires property \"number\""]),
+        ));
+    };
+    let digits: String = number
+        .chars()
+        .take_while(|c| *c != '@')
+        .filter(char::is_ascii_digit)
+        .collect();
+    if fake.world().not_on_whatsapp.contains(&digits) {
+        let mut body = contract_sample("evolution/error-400-number-not-on-whatsapp.json");
+        body["response"]["message"][0]["jid"] = json!(format!("{digits}@s.whatsapp.net"));
+        body["response"]["message"][0]["number"] = json!(digits);
+        return Err((StatusCode::BAD_REQUEST, Json(body)).into_response());
+    }
+    if instance.state != "open" {
+        return Err(error(StatusCode::BAD_REQUEST, json!(["Connection Closed"])));
+    }
+    Ok((instance, number.to_owned()))
+}
+
+/// Records an accepted send and answers with a message record shaped like the contract sample.
+fn accept_send(
+    fake: &Fake,
+    instance: &Instance,
+    number: &str,
+    message: Value,
+    message_type: &str,
+    request: Value,
+) -> Response {
+    let id = {
+        let mut world = fake.world();
+        world.next_message += 1;
+        format!("3EB0{:018X}", world.next_message)
+    };
+    let jid = if number.contains('@') {
+        number.to_owned()
+    } else {
+        format!("{number}@s.whatsapp.net")
+    };
+    let mut record = contract_sample("evolution/send-text-response.json");
+    record["key"]["id"] = json!(id);
+    record["key"]["remoteJid"] = json!(jid);
+    record["message"] = message;
+    record["messageType"] = json!(message_type);
+    record["instanceId"] = json!(instance.id);
+    record.as_object_mut().map(|o| o.remove("contextInfo"));
+    fake.world().sent.push(SentMessage {
+        instance: instance.name.clone(),
+        id,
+        body: request,
+    });
+    (StatusCode::CREATED, Json(record)).into_response()
+}
+
+fn parse_body(body: &Bytes) -> Value {
+    serde_json::from_slice(body).unwrap_or(Value::Null)
+}
+
 async fn send_text(
     State(fake): State<Fake>,
     method: Method,
@@ -769,57 +845,214 @@ async fn send_text(
     if let Some(failure) = fake.record(&method, &uri) {
         return failure;
     }
-    let instance = match fake.guard(&headers, &name) {
-        Ok(instance) => instance,
+    let request = parse_body(&body);
+    let (instance, number) = match check_send(&fake, &headers, &name, &request) {
+        Ok(checked) => checked,
         Err(response) => return response,
-    };
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let Some(number) = request["number"].as_str().map(str::to_owned) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            json!(["instance requires property \"number\""]),
-        );
     };
     let text = request["text"].as_str().unwrap_or_default().to_owned();
     if text.is_empty() {
         return error(StatusCode::BAD_REQUEST, json!(["Text is required"]));
     }
-    let digits: String = number
-        .chars()
-        .take_while(|c| *c != '@')
-        .filter(char::is_ascii_digit)
-        .collect();
-    if fake.world().not_on_whatsapp.contains(&digits) {
-        let mut body = contract_sample("evolution/error-400-number-not-on-whatsapp.json");
-        body["response"]["message"][0]["jid"] = json!(format!("{digits}@s.whatsapp.net"));
-        body["response"]["message"][0]["number"] = json!(digits);
-        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    accept_send(
+        &fake,
+        &instance,
+        &number,
+        json!({"conversation": text}),
+        "conversation",
+        request,
+    )
+}
+
+async fn send_media(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
     }
-    if instance.state != "open" {
-        return error(StatusCode::BAD_REQUEST, json!(["Connection Closed"]));
+    let request = parse_body(&body);
+    let (instance, number) = match check_send(&fake, &headers, &name, &request) {
+        Ok(checked) => checked,
+        Err(response) => return response,
+    };
+    let media_type = request["mediatype"].as_str().unwrap_or_default();
+    if !["image", "document", "video", "audio"].contains(&media_type) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["mediatype must be one of image, document, video, audio"]),
+        );
     }
-    let id = {
-        let mut world = fake.world();
-        world.next_message += 1;
-        format!("3EB0{:018X}", world.next_message)
+    let media = request["media"].as_str().unwrap_or_default();
+    let is_url = media.starts_with("http://") || media.starts_with("https://");
+    // A data: URL fails the server's base64 check; raw base64 passes.
+    let is_base64 = !media.is_empty()
+        && media
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=');
+    if !is_url && !is_base64 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["Owned media must be a url or base64"]),
+        );
+    }
+    if is_base64 && media_type == "document" && request["fileName"].as_str().is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["For base64 the file name must be informed."]),
+        );
+    }
+    let key = format!("{media_type}Message");
+    let message = json!({ key.clone(): { "mimetype": request["mimetype"], "caption": request["caption"], "fileName": request["fileName"] } });
+    accept_send(&fake, &instance, &number, message, &key, request)
+}
+
+async fn send_location(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    let request = parse_body(&body);
+    let (instance, number) = match check_send(&fake, &headers, &name, &request) {
+        Ok(checked) => checked,
+        Err(response) => return response,
     };
-    let jid = if number.contains('@') {
-        number.clone()
-    } else {
-        format!("{digits}@s.whatsapp.net")
+    for field in ["latitude", "longitude", "name", "address"] {
+        if request.get(field).is_none_or(Value::is_null) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                json!([format!("instance requires property \"{field}\"")]),
+            );
+        }
+    }
+    let message = json!({"locationMessage": {"degreesLatitude": request["latitude"], "degreesLongitude": request["longitude"], "name": request["name"], "address": request["address"]}});
+    accept_send(&fake, &instance, &number, message, "locationMessage", request)
+}
+
+async fn send_contact(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    let request = parse_body(&body);
+    let (instance, number) = match check_send(&fake, &headers, &name, &request) {
+        Ok(checked) => checked,
+        Err(response) => return response,
     };
-    let mut record = contract_sample("evolution/send-text-response.json");
-    record["key"]["id"] = json!(id);
-    record["key"]["remoteJid"] = json!(jid);
-    record["message"] = json!({"conversation": text});
-    record["instanceId"] = json!(instance.id);
-    record.as_object_mut().map(|o| o.remove("contextInfo"));
-    fake.world().sent.push(SentMessage {
-        instance: name,
-        id,
-        body: request,
-    });
-    (StatusCode::CREATED, Json(record)).into_response()
+    let Some(cards) = request["contact"].as_array().filter(|c| !c.is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["instance requires property \"contact\""]),
+        );
+    };
+    for card in cards {
+        let phone_ok = card["phoneNumber"].as_str().is_some_and(|p| p.len() >= 10);
+        if card["fullName"].as_str().is_none() || !phone_ok {
+            return error(
+                StatusCode::BAD_REQUEST,
+                json!(["contact requires fullName and a phoneNumber of at least 10 characters"]),
+            );
+        }
+    }
+    let message = json!({"contactMessage": {"displayName": cards[0]["fullName"]}});
+    accept_send(&fake, &instance, &number, message, "contactMessage", request)
+}
+
+async fn fetch_all_groups(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    if let Err(response) = fake.guard(&headers, &name) {
+        return response;
+    }
+    if !query.contains_key("getParticipants") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["The getParticipants needs to be informed in the query"]),
+        );
+    }
+    Json(json!([{
+        "id": "120363025246125888@g.us", "subject": "Clientes VIP", "subjectOwner": "5511900000001@s.whatsapp.net",
+        "subjectTime": 1760887925, "pictureUrl": null, "size": 12, "creation": 1760887925,
+        "owner": "5511900000001@s.whatsapp.net", "desc": "", "descId": null, "restrict": false, "announce": false,
+        "isCommunity": false, "isCommunityAnnounce": false, "linkedParent": null
+    }]))
+    .into_response()
+}
+
+async fn media_base64(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    if let Some(failure) = fake.record(&method, &uri) {
+        return failure;
+    }
+    if let Err(response) = fake.guard(&headers, &name) {
+        return response;
+    }
+    let sample = contract_sample("evolution/webhook-messages-upsert-image.json");
+    Json(json!({
+        "mediaType": "imageMessage", "fileName": null, "caption": "Chegou assim 😕",
+        "size": {"fileLength": {"low": 170, "high": 0, "unsigned": true}, "height": 48, "width": 64},
+        "mimetype": "image/jpeg", "base64": sample["data"]["message"]["base64"],
+    }))
+    .into_response()
+}
+
+/// Media for send tests: `photo.png` (a small PNG), `big.png` (over WhatsApp's 5 MB image limit, by
+/// its Content-Length), `doc.pdf`; anything else is 404.
+async fn serve_media(method: Method, Path(file): Path<String>) -> Response {
+    let sample = contract_sample("evolution/connect-response.json");
+    let png_b64 = sample["base64"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("data:image/png;base64,")
+        .to_owned();
+    use base64::Engine as _;
+    let (mime, body) = match file.as_str() {
+        "photo.png" => (
+            "image/png",
+            base64::engine::general_purpose::STANDARD
+                .decode(png_b64)
+                .unwrap_or_default(),
+        ),
+        "big.png" => ("image/png", vec![0; 6 * 1024 * 1024]),
+        "doc.pdf" => ("application/pdf", b"%PDF-1.4 fake".to_vec()),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let length = body.len().to_string();
+    let body = if method == Method::HEAD { Vec::new() } else { body };
+    (
+        [("content-type", mime.to_owned()), ("content-length", length)],
+        body,
+    )
+        .into_response()
 }
 
 async fn not_found(State(fake): State<Fake>, method: Method, uri: Uri) -> Response {

@@ -8,8 +8,10 @@
 //! another process, through the same operations under `/__fake/…`.
 
 mod evolution;
+mod file_secrets;
 
 pub use evolution::{FakeEvolution, SentMessage};
+pub use file_secrets::FileSecretStore;
 
 /// A shared contract sample, read from `../shared/contracts/` beside the repository.
 pub fn contract_sample(path: &str) -> serde_json::Value {

@@ -77,10 +77,12 @@ pub enum MessageStatus {
     Read,
     Failed,
     Received,
+    /// Withdrawn before it was sent.
+    Cancelled,
 }
 
 impl MessageStatus {
-    pub const ALL: [MessageStatus; 7] = [
+    pub const ALL: [MessageStatus; 8] = [
         MessageStatus::Queued,
         MessageStatus::Sending,
         MessageStatus::Sent,
@@ -88,6 +90,7 @@ impl MessageStatus {
         MessageStatus::Read,
         MessageStatus::Failed,
         MessageStatus::Received,
+        MessageStatus::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +102,7 @@ impl MessageStatus {
             MessageStatus::Read => "read",
             MessageStatus::Failed => "failed",
             MessageStatus::Received => "received",
+            MessageStatus::Cancelled => "cancelled",
         }
     }
 
@@ -113,7 +117,7 @@ impl MessageStatus {
     /// `failed` ranks below `delivered`: a failure report after delivery is stale; before, it is news.
     pub fn rank(self) -> i64 {
         match self {
-            MessageStatus::Queued => 0,
+            MessageStatus::Queued | MessageStatus::Cancelled => 0,
             MessageStatus::Sending => 1,
             MessageStatus::Received => 1,
             MessageStatus::Sent => 2,

@@ -1,11 +1,16 @@
 //! Domain types that parse at the edges: once a value of these types exists it is valid, so the rest
 //! of the engine never re-checks phone numbers, ids or WhatsApp addresses.
 
+mod content;
 mod instance;
 mod jid;
 mod message;
 mod phone;
 
+pub use content::{
+    checked_location, checked_text, optional, MediaKind, MediaSource, OutgoingContent, QuotedMessage,
+    MAX_TEXT_CHARS,
+};
 pub use instance::{remote_name_for, ConnectionSignal, InstanceId, InstanceStatus, ProviderKind};
 pub use jid::{contact_identity, Jid, JidKind};
 pub use message::{Direction, MessageKind, MessageStatus};

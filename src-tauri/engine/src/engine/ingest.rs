@@ -65,6 +65,12 @@ impl Engine {
     }
 
     async fn record_reported(&self, id: &InstanceId, message: ReportedMessage) -> Result<(), EngineError> {
+        // Privacy mode keeps that a message came, not what it said.
+        let body = if self.settings().await?.privacy_mode {
+            None
+        } else {
+            message.body.clone()
+        };
         let chat = message.chat.to_string();
         let contact = message.contact.display();
         let stored = self
@@ -77,7 +83,7 @@ impl Engine {
                 contact: &contact,
                 sender_name: message.sender_name.as_deref(),
                 kind: message.kind,
-                body: message.body.as_deref(),
+                body: body.as_deref(),
                 provider_message_id: &message.provider_message_id,
                 status: message.status,
                 at: message.at,

@@ -288,6 +288,7 @@ impl Engine {
     pub async fn restart_instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
         let instance = self.instance(id).await?;
         let provider = self.provider(&instance).await?;
+        self.reset_reconnects(id);
         match provider.restart().await {
             Ok(()) => {}
             Err(ProviderError::NotConnected) => {

@@ -1,75 +1,145 @@
-//! Sending (through the outbox) and reading the log.
+//! Accepting messages into the outbox, and the outbox worker's single step: pacing, quiet hours,
+//! the daily quota, retries with back-off, and reading the log.
 
-use super::Engine;
-use crate::domain::{InputError, InstanceId, InstanceStatus, Jid, MessageKind, PhoneNumber};
+use super::{lock, Engine};
+use crate::domain::{
+    checked_location, checked_text, optional, InputError, InstanceId, InstanceStatus, Jid, MediaKind,
+    MediaSource, OutgoingContent, PhoneNumber, QuotedMessage,
+};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::provider::{OutgoingMessage, ProviderError};
-use crate::store::{Message, MessageFilter, NewOutbound};
-use serde::Deserialize;
+use crate::store::{Message, MessageFilter, Millis, NewOutbound};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
 
+/// What a person (or a local app) asks to send.
 #[derive(Debug, Clone, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
-pub struct SendTextRequest {
+pub struct SendRequest {
     pub instance_id: InstanceId,
     /// A phone number as a person types it, or a WhatsApp address (`…@g.us` for a group).
     pub to: String,
-    pub text: String,
+    pub content: ComposeContent,
+    /// Send at this time rather than now.
+    pub scheduled_at: Option<Millis>,
+    /// The same key twice returns the first message and sends nothing more.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum ComposeContent {
+    Text {
+        text: String,
+        /// The id (in the log) of the message this one replies to.
+        reply_to: Option<String>,
+    },
+    /// From a public URL, or a file on this computer (exactly one of the two).
+    Media {
+        kind: MediaKind,
+        url: Option<String>,
+        path: Option<String>,
+        caption: Option<String>,
+        file_name: Option<String>,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+        name: Option<String>,
+        address: Option<String>,
+    },
+    Contact {
+        full_name: String,
+        phone: String,
+        organization: Option<String>,
+        email: Option<String>,
+    },
+}
+
+/// Why the outbox of an instance is not sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseReason {
+    NotConnected,
+    QuietHours,
+    DailyQuota,
 }
 
 /// What one outbox step did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutboxStep {
-    /// A message went to the provider (it may have been accepted or failed).
+    /// A message went to the provider: accepted, failed, or back in the queue for a retry.
     Processed(Box<Message>),
-    /// Nothing is queued for this instance.
+    /// Nothing is waiting for this instance.
     Idle,
-    /// Messages wait because the instance is not connected.
-    Paused,
+    /// Messages wait for a reason only time or a person can change.
+    Paused(PauseReason),
+    /// The next send may happen at this time (pacing, a schedule or a retry).
+    Wait { until: Millis },
 }
 
-/// WhatsApp's limit for a text message.
-const MAX_TEXT_CHARS: usize = 4096;
+/// Transient failures are tried this many times in all.
+pub const MAX_ATTEMPTS: i64 = 3;
+/// First retry after this long; each later one waits four times longer.
+const FIRST_RETRY_MILLIS: Millis = 5_000;
+
+/// Who accepted a message, for idempotency and the log.
+pub const SOURCE_APP: &str = "app";
 
 impl Engine {
-    /// Accepts a text for sending: once this returns, it is in the log (queued) and will be sent
-    /// when the instance is connected.
-    pub async fn send_text(&self, request: SendTextRequest) -> Result<Message, EngineError> {
+    /// Accepts a message for sending: once this returns, it is in the log (queued) and will be sent
+    /// when the instance is connected, the schedule and pacing allow.
+    pub async fn send_message(&self, request: SendRequest) -> Result<Message, EngineError> {
+        self.send_message_as(request, SOURCE_APP).await
+    }
+
+    /// `send_message` on behalf of a source (`app`, `api:<key>`).
+    pub async fn send_message_as(&self, request: SendRequest, source: &str) -> Result<Message, EngineError> {
         let instance = self.instance(&request.instance_id).await?;
         let to = self.recipient(&request.to).await?;
-        let text = request.text.trim();
-        if text.is_empty() {
-            return Err(InputError::new("Write a message first.").into());
+        let key = request
+            .idempotency_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty());
+        if key.is_some_and(|k| k.len() > 200) {
+            return Err(InputError::new("An idempotency key can have at most 200 characters.").into());
         }
-        if text.chars().count() > MAX_TEXT_CHARS {
-            return Err(
-                InputError::new(format!("A message can have at most {MAX_TEXT_CHARS} characters.")).into(),
-            );
-        }
+        let content = self.prepare_content(&instance.id, request.content).await?;
+        let payload = serde_json::to_string(&content).map_err(|e| InputError::new(e.to_string()))?;
         let chat = to.to_string();
         let contact = to.display();
-        let message = self
+        let body = content.summary();
+        let (message, created) = self
             .inner
             .store
             .insert_outbound(NewOutbound {
                 instance_id: &instance.id,
                 chat_jid: &chat,
                 contact: &contact,
-                kind: MessageKind::Text,
-                body: Some(text),
+                kind: content.kind(),
+                body: Some(&body),
+                payload: &payload,
+                scheduled_at: request.scheduled_at,
+                source,
+                idempotency_key: key,
+                campaign_id: None,
                 now: self.now(),
             })
             .await?;
-        self.emit(EngineEvent::MessageStatusChanged {
-            instance_id: instance.id.clone(),
-            message_id: message.id.clone(),
-            status: message.status,
-        });
-        self.inner.outbox_wake.notify_one();
+        if created {
+            self.emit(EngineEvent::MessageStatusChanged {
+                instance_id: instance.id.clone(),
+                message_id: message.id.clone(),
+                status: message.status,
+            });
+            self.inner.outbox_wake.notify_one();
+        }
         Ok(message)
     }
 
-    async fn recipient(&self, input: &str) -> Result<Jid, EngineError> {
+    pub(super) async fn recipient(&self, input: &str) -> Result<Jid, EngineError> {
         if input.contains('@') {
             return Ok(Jid::parse(input)?);
         }
@@ -78,6 +148,219 @@ impl Engine {
             input,
             default_country.as_ref(),
         )?))
+    }
+
+    /// Checks what a person composed and turns it into what will be sent.
+    async fn prepare_content(
+        &self,
+        instance: &InstanceId,
+        content: ComposeContent,
+    ) -> Result<OutgoingContent, EngineError> {
+        Ok(match content {
+            ComposeContent::Text { text, reply_to } => {
+                let text = checked_text(&text)?;
+                let quoted = match reply_to.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                    Some(id) => Some(self.quotable(instance, id).await?),
+                    None => None,
+                };
+                OutgoingContent::Text { text, quoted }
+            }
+            ComposeContent::Media {
+                kind,
+                url,
+                path,
+                caption,
+                file_name,
+            } => {
+                let caption = optional(caption);
+                if caption
+                    .as_ref()
+                    .is_some_and(|c| c.chars().count() > crate::domain::MAX_TEXT_CHARS)
+                {
+                    return Err(InputError::new("The caption is too long.").into());
+                }
+                match (optional(url), optional(path)) {
+                    (Some(url), None) => {
+                        self.media_from_url(kind, &url, caption, optional(file_name))
+                            .await?
+                    }
+                    (None, Some(path)) => {
+                        self.media_from_file(kind, Path::new(&path), caption, optional(file_name))
+                            .await?
+                    }
+                    _ => {
+                        return Err(
+                            InputError::new("Choose a file or give a link for the media, not both.").into(),
+                        )
+                    }
+                }
+            }
+            ComposeContent::Location {
+                latitude,
+                longitude,
+                name,
+                address,
+            } => {
+                checked_location(latitude, longitude)?;
+                OutgoingContent::Location {
+                    latitude,
+                    longitude,
+                    name: optional(name),
+                    address: optional(address),
+                }
+            }
+            ComposeContent::Contact {
+                full_name,
+                phone,
+                organization,
+                email,
+            } => {
+                let full_name = full_name.trim().to_owned();
+                if full_name.is_empty() {
+                    return Err(InputError::new("A contact card needs a name.").into());
+                }
+                let default_country = self.settings().await?.default_country_code;
+                let phone = PhoneNumber::parse(&phone, default_country.as_ref())?;
+                OutgoingContent::Contact {
+                    full_name,
+                    phone: phone.digits().to_owned(),
+                    organization: optional(organization),
+                    email: optional(email),
+                }
+            }
+        })
+    }
+
+    async fn quotable(&self, instance: &InstanceId, message_id: &str) -> Result<QuotedMessage, EngineError> {
+        let original = self.get_message(message_id).await?;
+        match (&original.instance_id == instance, original.provider_message_id) {
+            (true, Some(provider_message_id)) => Ok(QuotedMessage {
+                provider_message_id,
+                chat_jid: original.chat_jid,
+                from_me: original.direction == crate::domain::Direction::Outbound,
+                text: original.body,
+            }),
+            _ => {
+                Err(InputError::new("Only a message this number sent or received can be replied to.").into())
+            }
+        }
+    }
+
+    /// A media URL is checked with a HEAD request: it must answer, with an accepted type and size.
+    async fn media_from_url(
+        &self,
+        kind: MediaKind,
+        url: &str,
+        caption: Option<String>,
+        file_name: Option<String>,
+    ) -> Result<OutgoingContent, EngineError> {
+        let parsed = url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                InputError::new(format!("\"{url}\" is not a web address (http:// or https://)."))
+            })?;
+        let response = self.inner.http.head(parsed.clone()).send().await.map_err(|_| {
+            InputError::new(format!(
+                "The media link {url} could not be reached; check it opens in a browser."
+            ))
+        })?;
+        if !response.status().is_success() {
+            return Err(InputError::new(format!(
+                "The media link answered HTTP {}.",
+                response.status().as_u16()
+            ))
+            .into());
+        }
+        let name_from_url = parsed
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        let header_mime = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .filter(|m| !m.is_empty() && m != "application/octet-stream");
+        let shown_name = file_name
+            .clone()
+            .or(name_from_url)
+            .unwrap_or_else(|| "The linked file".into());
+        let mime = header_mime
+            .or_else(|| {
+                mime_guess::from_path(&shown_name)
+                    .first()
+                    .map(|m| m.essence_str().to_owned())
+            })
+            .unwrap_or_else(|| "application/octet-stream".into());
+        // The header itself: for a HEAD response the body is empty, so reqwest's length would be 0.
+        let length = response
+            .headers()
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        kind.check(&mime, length, &shown_name)?;
+        let file_name = file_name.or_else(|| (kind == MediaKind::Document).then_some(shown_name));
+        Ok(OutgoingContent::Media {
+            kind,
+            source: MediaSource::Url { url: url.to_owned() },
+            mime,
+            file_name,
+            caption,
+        })
+    }
+
+    /// A local file is checked, then copied into the app's media folder: what was accepted is what
+    /// gets sent, even if the original changes or disappears.
+    async fn media_from_file(
+        &self,
+        kind: MediaKind,
+        path: &Path,
+        caption: Option<String>,
+        file_name: Option<String>,
+    ) -> Result<OutgoingContent, EngineError> {
+        let shown_name = file_name
+            .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "file".into());
+        let metadata = tokio::fs::metadata(path)
+            .await
+            .ok()
+            .filter(|m| m.is_file())
+            .ok_or_else(|| InputError::new(format!("{} does not exist or is not a file.", path.display())))?;
+        let mime = mime_guess::from_path(path)
+            .first()
+            .map(|m| m.essence_str().to_owned())
+            .unwrap_or_else(|| "application/octet-stream".into());
+        kind.check(&mime, Some(metadata.len()), &shown_name)?;
+        let extension = path
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        let dir = self.inner.media_dir.join("outbox");
+        let copy = dir.join(format!("{}{extension}", uuid::Uuid::new_v4()));
+        let copied = async {
+            tokio::fs::create_dir_all(&dir).await?;
+            tokio::fs::copy(path, &copy).await
+        };
+        copied
+            .await
+            .map_err(|e| InputError::new(format!("{} could not be read: {e}.", path.display())))?;
+        Ok(OutgoingContent::Media {
+            kind,
+            source: MediaSource::File {
+                path: copy.to_string_lossy().into_owned(),
+            },
+            mime,
+            file_name: Some(shown_name),
+            caption,
+        })
     }
 
     pub async fn list_messages(&self, filter: MessageFilter) -> Result<Vec<Message>, EngineError> {
@@ -92,42 +375,147 @@ impl Engine {
             .ok_or_else(|| EngineError::MessageNotFound(id.to_owned()))
     }
 
-    /// Sends the oldest queued message of an instance, if it is connected. One call, one message:
-    /// the background worker loops over this, tests call it directly.
+    /// Queues a failed or cancelled message again (by hand).
+    pub async fn retry_message(&self, id: &str) -> Result<Message, EngineError> {
+        let message = self.get_message(id).await?;
+        let retried = self
+            .inner
+            .store
+            .retry_message(id, self.now())
+            .await?
+            .ok_or_else(|| {
+                InputError::new(format!(
+                    "Only failed or cancelled messages can be sent again; this one is {}.",
+                    message.status.as_str()
+                ))
+            })?;
+        self.emit(EngineEvent::MessageStatusChanged {
+            instance_id: retried.instance_id.clone(),
+            message_id: retried.id.clone(),
+            status: retried.status,
+        });
+        self.inner.outbox_wake.notify_one();
+        Ok(retried)
+    }
+
+    /// Withdraws a message that has not been sent yet.
+    pub async fn cancel_message(&self, id: &str) -> Result<Message, EngineError> {
+        let message = self.get_message(id).await?;
+        let cancelled = self
+            .inner
+            .store
+            .cancel_message(id, self.now())
+            .await?
+            .ok_or_else(|| {
+                InputError::new(format!(
+                    "Only queued messages can be cancelled; this one is {}.",
+                    message.status.as_str()
+                ))
+            })?;
+        self.emit(EngineEvent::MessageStatusChanged {
+            instance_id: cancelled.instance_id.clone(),
+            message_id: cancelled.id.clone(),
+            status: cancelled.status,
+        });
+        Ok(cancelled)
+    }
+
+    /// Sends the next due message of an instance, if pacing, quiet hours, the daily quota and the
+    /// connection allow. One call, at most one message: the background worker loops over this,
+    /// tests call it directly.
     pub async fn outbox_step(&self, id: &InstanceId) -> Result<OutboxStep, EngineError> {
         let instance = self.instance(id).await?;
         if instance.status != InstanceStatus::Connected {
-            return Ok(OutboxStep::Paused);
+            return Ok(OutboxStep::Paused(PauseReason::NotConnected));
         }
-        let provider = self.provider(&instance).await?;
-        let Some(claimed) = self.inner.store.claim_next_outbound(id, self.now()).await? else {
+        let now = self.now();
+        let pacing = self.inner.store.pacing(id).await?;
+        let local = crate::clock::local(now);
+        if pacing.is_quiet(local.minute_of_day) {
+            return Ok(OutboxStep::Paused(PauseReason::QuietHours));
+        }
+        if self.inner.store.sent_on(id, &local.day).await? >= i64::from(pacing.daily_quota) {
+            return Ok(OutboxStep::Paused(PauseReason::DailyQuota));
+        }
+        let due = self.inner.store.next_due_at(id).await?;
+        let Some(due) = due else {
             return Ok(OutboxStep::Idle);
         };
-        let outgoing = match (Jid::parse(&claimed.chat_jid), claimed.body.clone()) {
-            (Ok(to), Some(text)) => Ok(OutgoingMessage::Text { to, text }),
+        let gate = lock(&self.inner.next_send).get(id).copied().unwrap_or(0);
+        if gate.max(due) > now {
+            return Ok(OutboxStep::Wait { until: gate.max(due) });
+        }
+        let provider = self.provider(&instance).await?;
+        let Some(claimed) = self.inner.store.claim_next_outbound(id, now).await? else {
+            return Ok(OutboxStep::Idle);
+        };
+        let message = claimed.message;
+        let content: Option<OutgoingContent> = claimed
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok());
+        let result = match (Jid::parse(&message.chat_jid), content) {
+            (Ok(to), Some(content)) => match media_bytes(&content).await {
+                Ok(media_bytes) => provider
+                    .send(&OutgoingMessage {
+                        to,
+                        content: content.clone(),
+                        media_bytes,
+                    })
+                    .await
+                    .map(|r| (r, content)),
+                Err(error) => Err(error),
+            },
             _ => Err(ProviderError::Rejected(
-                "the stored message cannot be sent (no recipient or text)".into(),
+                "the stored message cannot be read".into(),
             )),
         };
-        let result = match outgoing {
-            Ok(outgoing) => provider.send(&outgoing).await,
-            Err(error) => Err(error),
+        let jitter = if pacing.jitter_ms == 0 {
+            0
+        } else {
+            rand::Rng::gen_range(&mut rand::thread_rng(), 0..=pacing.jitter_ms)
         };
+        lock(&self.inner.next_send).insert(
+            id.clone(),
+            now + Millis::from(pacing.min_interval_ms) + Millis::from(jitter),
+        );
         let now = self.now();
         let message = match result {
-            Ok(receipt) => {
-                self.inner
+            Ok((receipt, content)) => {
+                if let OutgoingContent::Media {
+                    source: MediaSource::File { path },
+                    ..
+                } = &content
+                {
+                    let _ = tokio::fs::remove_file(path).await;
+                }
+                let sent = self
+                    .inner
                     .store
-                    .mark_sent(&claimed.id, &receipt.provider_message_id, now)
-                    .await?
+                    .mark_sent(&message.id, &receipt.provider_message_id, now)
+                    .await?;
+                if self.settings().await?.privacy_mode {
+                    self.inner.store.forget_content(&sent.id).await?;
+                }
+                sent
             }
             Err(error) => {
-                tracing::warn!(message = %claimed.id, %error, "send failed");
                 let reason = crate::error::ApiError::from(error.clone()).message;
-                self.inner
-                    .store
-                    .mark_failed(&claimed.id, error.code(), &reason, now)
-                    .await?
+                if error.is_transient() && message.attempts < MAX_ATTEMPTS {
+                    let delay =
+                        FIRST_RETRY_MILLIS * 4_i64.pow(u32::try_from(message.attempts - 1).unwrap_or(0));
+                    tracing::info!(message = %message.id, %error, delay, "send failed; will retry");
+                    self.inner
+                        .store
+                        .requeue(&message.id, now + delay, error.code(), &reason, now)
+                        .await?
+                } else {
+                    tracing::warn!(message = %message.id, %error, "send failed");
+                    self.inner
+                        .store
+                        .mark_failed(&message.id, error.code(), &reason, now)
+                        .await?
+                }
             }
         };
         self.emit(EngineEvent::MessageStatusChanged {
@@ -136,5 +524,19 @@ impl Engine {
             status: message.status,
         });
         Ok(OutboxStep::Processed(Box::new(message)))
+    }
+}
+
+/// Reads a local media file for sending; a vanished file is a permanent failure.
+async fn media_bytes(content: &OutgoingContent) -> Result<Option<Vec<u8>>, ProviderError> {
+    match content {
+        OutgoingContent::Media {
+            source: MediaSource::File { path },
+            ..
+        } => tokio::fs::read(path)
+            .await
+            .map(Some)
+            .map_err(|_| ProviderError::Rejected("the file to send is no longer there".into())),
+        _ => Ok(None),
     }
 }

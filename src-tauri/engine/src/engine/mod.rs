@@ -1,14 +1,18 @@
 //! The `Engine`: the one set of operations behind every Tauri command and HTTP route. It is a cheap
 //! `Clone` handle over shared state; no lock is ever held across an `.await`.
 
+mod campaigns;
 mod ingest;
 mod instances;
 mod messages;
 mod supervisor;
+mod upkeep;
 
+pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use ingest::WebhookRejection;
 pub use instances::{AddInstanceRequest, LinkView, ProviderSetup};
-pub use messages::{OutboxStep, SendTextRequest};
+pub use messages::{ComposeContent, OutboxStep, PauseReason, SendRequest, MAX_ATTEMPTS, SOURCE_APP};
+pub use upkeep::StatsQuery;
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{InstanceId, ProviderKind};
@@ -20,6 +24,7 @@ use crate::secrets::{SecretKind, SecretStore, Secrets};
 use crate::settings::Settings;
 use crate::store::{Instance, Millis, Store};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 use url::Url;
@@ -30,15 +35,23 @@ pub struct EngineOptions {
     pub secrets: Arc<dyn SecretStore>,
     pub events: Arc<dyn EventSink>,
     pub clock: Arc<dyn Clock>,
+    /// Where media files waiting to be sent, and downloaded ones, are kept.
+    pub media_dir: PathBuf,
 }
 
 impl EngineOptions {
-    pub fn new(store: Store, secrets: Arc<dyn SecretStore>, events: Arc<dyn EventSink>) -> Self {
+    pub fn new(
+        store: Store,
+        secrets: Arc<dyn SecretStore>,
+        events: Arc<dyn EventSink>,
+        media_dir: PathBuf,
+    ) -> Self {
         Self {
             store,
             secrets,
             events,
             clock: Arc::new(SystemClock),
+            media_dir,
         }
     }
 }
@@ -64,7 +77,11 @@ struct Inner {
     secrets: Secrets,
     events: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
+    media_dir: PathBuf,
     http: reqwest::Client,
+    reconnects: Mutex<supervisor::Reconnects>,
+    /// Pacing: when each instance may send its next message.
+    next_send: Mutex<HashMap<InstanceId, Millis>>,
     providers: Mutex<HashMap<InstanceId, Arc<dyn Provider>>>,
     offers: Mutex<HashMap<InstanceId, LiveOffer>>,
     /// When each instance last got a verified webhook: polling slows down while they flow.
@@ -89,6 +106,9 @@ impl Engine {
                 secrets: Secrets::new(options.secrets),
                 events: options.events,
                 clock: options.clock,
+                media_dir: options.media_dir,
+                next_send: Mutex::default(),
+                reconnects: Mutex::default(),
                 http: crate::provider::evolution::http_client(),
                 providers: Mutex::default(),
                 offers: Mutex::default(),

@@ -6,10 +6,13 @@
 
 pub mod evolution;
 
-use crate::domain::{ConnectionSignal, Direction, Jid, MessageKind, MessageStatus, PhoneNumber};
+use crate::domain::{
+    ConnectionSignal, Direction, Jid, MessageKind, MessageStatus, OutgoingContent, PhoneNumber,
+};
 use crate::error::{ApiError, ErrorCode};
 use crate::store::Millis;
 use async_trait::async_trait;
+use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
@@ -154,9 +157,29 @@ impl ConnectionReport {
 }
 
 /// A message to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutgoingMessage {
+    pub to: Jid,
+    pub content: OutgoingContent,
+    /// The bytes of a media file (when the content's source is a local file), read by the engine.
+    pub media_bytes: Option<Vec<u8>>,
+}
+
+/// A group the account is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub jid: String,
+    pub subject: String,
+    pub size: Option<u32>,
+}
+
+/// A downloaded media file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutgoingMessage {
-    Text { to: Jid, text: String },
+pub struct DownloadedMedia {
+    pub bytes: Vec<u8>,
+    pub mime: String,
+    pub file_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,4 +226,12 @@ pub trait Provider: Send + Sync + 'static {
     /// Removes the instance from the provider.
     async fn delete(&self) -> Result<(), ProviderError>;
     async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ProviderError>;
+    /// The groups the account is in.
+    async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
+        Err(ProviderError::Unsupported("listing groups"))
+    }
+    /// The media of a received message.
+    async fn download_media(&self, _provider_message_id: &str) -> Result<DownloadedMedia, ProviderError> {
+        Err(ProviderError::Unsupported("downloading media"))
+    }
 }

@@ -31,6 +31,15 @@ pub struct Message {
     pub sent_at: Option<Millis>,
     pub delivered_at: Option<Millis>,
     pub read_at: Option<Millis>,
+    /// Not sent before this time.
+    pub scheduled_at: Option<Millis>,
+    /// After a transient failure: when the next try is due.
+    pub next_attempt_at: Option<Millis>,
+    /// Who asked for it: `app`, `api:<key id>` or `campaign`.
+    pub source: String,
+    pub campaign_id: Option<String>,
+    /// An inbound media file, once downloaded.
+    pub media_path: Option<String>,
 }
 
 /// Which messages to list, newest first.
@@ -44,6 +53,9 @@ pub struct MessageFilter {
     pub before: Option<Millis>,
     /// At most this many (default 100, at most 500).
     pub limit: Option<u32>,
+    pub campaign_id: Option<String>,
+    /// Text search in the body and the contact.
+    pub search: Option<String>,
 }
 
 pub struct NewOutbound<'a> {
@@ -52,7 +64,19 @@ pub struct NewOutbound<'a> {
     pub contact: &'a str,
     pub kind: MessageKind,
     pub body: Option<&'a str>,
+    /// The `OutgoingContent` as JSON.
+    pub payload: &'a str,
+    pub scheduled_at: Option<Millis>,
+    pub source: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    pub campaign_id: Option<&'a str>,
     pub now: Millis,
+}
+
+/// A claimed message with what to send.
+pub struct Claimed {
+    pub message: Message,
+    pub payload: Option<String>,
 }
 
 pub struct NewInbound<'a> {
@@ -98,6 +122,11 @@ struct MessageRow {
     sent_at: Option<i64>,
     delivered_at: Option<i64>,
     read_at: Option<i64>,
+    scheduled_at: Option<i64>,
+    next_attempt_at: Option<i64>,
+    source: String,
+    campaign_id: Option<String>,
+    media_path: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -123,6 +152,11 @@ impl TryFrom<MessageRow> for Message {
             sent_at: row.sent_at,
             delivered_at: row.delivered_at,
             read_at: row.read_at,
+            scheduled_at: row.scheduled_at,
+            next_attempt_at: row.next_attempt_at,
+            source: row.source,
+            campaign_id: row.campaign_id,
+            media_path: row.media_path,
         })
     }
 }
@@ -131,27 +165,29 @@ const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 500;
 
 impl Store {
-    /// Accepts an outbound message: once this returns, the message is on disk and will be sent.
-    pub async fn insert_outbound(&self, new: NewOutbound<'_>) -> Result<Message, StoreError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let instance_id = new.instance_id.as_str();
-        let kind = new.kind.as_str();
-        sqlx::query!(
-            "INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, status, created_at, updated_at)
-             VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, 'queued', ?7, ?7)",
-            id,
-            instance_id,
-            new.chat_jid,
-            new.contact,
-            kind,
-            new.body,
-            new.now,
-        )
-        .execute(&self.pool)
-        .await?;
-        self.message(&id)
+    /// Accepts an outbound message: once this returns, it is on disk and will be sent. With an
+    /// idempotency key already used by the same source, nothing is inserted and the first message
+    /// is returned; the flag says whether this call created it.
+    pub async fn insert_outbound(&self, new: NewOutbound<'_>) -> Result<(Message, bool), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let (message_id, created) = insert_outbound_in(&mut tx, &new).await?;
+        tx.commit().await?;
+        let message = self
+            .message(&message_id)
             .await?
-            .ok_or_else(|| StoreError::Corrupt("inserted message vanished".into()))
+            .ok_or_else(|| StoreError::Corrupt("accepted message vanished".into()))?;
+        Ok((message, created))
+    }
+
+    /// Accepts many messages in one transaction (a campaign): all or none.
+    pub async fn insert_outbound_batch(&self, batch: &[NewOutbound<'_>]) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut created = 0;
+        for new in batch {
+            created += usize::from(insert_outbound_in(&mut tx, new).await?.1);
+        }
+        tx.commit().await?;
+        Ok(created)
     }
 
     /// Records a message the provider reported (inbound, or typed on the phone). Returns `None` when
@@ -194,7 +230,8 @@ impl Store {
         let row = sqlx::query_as!(
             MessageRow,
             "SELECT id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, provider_message_id,
-                    error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at
+                    error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at,
+                    scheduled_at, next_attempt_at, source, campaign_id, media_path
              FROM messages WHERE id = ?",
             id
         )
@@ -208,15 +245,24 @@ impl Store {
         let direction = filter.direction.map(Direction::as_str);
         let status = filter.status.map(MessageStatus::as_str);
         let limit = i64::from(filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE));
+        let search = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("%{s}%"));
         let rows = sqlx::query_as!(
             MessageRow,
             "SELECT id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, provider_message_id,
-                    error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at
+                    error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at,
+                    scheduled_at, next_attempt_at, source, campaign_id, media_path
              FROM messages
              WHERE (?1 IS NULL OR instance_id = ?1)
                AND (?2 IS NULL OR direction = ?2)
                AND (?3 IS NULL OR status = ?3)
                AND (?4 IS NULL OR created_at < ?4)
+               AND (?6 IS NULL OR campaign_id = ?6)
+               AND (?7 IS NULL OR body LIKE ?7 OR contact LIKE ?7 OR sender_name LIKE ?7)
              ORDER BY created_at DESC, rowid DESC
              LIMIT ?5",
             instance_id,
@@ -224,35 +270,122 @@ impl Store {
             status,
             filter.before,
             limit,
+            filter.campaign_id,
+            search,
         )
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(Message::try_from).collect()
     }
 
-    /// Claims the oldest queued message of an instance for sending, in one statement, so two
-    /// workers can never take the same row.
+    /// Claims the oldest due message of an instance for sending, in one statement, so two workers
+    /// can never take the same row. Due: queued, its schedule and retry time passed, and not part
+    /// of a paused or cancelled campaign.
     pub async fn claim_next_outbound(
         &self,
         instance_id: &InstanceId,
         now: Millis,
-    ) -> Result<Option<Message>, StoreError> {
+    ) -> Result<Option<Claimed>, StoreError> {
         let instance_id = instance_id.as_str();
-        let claimed = sqlx::query_scalar!(
+        let claimed = sqlx::query!(
             r#"UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?2
-               WHERE id = (SELECT id FROM messages
-                           WHERE instance_id = ?1 AND direction = 'outbound' AND status = 'queued'
-                           ORDER BY created_at, rowid LIMIT 1)
-               RETURNING id AS "id!""#,
+               WHERE id = (SELECT m.id FROM messages m
+                           LEFT JOIN campaigns c ON c.id = m.campaign_id
+                           WHERE m.instance_id = ?1 AND m.direction = 'outbound' AND m.status = 'queued'
+                             AND COALESCE(m.scheduled_at, 0) <= ?2 AND COALESCE(m.next_attempt_at, 0) <= ?2
+                             AND (m.campaign_id IS NULL OR c.state = 'running')
+                           ORDER BY COALESCE(m.next_attempt_at, m.scheduled_at, m.created_at), m.created_at, m.rowid
+                           LIMIT 1)
+               RETURNING id AS "id!", payload"#,
             instance_id,
             now,
         )
         .fetch_optional(&self.pool)
         .await?;
-        match claimed {
-            Some(id) => self.message(&id).await,
-            None => Ok(None),
+        let Some(claimed) = claimed else { return Ok(None) };
+        let message = self
+            .message(&claimed.id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("claimed message vanished".into()))?;
+        Ok(Some(Claimed {
+            message,
+            payload: claimed.payload,
+        }))
+    }
+
+    /// When the next queued message of an instance becomes due, if any is waiting.
+    pub async fn next_due_at(&self, instance_id: &InstanceId) -> Result<Option<Millis>, StoreError> {
+        let instance_id = instance_id.as_str();
+        let due = sqlx::query_scalar!(
+            r#"SELECT MIN(MAX(COALESCE(m.scheduled_at, 0), COALESCE(m.next_attempt_at, 0))) AS "due: i64"
+               FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+               WHERE m.instance_id = ?1 AND m.direction = 'outbound' AND m.status = 'queued'
+                 AND (m.campaign_id IS NULL OR c.state = 'running')"#,
+            instance_id,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(due)
+    }
+
+    /// Puts a message that failed for a passing reason back in the queue, due at `retry_at`.
+    pub async fn requeue(
+        &self,
+        message_id: &str,
+        retry_at: Millis,
+        code: &str,
+        reason: &str,
+        now: Millis,
+    ) -> Result<Message, StoreError> {
+        sqlx::query!(
+            "UPDATE messages SET status = 'queued', next_attempt_at = ?2, error_code = ?3, error_message = ?4, updated_at = ?5
+             WHERE id = ?1 AND status = 'sending'",
+            message_id,
+            retry_at,
+            code,
+            reason,
+            now,
+        )
+        .execute(&self.pool)
+        .await?;
+        self.message(message_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("requeued message vanished".into()))
+    }
+
+    /// A person retries a failed or cancelled message: it is queued afresh. Returns `None` when the
+    /// message is in no state to retry.
+    pub async fn retry_message(&self, message_id: &str, now: Millis) -> Result<Option<Message>, StoreError> {
+        let changed = sqlx::query!(
+            "UPDATE messages SET status = 'queued', attempts = 0, next_attempt_at = NULL, error_code = NULL,
+                    error_message = NULL, updated_at = ?2
+             WHERE id = ?1 AND direction = 'outbound' AND status IN ('failed', 'cancelled') AND payload IS NOT NULL",
+            message_id,
+            now,
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(None);
         }
+        self.message(message_id).await
+    }
+
+    /// Withdraws a queued message. Returns `None` when it is no longer queued.
+    pub async fn cancel_message(&self, message_id: &str, now: Millis) -> Result<Option<Message>, StoreError> {
+        let changed = sqlx::query!(
+            "UPDATE messages SET status = 'cancelled', updated_at = ?2 WHERE id = ?1 AND status = 'queued'",
+            message_id,
+            now,
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.message(message_id).await
     }
 
     /// Records the provider's acceptance of a message, then applies any receipt that overtook it.
@@ -277,7 +410,7 @@ impl Store {
         .await?;
         sqlx::query!(
             "UPDATE messages SET status = 'sent', provider_message_id = ?2, sent_at = ?3, updated_at = ?3,
-                    error_code = NULL, error_message = NULL
+                    error_code = NULL, error_message = NULL, next_attempt_at = NULL
              WHERE id = ?1 AND status = 'sending'",
             message_id,
             provider_message_id,
@@ -312,7 +445,8 @@ impl Store {
         now: Millis,
     ) -> Result<Message, StoreError> {
         sqlx::query!(
-            "UPDATE messages SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4
+            "UPDATE messages SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4,
+                    next_attempt_at = NULL
              WHERE id = ?1",
             message_id,
             code,
@@ -348,6 +482,7 @@ impl Store {
                WHERE instance_id = ?1 AND provider_message_id = ?2 AND direction = 'outbound'
                  AND (CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2
                                   WHEN 'failed' THEN 3 WHEN 'delivered' THEN 4 WHEN 'read' THEN 5 ELSE 5 END) < ?5
+                 AND status != 'cancelled'
                RETURNING id AS "id!""#,
             instance,
             provider_message_id,
@@ -401,4 +536,46 @@ impl Store {
         .await?;
         Ok(result.rows_affected())
     }
+}
+
+pub(super) async fn insert_outbound_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    new: &NewOutbound<'_>,
+) -> Result<(String, bool), StoreError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let instance_id = new.instance_id.as_str();
+    let kind = new.kind.as_str();
+    let inserted = sqlx::query!(
+        "INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, payload, status,
+            scheduled_at, source, idempotency_key, campaign_id, created_at, updated_at)
+         VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, ?12, ?12)
+         ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
+        id,
+        instance_id,
+        new.chat_jid,
+        new.contact,
+        kind,
+        new.body,
+        new.payload,
+        new.scheduled_at,
+        new.source,
+        new.idempotency_key,
+        new.campaign_id,
+        new.now,
+    )
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        > 0;
+    if inserted {
+        return Ok((id, true));
+    }
+    let first = sqlx::query_scalar!(
+        "SELECT id FROM messages WHERE source = ? AND idempotency_key = ?",
+        new.source,
+        new.idempotency_key
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((first, false))
 }

@@ -2,12 +2,16 @@
 //! forward-only migrations, and the queries, one module per table group. Every query is checked at
 //! compile time against the migrations (offline data in `.sqlx/`).
 
+mod campaigns;
 mod instances;
 mod messages;
 mod settings;
+mod upkeep;
 
+pub use campaigns::{Campaign, CampaignState, NewCampaign};
 pub use instances::{Instance, StatusChange};
-pub use messages::{Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome};
+pub use messages::{Claimed, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome};
+pub use upkeep::{DailyStats, Pacing};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

@@ -8,7 +8,7 @@ use switchboard_engine::domain::{InstanceStatus, MessageStatus};
 use switchboard_engine::secrets::MemoryStore;
 use switchboard_engine::store::{Instance, MessageFilter, Store};
 use switchboard_engine::{
-    AddInstanceRequest, Engine, EngineOptions, OutboxStep, ProviderSetup, SendTextRequest,
+    AddInstanceRequest, ComposeContent, Engine, EngineOptions, OutboxStep, ProviderSetup, SendRequest,
 };
 use switchboard_testkit::FakeEvolution;
 
@@ -24,10 +24,12 @@ struct Harness {
 async fn harness() -> Harness {
     let fake = FakeEvolution::start(KEY).await;
     let store = Store::in_memory().await.expect("store");
+    let media = std::env::temp_dir().join(format!("switchboard-test-media-{}", std::process::id()));
     let engine = Engine::new(EngineOptions::new(
         store,
         Arc::new(MemoryStore::default()),
         switchboard_engine::events::discard(),
+        media,
     ))
     .await
     .expect("engine");
@@ -142,12 +144,17 @@ async fn signed_webhooks_move_status_qr_and_receipts() {
     assert_eq!(connected.status, InstanceStatus::Connected);
     assert_eq!(connected.profile_name.as_deref(), Some("Loja Exemplo"));
 
-    let request = SendTextRequest {
+    let request = SendRequest {
         instance_id: instance.id.clone(),
         to: "5511900000002".into(),
-        text: "Olá".into(),
+        content: ComposeContent::Text {
+            text: "Olá".into(),
+            reply_to: None,
+        },
+        scheduled_at: None,
+        idempotency_key: None,
     };
-    let message = h.engine.send_text(request).await.expect("send");
+    let message = h.engine.send_message(request).await.expect("send");
     let OutboxStep::Processed(sent) = h.engine.outbox_step(&instance.id).await.expect("step") else {
         panic!("not sent")
     };

@@ -10,10 +10,12 @@ pub mod webhook;
 mod wire;
 
 use super::{
-    ConnectionReport, LinkOffer, LinkProgress, OutgoingMessage, Provider, ProviderError, SendReceipt,
+    ConnectionReport, DownloadedMedia, Group, LinkOffer, LinkProgress, OutgoingMessage, Provider,
+    ProviderError, SendReceipt,
 };
-use crate::domain::{ConnectionSignal, Jid, JidKind, PhoneNumber};
+use crate::domain::{ConnectionSignal, Jid, JidKind, MediaSource, OutgoingContent, PhoneNumber};
 use async_trait::async_trait;
+use base64::Engine as _;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -182,7 +184,7 @@ fn error_from_status(status: StatusCode, body: &[u8]) -> ProviderError {
                 };
             }
             let text = message_text(&message);
-            if text.contains("is not connected") {
+            if text.contains("is not connected") || text.contains("Connection Closed") {
                 ProviderError::NotConnected
             } else if text.is_empty() {
                 ProviderError::Rejected(format!("HTTP {}", status.as_u16()))
@@ -190,7 +192,10 @@ fn error_from_status(status: StatusCode, body: &[u8]) -> ProviderError {
                 ProviderError::Rejected(text)
             }
         }
-        s if s.is_server_error() => ProviderError::ServerError(s.as_u16()),
+        // 429: the server is busy; like a 5xx, worth trying again later.
+        s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
+            ProviderError::ServerError(s.as_u16())
+        }
         s => ProviderError::Protocol(format!("HTTP {}: {}", s.as_u16(), message_text(&message))),
     }
 }
@@ -340,17 +345,118 @@ impl Provider for EvolutionInstance {
     }
 
     async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ProviderError> {
-        let (route, body) = match message {
-            OutgoingMessage::Text { to, text } => (
-                "message/sendText",
-                serde_json::json!({ "number": Self::number(to), "text": text, "linkPreview": false }),
-            ),
-        };
+        let (route, body) = send_request(message)?;
         let record: wire::MessageRecord = self.call(Method::POST, route, Some(&body)).await?;
         Ok(SendReceipt {
             provider_message_id: record.key.id,
         })
     }
+
+    async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
+        // getParticipants is mandatory: without it the server answers 400.
+        let path = format!("{}?getParticipants=false", self.path("group/fetchAllGroups"));
+        let groups: Vec<wire::GroupRecord> = self.api.call(Method::GET, &path, &self.key, None).await?;
+        Ok(groups.into_iter().map(wire::GroupRecord::into_group).collect())
+    }
+
+    async fn download_media(&self, provider_message_id: &str) -> Result<DownloadedMedia, ProviderError> {
+        let body =
+            serde_json::json!({ "message": { "key": { "id": provider_message_id } }, "convertToMp4": false });
+        let media: wire::MediaRecord = self
+            .call(Method::POST, "chat/getBase64FromMediaMessage", Some(&body))
+            .await?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(media.base64.trim())
+            .map_err(|e| ProviderError::Protocol(format!("media is not base64: {e}")))?;
+        Ok(DownloadedMedia {
+            bytes,
+            mime: media
+                .mimetype
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            file_name: media.file_name,
+        })
+    }
+}
+
+/// The route and body for one outgoing message, exactly as Evolution 2.3 wants them.
+fn send_request(message: &OutgoingMessage) -> Result<(&'static str, Value), ProviderError> {
+    use serde_json::json;
+    let number = EvolutionInstance::number(&message.to);
+    Ok(match &message.content {
+        OutgoingContent::Text { text, quoted } => {
+            let mut body = json!({ "number": number, "text": text, "linkPreview": false });
+            if let Some(quoted) = quoted {
+                body["quoted"] = json!({
+                    "key": { "id": quoted.provider_message_id, "remoteJid": quoted.chat_jid, "fromMe": quoted.from_me },
+                    "message": { "conversation": quoted.text.clone().unwrap_or_default() },
+                });
+            }
+            ("message/sendText", body)
+        }
+        OutgoingContent::Media {
+            kind,
+            source,
+            mime,
+            file_name,
+            caption,
+        } => {
+            // A URL as is; a file as raw base64 (a `data:` prefix fails the server's check).
+            let media = match (source, &message.media_bytes) {
+                (MediaSource::Url { url }, _) => url.clone(),
+                (MediaSource::File { .. }, Some(bytes)) => {
+                    base64::engine::general_purpose::STANDARD.encode(bytes)
+                }
+                (MediaSource::File { .. }, None) => {
+                    return Err(ProviderError::Rejected(
+                        "the file to send could not be read".into(),
+                    ))
+                }
+            };
+            let mut body =
+                json!({ "number": number, "mediatype": kind.as_str(), "mimetype": mime, "media": media });
+            if let Some(caption) = caption {
+                body["caption"] = json!(caption);
+            }
+            // A base64 document needs a file name; the server derives the MIME type from it.
+            if let Some(name) = file_name {
+                body["fileName"] = json!(name);
+            }
+            ("message/sendMedia", body)
+        }
+        OutgoingContent::Location {
+            latitude,
+            longitude,
+            name,
+            address,
+        } => (
+            "message/sendLocation",
+            // All four are required by the server's schema.
+            json!({
+                "number": number, "latitude": latitude, "longitude": longitude,
+                "name": name.clone().unwrap_or_else(|| "Location".into()),
+                "address": address.clone().unwrap_or_default(),
+            }),
+        ),
+        OutgoingContent::Contact {
+            full_name,
+            phone,
+            organization,
+            email,
+        } => {
+            let mut card =
+                json!({ "fullName": full_name, "wuid": phone, "phoneNumber": format!("+{phone}") });
+            if let Some(organization) = organization {
+                card["organization"] = json!(organization);
+            }
+            if let Some(email) = email {
+                card["email"] = json!(email);
+            }
+            (
+                "message/sendContact",
+                json!({ "number": number, "contact": [card] }),
+            )
+        }
+    })
 }
 
 #[cfg(test)]

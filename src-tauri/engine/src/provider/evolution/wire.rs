@@ -143,6 +143,34 @@ impl RemoteInstance {
     }
 }
 
+/// A row of `GET /group/fetchAllGroups`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct GroupRecord {
+    pub id: String,
+    #[serde(default)]
+    pub subject: String,
+    pub size: Option<u32>,
+}
+
+impl GroupRecord {
+    pub fn into_group(self) -> crate::provider::Group {
+        crate::provider::Group {
+            jid: self.id,
+            subject: self.subject,
+            size: self.size,
+        }
+    }
+}
+
+/// `POST /chat/getBase64FromMediaMessage`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MediaRecord {
+    pub base64: String,
+    pub mimetype: Option<String>,
+    pub file_name: Option<String>,
+}
+
 /// The message record returned by send calls and carried by `messages.upsert` / `send.message`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

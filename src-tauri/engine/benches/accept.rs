@@ -1,0 +1,135 @@
+//! How fast the outbox durably accepts messages, against the raw rate of one-row-per-commit
+//! inserts into the same SQLite file and configuration (WAL, synchronous NORMAL), measured in the
+//! same run. `accept` is the whole engine call a person or a local app makes: parse the number,
+//! check the instance, serialise the content, insert with its idempotency key, read the row back.
+//! Run with `make bench`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard_engine::domain::{InstanceId, InstanceStatus, ProviderKind};
+use switchboard_engine::secrets::MemoryStore;
+use switchboard_engine::store::{Instance, Store};
+use switchboard_engine::{ComposeContent, Engine, EngineOptions, SendRequest};
+
+const MESSAGES: usize = 3_000;
+const CONCURRENCY: usize = 8;
+
+fn rate(count: usize, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64()
+}
+
+async fn raw_inserts(store: &Store, count: usize, concurrency: usize) -> f64 {
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_raw (id TEXT PRIMARY KEY, instance_id TEXT, body TEXT, payload TEXT, created_at INTEGER)")
+        .execute(store.pool())
+        .await
+        .expect("table");
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|worker| {
+            let pool = store.pool().clone();
+            tokio::spawn(async move {
+                for n in (worker..count).step_by(concurrency) {
+                    sqlx::query("INSERT INTO bench_raw VALUES (?, ?, ?, ?, ?)")
+                        .bind(format!("{worker}-{n}-{}", uuid_like(n)))
+                        .bind("instance")
+                        .bind(format!("Olá! Pedido #{n} foi enviado."))
+                        .bind(r#"{"type":"text","text":"Olá","quoted":null}"#)
+                        .bind(n as i64)
+                        .execute(&pool)
+                        .await
+                        .expect("insert");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    rate(count, started.elapsed())
+}
+
+fn uuid_like(n: usize) -> String {
+    format!("{:032x}", n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+async fn accepted(
+    engine: &Engine,
+    instance: &InstanceId,
+    count: usize,
+    concurrency: usize,
+    round: usize,
+) -> f64 {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|worker| {
+            let engine = engine.clone();
+            let instance = instance.clone();
+            tokio::spawn(async move {
+                for n in (worker..count).step_by(concurrency) {
+                    let request = SendRequest {
+                        instance_id: instance.clone(),
+                        to: "+55 11 90000-0002".into(),
+                        content: ComposeContent::Text {
+                            text: format!("Olá! Pedido #{n} foi enviado."),
+                            reply_to: None,
+                        },
+                        scheduled_at: None,
+                        idempotency_key: Some(format!("bench-{round}-{n}")),
+                    };
+                    engine.send_message(request).await.expect("accept");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    rate(count, started.elapsed())
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("bench.db")).await.expect("store");
+    let id = InstanceId::new_random();
+    let instance = Instance {
+        id: id.clone(),
+        display_name: "Bench".into(),
+        provider: ProviderKind::Evolution,
+        remote_name: "bench".into(),
+        remote_id: None,
+        server_url: Some("http://127.0.0.1:9/".into()),
+        status: InstanceStatus::Connected,
+        status_reason: None,
+        profile_name: None,
+        phone: None,
+        uses_webhook: false,
+        created_at: 0,
+        updated_at: 0,
+    };
+    store.insert_instance(&instance).await.expect("instance");
+    let options = EngineOptions::new(
+        store.clone(),
+        Arc::new(MemoryStore::default()),
+        switchboard_engine::events::discard(),
+        dir.path().join("media"),
+    );
+    let engine = Engine::new(options).await.expect("engine");
+
+    println!(
+        "accepted messages per second, durable (each on disk when the call returns), {MESSAGES} messages"
+    );
+    println!(
+        "{:<28} {:>14} {:>14} {:>8}",
+        "", "raw insert/s", "accepted/s", "ratio"
+    );
+    for (round, concurrency) in [1, CONCURRENCY].into_iter().enumerate() {
+        let raw = raw_inserts(&store, MESSAGES, concurrency).await;
+        let ours = accepted(&engine, &id, MESSAGES, concurrency, round).await;
+        println!(
+            "{:<28} {raw:>14.0} {ours:>14.0} {:>8.2}",
+            format!("{concurrency} concurrent submitter(s)"),
+            ours / raw
+        );
+    }
+}

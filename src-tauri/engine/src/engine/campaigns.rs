@@ -1,0 +1,424 @@
+//! Bulk sends: recipients from CSV (a phone column plus any others), a template with `{{column}}`
+//! placeholders, a preview, and a campaign whose messages all enter the outbox in one transaction
+//! and leave through the same pacing. Rows that cannot become a message are reported by line.
+
+use super::Engine;
+use crate::domain::{checked_text, CountryCode, InputError, InstanceId, Jid, OutgoingContent, PhoneNumber};
+use crate::error::EngineError;
+use crate::events::EngineEvent;
+use crate::store::{Campaign, CampaignState, Millis, NewCampaign, NewOutbound};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignDraft {
+    pub instance_id: InstanceId,
+    pub name: String,
+    /// The CSV file's text: a header row, then one recipient per row.
+    pub csv: String,
+    pub template: String,
+    /// Start at this time rather than now.
+    pub scheduled_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RowProblem {
+    /// The line in the file (the header is line 1).
+    pub line: u32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewMessage {
+    pub line: u32,
+    pub to: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignPreview {
+    pub columns: Vec<String>,
+    pub phone_column: String,
+    /// Rows in the file (not counting the header).
+    pub rows: u32,
+    pub valid: u32,
+    pub problems: Vec<RowProblem>,
+    /// The first few messages as they will be sent.
+    pub samples: Vec<PreviewMessage>,
+}
+
+/// Column names taken as the phone number, in this order; otherwise the first column.
+const PHONE_COLUMNS: [&str; 8] = [
+    "phone",
+    "number",
+    "whatsapp",
+    "telefone",
+    "celular",
+    "mobile",
+    "phone number",
+    "tel",
+];
+const MAX_CSV_BYTES: usize = 5 * 1024 * 1024;
+const PREVIEW_SAMPLES: usize = 5;
+
+struct Recipient {
+    line: u32,
+    phone: PhoneNumber,
+    text: String,
+}
+
+struct Parsed {
+    columns: Vec<String>,
+    phone_column: String,
+    rows: u32,
+    recipients: Vec<Recipient>,
+    problems: Vec<RowProblem>,
+}
+
+/// A template split into literal text and column references.
+enum Piece {
+    Literal(String),
+    Column(usize),
+}
+
+fn compile_template(template: &str, columns: &[String]) -> Result<Vec<Piece>, InputError> {
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        pieces.push(Piece::Literal(rest[..start].to_owned()));
+        let after = &rest[start + 2..];
+        let end = after
+            .find("}}")
+            .ok_or_else(|| InputError::new("The template has a {{ without its closing }}."))?;
+        let name = after[..end].trim();
+        let index = columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                InputError::new(format!(
+                    "The template uses {{{{{name}}}}}, but the file has no such column (it has: {}).",
+                    columns.join(", ")
+                ))
+            })?;
+        pieces.push(Piece::Column(index));
+        rest = &after[end + 2..];
+    }
+    pieces.push(Piece::Literal(rest.to_owned()));
+    Ok(pieces)
+}
+
+fn render(pieces: &[Piece], record: &csv::StringRecord) -> String {
+    pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Literal(text) => text.as_str(),
+            Piece::Column(index) => record.get(*index).unwrap_or("").trim(),
+        })
+        .collect()
+}
+
+fn parse(
+    csv_text: &str,
+    template: &str,
+    default_country: Option<&CountryCode>,
+) -> Result<Parsed, InputError> {
+    if csv_text.len() > MAX_CSV_BYTES {
+        return Err(InputError::new(
+            "The file is larger than 5 MB; split it into several campaigns.",
+        ));
+    }
+    // Spreadsheet exports often start with a byte-order mark and, in many countries, use semicolons.
+    let text = csv_text.trim_start_matches('\u{feff}');
+    let header_line = text.lines().next().unwrap_or_default();
+    let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let columns: Vec<String> = reader
+        .headers()
+        .map_err(|e| {
+            InputError::new(format!(
+                "The file's first line cannot be read as CSV headers: {e}."
+            ))
+        })?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    if columns.iter().all(String::is_empty) {
+        return Err(InputError::new(
+            "The file is empty: it needs a header row and one row per recipient.",
+        ));
+    }
+    let phone_index = PHONE_COLUMNS
+        .iter()
+        .find_map(|name| columns.iter().position(|c| c.eq_ignore_ascii_case(name)))
+        .unwrap_or(0);
+    let pieces = compile_template(template, &columns)?;
+    let mut parsed = Parsed {
+        phone_column: columns[phone_index].clone(),
+        columns,
+        rows: 0,
+        recipients: Vec::new(),
+        problems: Vec::new(),
+    };
+    for record in reader.records() {
+        parsed.rows += 1;
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let line = error
+                    .position()
+                    .map(|p| p.line() as u32)
+                    .unwrap_or(parsed.rows + 1);
+                parsed.problems.push(RowProblem {
+                    line,
+                    reason: format!("This line cannot be read as CSV ({error})."),
+                });
+                continue;
+            }
+        };
+        let line = record
+            .position()
+            .map(|p| p.line() as u32)
+            .unwrap_or(parsed.rows + 1);
+        if record.iter().all(|field| field.trim().is_empty()) {
+            parsed.problems.push(RowProblem {
+                line,
+                reason: "Empty row: skipped.".into(),
+            });
+            continue;
+        }
+        let phone = match PhoneNumber::parse(record.get(phone_index).unwrap_or(""), default_country) {
+            Ok(phone) => phone,
+            Err(error) => {
+                parsed.problems.push(RowProblem {
+                    line,
+                    reason: error.0,
+                });
+                continue;
+            }
+        };
+        match checked_text(&render(&pieces, &record)) {
+            Ok(text) => parsed.recipients.push(Recipient { line, phone, text }),
+            Err(error) => parsed.problems.push(RowProblem {
+                line,
+                reason: format!("The message would be unusable: {}", error.0),
+            }),
+        }
+    }
+    Ok(parsed)
+}
+
+impl Engine {
+    async fn parse_draft(&self, draft: &CampaignDraft) -> Result<Parsed, EngineError> {
+        self.instance(&draft.instance_id).await?;
+        if draft.template.trim().is_empty() {
+            return Err(InputError::new("Write the message template first.").into());
+        }
+        let default_country = self.settings().await?.default_country_code;
+        Ok(parse(&draft.csv, &draft.template, default_country.as_ref())?)
+    }
+
+    /// What a campaign would send, without sending anything.
+    pub async fn preview_campaign(&self, draft: CampaignDraft) -> Result<CampaignPreview, EngineError> {
+        let parsed = self.parse_draft(&draft).await?;
+        Ok(CampaignPreview {
+            samples: parsed
+                .recipients
+                .iter()
+                .take(PREVIEW_SAMPLES)
+                .map(|r| PreviewMessage {
+                    line: r.line,
+                    to: r.phone.e164(),
+                    text: r.text.clone(),
+                })
+                .collect(),
+            valid: parsed.recipients.len() as u32,
+            columns: parsed.columns,
+            phone_column: parsed.phone_column,
+            rows: parsed.rows,
+            problems: parsed.problems,
+        })
+    }
+
+    /// Queues every valid row as a message of a new campaign, in one transaction.
+    pub async fn create_campaign(&self, draft: CampaignDraft) -> Result<Campaign, EngineError> {
+        let name = draft.name.trim();
+        if name.is_empty() {
+            return Err(InputError::new("Give the campaign a name.").into());
+        }
+        let parsed = self.parse_draft(&draft).await?;
+        if parsed.recipients.is_empty() {
+            return Err(
+                InputError::new("No row of the file can become a message; see the preview for why.").into(),
+            );
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = self.now();
+        let rows: Vec<(String, String, String, String, String)> = parsed
+            .recipients
+            .iter()
+            .map(|r| {
+                let content = OutgoingContent::Text {
+                    text: r.text.clone(),
+                    quoted: None,
+                };
+                let payload = serde_json::to_string(&content).unwrap_or_default();
+                (
+                    Jid::for_phone(&r.phone).to_string(),
+                    r.phone.e164(),
+                    r.text.clone(),
+                    payload,
+                    format!("{id}:{}", r.line),
+                )
+            })
+            .collect();
+        let messages: Vec<NewOutbound<'_>> = rows
+            .iter()
+            .map(|(chat, contact, text, payload, key)| NewOutbound {
+                instance_id: &draft.instance_id,
+                chat_jid: chat,
+                contact,
+                kind: crate::domain::MessageKind::Text,
+                body: Some(text),
+                payload,
+                scheduled_at: draft.scheduled_at,
+                source: "campaign",
+                idempotency_key: Some(key),
+                campaign_id: Some(&id),
+                now,
+            })
+            .collect();
+        let campaign = NewCampaign {
+            id: &id,
+            instance_id: &draft.instance_id,
+            name,
+            template: &draft.template,
+            scheduled_at: draft.scheduled_at,
+            now,
+        };
+        self.inner.store.insert_campaign(campaign, &messages).await?;
+        tracing::info!(campaign = %id, messages = messages.len(), skipped = parsed.problems.len(), "campaign created");
+        self.emit(EngineEvent::CampaignChanged {
+            campaign_id: id.clone(),
+        });
+        self.inner.outbox_wake.notify_one();
+        self.campaign(&id).await
+    }
+
+    pub async fn list_campaigns(&self) -> Result<Vec<Campaign>, EngineError> {
+        Ok(self.inner.store.campaigns(None).await?)
+    }
+
+    pub async fn campaign(&self, id: &str) -> Result<Campaign, EngineError> {
+        self.inner
+            .store
+            .campaigns(Some(id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| EngineError::CampaignNotFound(id.to_owned()))
+    }
+
+    /// Pauses, resumes or cancels a campaign (cancelling withdraws its queued messages).
+    pub async fn set_campaign_state(&self, id: &str, state: CampaignState) -> Result<Campaign, EngineError> {
+        let campaign = self.campaign(id).await?;
+        if !self.inner.store.set_campaign_state(id, state, self.now()).await? {
+            return Err(InputError::new(format!(
+                "The campaign \"{}\" was cancelled; it cannot change any more.",
+                campaign.name
+            ))
+            .into());
+        }
+        self.emit(EngineEvent::CampaignChanged {
+            campaign_id: id.to_owned(),
+        });
+        self.inner.outbox_wake.notify_one();
+        self.campaign(id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cc() -> CountryCode {
+        CountryCode::parse("55").expect("cc")
+    }
+
+    #[test]
+    fn quotes_bom_semicolons_and_placeholders() {
+        let csv = "\u{feff}Nome;Telefone;Pedido\n\"Souza; Maria\";+55 11 90000-0002;1042\nJoão;011 90000-0004;\"10\"\"43\"\n";
+        let parsed = parse(csv, "Olá {{ Nome }}, pedido #{{pedido}}.", Some(&cc())).expect("parse");
+        assert_eq!(parsed.columns, vec!["Nome", "Telefone", "Pedido"]);
+        assert_eq!(parsed.phone_column, "Telefone");
+        assert_eq!(parsed.rows, 2);
+        assert!(
+            parsed.problems.is_empty(),
+            "{:?}",
+            parsed.problems.iter().map(|p| &p.reason).collect::<Vec<_>>()
+        );
+        assert_eq!(parsed.recipients[0].text, "Olá Souza; Maria, pedido #1042.");
+        assert_eq!(parsed.recipients[0].phone.digits(), "5511900000002");
+        assert_eq!(parsed.recipients[1].text, "Olá João, pedido #10\"43.");
+        assert_eq!(
+            parsed.recipients[1].phone.digits(),
+            "5511900000004",
+            "local number completed"
+        );
+    }
+
+    #[test]
+    fn bad_numbers_and_empty_rows_are_reported_by_line_not_dropped() {
+        let csv = "phone,name\n5511900000002,Ana\n , \n,Bruno\nnot-a-number,Carla\n5511900000005,\n";
+        let parsed = parse(csv, "Hi {{name}}", None).expect("parse");
+        let lines: Vec<(u32, &str)> = parsed
+            .problems
+            .iter()
+            .map(|p| (p.line, p.reason.as_str()))
+            .collect();
+        assert_eq!(parsed.recipients.len(), 2, "{lines:?}");
+        assert_eq!(parsed.recipients[0].line, 2);
+        assert!(
+            lines
+                .iter()
+                .any(|(line, reason)| *line == 3 && reason.contains("Empty row")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(line, reason)| *line == 4 && reason.contains("phone")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(line, reason)| *line == 5 && reason.contains("not-a-number")),
+            "{lines:?}"
+        );
+        // Row 6 renders "Hi" (the name is blank) and is still a valid message.
+        assert_eq!(parsed.recipients[1].text, "Hi");
+    }
+
+    #[test]
+    fn unknown_placeholders_and_empty_files_are_refused() {
+        let error = parse("phone,name\n5511900000002,Ana\n", "Hi {{nome}}", None)
+            .err()
+            .expect("unknown column");
+        assert!(
+            error.0.contains("{{nome}}") && error.0.contains("phone, name"),
+            "{error}"
+        );
+        assert!(parse("", "Hi", None).is_err());
+        assert!(parse("phone\n", "Hi {{phone", None).is_err());
+    }
+}

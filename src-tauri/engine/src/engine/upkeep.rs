@@ -1,0 +1,139 @@
+//! Pacing settings, statistics, groups, media downloads and the retention job.
+
+use super::Engine;
+use crate::domain::{Direction, InputError, InstanceId};
+use crate::error::EngineError;
+use crate::provider::Group;
+use crate::store::{DailyStats, Message, Pacing};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StatsQuery {
+    pub instance_id: Option<InstanceId>,
+    /// The last this many days, today included (default 30, at most 366).
+    pub days: Option<u32>,
+}
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+impl Engine {
+    pub async fn pacing(&self, id: &InstanceId) -> Result<Pacing, EngineError> {
+        self.instance(id).await?;
+        Ok(self.inner.store.pacing(id).await?)
+    }
+
+    pub async fn set_pacing(&self, id: &InstanceId, pacing: Pacing) -> Result<Pacing, EngineError> {
+        self.instance(id).await?;
+        if pacing.daily_quota == 0 {
+            return Err(InputError::new("The daily quota must allow at least one message.").into());
+        }
+        if pacing.min_interval_ms > 3_600_000 || pacing.jitter_ms > 3_600_000 {
+            return Err(InputError::new("Intervals can be at most an hour.").into());
+        }
+        let minute_ok = |m: Option<u16>| m.is_none_or(|m| m < 24 * 60);
+        if !minute_ok(pacing.quiet_start_minute)
+            || !minute_ok(pacing.quiet_end_minute)
+            || pacing.quiet_start_minute.is_some() != pacing.quiet_end_minute.is_some()
+        {
+            return Err(
+                InputError::new("Quiet hours need both a start and an end time within the day.").into(),
+            );
+        }
+        self.inner.store.set_pacing(id, &pacing).await?;
+        self.inner.outbox_wake.notify_one();
+        Ok(pacing)
+    }
+
+    /// Daily counts per instance, oldest day first.
+    pub async fn statistics(&self, query: StatsQuery) -> Result<Vec<DailyStats>, EngineError> {
+        let days = i64::from(query.days.unwrap_or(30).clamp(1, 366));
+        let now = self.now();
+        let from = crate::clock::local_day_offset(now, days - 1);
+        let to = crate::clock::local(now).day;
+        Ok(self
+            .inner
+            .store
+            .daily_stats(query.instance_id.as_ref(), &from, &to)
+            .await?)
+    }
+
+    /// The groups the instance's account is in.
+    pub async fn list_groups(&self, id: &InstanceId) -> Result<Vec<Group>, EngineError> {
+        let instance = self.instance(id).await?;
+        Ok(self.provider(&instance).await?.groups().await?)
+    }
+
+    /// Downloads the media of a received message into the media folder; returns the message with
+    /// its `mediaPath` set. Downloading again returns the file already there.
+    pub async fn download_media(&self, message_id: &str) -> Result<Message, EngineError> {
+        let message = self.get_message(message_id).await?;
+        if message
+            .media_path
+            .as_deref()
+            .is_some_and(|p| std::path::Path::new(p).is_file())
+        {
+            return Ok(message);
+        }
+        let media_kind = !matches!(
+            message.kind,
+            crate::domain::MessageKind::Text
+                | crate::domain::MessageKind::Location
+                | crate::domain::MessageKind::Contact
+        );
+        let provider_id = match (&message.provider_message_id, message.direction, media_kind) {
+            (Some(id), Direction::Inbound, true) => id.clone(),
+            _ => {
+                return Err(InputError::new(
+                    "Only received photos, videos, audio and documents can be downloaded.",
+                )
+                .into())
+            }
+        };
+        let instance = self.instance(&message.instance_id).await?;
+        let media = self
+            .provider(&instance)
+            .await?
+            .download_media(&provider_id)
+            .await?;
+        // The subtype when it is a known extension (`.jpeg`, `.png`), else the first one known.
+        let extensions = mime_guess::get_mime_extensions_str(&media.mime).unwrap_or_default();
+        let subtype = media.mime.split('/').nth(1).unwrap_or_default();
+        let extension = extensions
+            .iter()
+            .find(|e| **e == subtype)
+            .or_else(|| extensions.first())
+            .map(|e| format!(".{e}"))
+            .unwrap_or_default();
+        let dir = self.inner.media_dir.join("received");
+        let path = dir.join(format!("{}{extension}", message.id));
+        let write = async {
+            tokio::fs::create_dir_all(&dir).await?;
+            tokio::fs::write(&path, &media.bytes).await
+        };
+        write.await.map_err(|e| {
+            tracing::error!(error = %e, "media not saved");
+            InputError::new("The file could not be saved in Switchboard's media folder.")
+        })?;
+        let path = path.to_string_lossy().into_owned();
+        self.inner
+            .store
+            .set_media(&message.id, &path, &media.mime)
+            .await?;
+        self.get_message(message_id).await
+    }
+
+    /// Deletes log entries older than the retention period. Statistics are kept.
+    pub async fn apply_retention(&self) -> Result<u64, EngineError> {
+        let days = i64::from(self.settings().await?.retention_days.max(1));
+        let deleted = self
+            .inner
+            .store
+            .delete_messages_before(self.now() - days * MILLIS_PER_DAY)
+            .await?;
+        if deleted > 0 {
+            tracing::info!(deleted, days, "old log entries deleted");
+        }
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,132 @@
+//! The harness: an engine on an in-memory database with a hand-moved clock, and a fake Evolution
+//! server. Pacing stays on; `step` moves the clock past any wait, as time would.
+
+use std::sync::Arc;
+use switchboard_engine::clock::ManualClock;
+use switchboard_engine::domain::InstanceStatus;
+use switchboard_engine::events::RecordingSink;
+use switchboard_engine::secrets::MemoryStore;
+use switchboard_engine::store::{Instance, Message, Store};
+use switchboard_engine::{
+    AddInstanceRequest, ApiError, ComposeContent, Engine, EngineError, EngineOptions, OutboxStep,
+    ProviderSetup, SendRequest,
+};
+use switchboard_testkit::FakeEvolution;
+
+pub const KEY: &str = "global-test-key";
+
+pub struct Harness {
+    pub engine: Engine,
+    pub fake: FakeEvolution,
+    pub events: RecordingSink,
+    pub clock: Arc<ManualClock>,
+    pub media: tempfile::TempDir,
+}
+
+pub async fn harness() -> Harness {
+    let fake = FakeEvolution::start(KEY).await;
+    let events = RecordingSink::default();
+    let store = Store::in_memory().await.expect("store");
+    let media = tempfile::tempdir().expect("media dir");
+    let clock = Arc::new(ManualClock::new(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_millis() as i64,
+    ));
+    let mut options = EngineOptions::new(
+        store,
+        Arc::new(MemoryStore::default()),
+        Arc::new(events.clone()),
+        media.path().to_path_buf(),
+    );
+    options.clock = clock.clone();
+    let engine = Engine::new(options).await.expect("engine");
+    Harness {
+        engine,
+        fake,
+        events,
+        clock,
+        media,
+    }
+}
+
+pub fn evolution(url: &str, key: &str) -> AddInstanceRequest {
+    AddInstanceRequest {
+        display_name: "Loja Exemplo".into(),
+        provider: ProviderSetup::Evolution {
+            server_url: url.into(),
+            api_key: key.into(),
+        },
+    }
+}
+
+pub fn text(instance: &Instance, to: &str, body: &str) -> SendRequest {
+    content(
+        instance,
+        to,
+        ComposeContent::Text {
+            text: body.into(),
+            reply_to: None,
+        },
+    )
+}
+
+pub fn content(instance: &Instance, to: &str, content: ComposeContent) -> SendRequest {
+    SendRequest {
+        instance_id: instance.id.clone(),
+        to: to.into(),
+        content,
+        scheduled_at: None,
+        idempotency_key: None,
+    }
+}
+
+pub fn api(error: EngineError) -> ApiError {
+    ApiError::from(error)
+}
+
+impl Harness {
+    pub fn now(&self) -> i64 {
+        use switchboard_engine::clock::Clock;
+        self.clock.now()
+    }
+
+    pub async fn add(&self) -> Instance {
+        self.engine
+            .add_instance(evolution(self.fake.url(), KEY))
+            .await
+            .expect("add instance")
+    }
+
+    pub async fn connected(&self) -> Instance {
+        let instance = self.add().await;
+        self.fake
+            .open(&instance.remote_name, "Loja Exemplo", "5511900000001")
+            .await;
+        assert_eq!(
+            self.engine.poll_instance(&instance.id).await.expect("poll"),
+            InstanceStatus::Connected
+        );
+        instance
+    }
+
+    pub async fn send(&self, instance: &Instance, to: &str) -> Message {
+        self.engine
+            .send_message(text(instance, to, "Olá Maria!"))
+            .await
+            .expect("accepted")
+    }
+
+    /// One outbox step, moving the clock past pacing, schedule or retry waits.
+    pub async fn step(&self, instance: &Instance) -> Message {
+        for _ in 0..10 {
+            match self.engine.outbox_step(&instance.id).await.expect("step") {
+                OutboxStep::Processed(message) => return *message,
+                OutboxStep::Wait { until } => self.clock.advance(until - self.now()),
+                other => panic!("expected a message to go out, got {other:?}"),
+            }
+        }
+        panic!("the outbox kept waiting")
+    }
+}
