@@ -18,7 +18,7 @@ SQLX_DB := $(CURDIR)/target/sqlx-check.db
 E2E_OUT := $(CURDIR)/tests/e2e/screenshots-out
 
 .PHONY: run test bench system-deps node-deps tools ui app fmt-check clippy test-rust bindings check-bindings \
-	sqlx-prepare check-sqlx test-e2e
+	sqlx-prepare check-sqlx test-e2e test-api-fuzz openapi
 
 ## Install missing apt packages (WebKitGTK, GTK, Xvfb, keyring, …).
 system-deps:
@@ -50,7 +50,7 @@ run: system-deps app
 	cargo run -p switchboard
 
 ## Every check and test, as CI runs them.
-test: system-deps node-deps tools fmt-check ui clippy test-rust check-bindings check-sqlx test-e2e
+test: system-deps node-deps tools fmt-check ui clippy test-rust check-bindings check-sqlx test-api-fuzz test-e2e
 	@echo "make test: all suites passed"
 
 fmt-check:
@@ -88,6 +88,20 @@ sqlx-prepare: tools $(SQLX_DB)
 check-sqlx: tools $(SQLX_DB)
 	cd $(ENGINE_DIR) && SQLX_OFFLINE=false DATABASE_URL=sqlite:$(SQLX_DB) cargo sqlx prepare --check -- --all-targets
 
+SCHEMATHESIS := target/schemathesis-venv/bin/schemathesis
+$(SCHEMATHESIS):
+	python3 -m venv target/schemathesis-venv
+	target/schemathesis-venv/bin/pip install --quiet schemathesis==4.32.5
+
+## Generated requests against the served OpenAPI document: no server errors, no answer off-schema.
+test-api-fuzz: $(SCHEMATHESIS)
+	cargo build -p switchboard-server -p switchboard-testkit --bins
+	tests/desktop-session.sh tests/schemathesis/run.sh
+
+## Rewrite the committed OpenAPI document from the code.
+openapi:
+	SWITCHBOARD_WRITE_OPENAPI=1 cargo test -p switchboard-server --lib openapi_document_is_committed
+
 ## The real app in a real window (Xvfb), driven by WebDriver against the fake Evolution server.
 test-e2e: app tools
 	cargo build -p switchboard-testkit --bin fake-evolution
@@ -100,3 +114,4 @@ test-e2e: app tools
 ## Benchmarks (each prints its ratio to a baseline measured in the same run).
 bench:
 	cargo bench -p switchboard-engine --bench accept
+	cargo bench -p switchboard-server --bench api_latency

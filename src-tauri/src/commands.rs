@@ -5,10 +5,12 @@ use switchboard_engine::domain::InstanceId;
 use switchboard_engine::provider::Group;
 use switchboard_engine::settings::Settings;
 use switchboard_engine::store::{
-    Campaign, CampaignState, DailyStats, Instance, Message, MessageFilter, Pacing, StatusChange,
+    ApiKey, Campaign, CampaignState, DailyStats, Delivery, Instance, Message, MessageEvent, MessageFilter,
+    Pacing, StatusChange, Subscription,
 };
 use switchboard_engine::{
-    AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, Engine, LinkView, SendRequest, StatsQuery,
+    AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, CreatedApiKey, CreatedSubscription, Engine,
+    LinkView, NewApiKey, NewSubscription, SendRequest, StatsQuery,
 };
 use tauri::State;
 
@@ -164,6 +166,81 @@ pub async fn get_settings(engine: State<'_, Engine>) -> Reply<Settings> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_settings(engine: State<'_, Engine>, settings: Settings) -> Reply<Settings> {
-    Ok(engine.update_settings(settings).await?)
+pub async fn update_settings(
+    engine: State<'_, Engine>,
+    listener: State<'_, crate::listener::ListenerControl>,
+    settings: Settings,
+) -> Reply<Settings> {
+    let saved = engine.update_settings(settings).await?;
+    // The port, the switch, hosts and origins are read when the listener starts.
+    listener.restart(engine.inner().clone()).await;
+    Ok(saved)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_api_keys(engine: State<'_, Engine>) -> Reply<Vec<ApiKey>> {
+    Ok(engine.list_api_keys().await?)
+}
+
+/// The new key's secret is in the answer, this once.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_api_key(engine: State<'_, Engine>, key: NewApiKey) -> Reply<CreatedApiKey> {
+    Ok(engine.create_api_key(key).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn revoke_api_key(engine: State<'_, Engine>, key_id: String) -> Reply<()> {
+    Ok(engine.revoke_api_key(&key_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_subscriptions(engine: State<'_, Engine>) -> Reply<Vec<Subscription>> {
+    Ok(engine.list_subscriptions().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_subscription(
+    engine: State<'_, Engine>,
+    subscription: NewSubscription,
+) -> Reply<CreatedSubscription> {
+    Ok(engine.subscribe_webhook(subscription, None).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_subscription(engine: State<'_, Engine>, subscription_id: String) -> Reply<()> {
+    Ok(engine.delete_subscription(&subscription_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_deliveries(
+    engine: State<'_, Engine>,
+    subscription_id: Option<String>,
+) -> Reply<Vec<Delivery>> {
+    Ok(engine.list_deliveries(subscription_id.as_deref()).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn replay_delivery(engine: State<'_, Engine>, delivery_id: String) -> Reply<Delivery> {
+    Ok(engine.replay_delivery(&delivery_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn message_history(engine: State<'_, Engine>, message_id: String) -> Reply<Vec<MessageEvent>> {
+    Ok(engine.message_history(&message_id).await?)
+}
+
+/// The local API's base address (`http://127.0.0.1:47800`), or null when the listener is not running.
+#[tauri::command]
+#[specta::specta]
+pub async fn api_address(listener: State<'_, crate::listener::ListenerControl>) -> Reply<Option<String>> {
+    Ok(listener.address_now().await.map(|addr| format!("http://{addr}")))
 }

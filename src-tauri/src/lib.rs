@@ -4,6 +4,7 @@
 
 mod bridge;
 mod commands;
+mod listener;
 mod tray;
 
 use std::sync::Arc;
@@ -43,6 +44,16 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_campaign_state,
             commands::get_settings,
             commands::update_settings,
+            commands::list_api_keys,
+            commands::create_api_key,
+            commands::revoke_api_key,
+            commands::list_subscriptions,
+            commands::create_subscription,
+            commands::delete_subscription,
+            commands::list_deliveries,
+            commands::replay_delivery,
+            commands::message_history,
+            commands::api_address,
         ])
         .events(tauri_specta::collect_events![
             bridge::InstancesChanged,
@@ -99,22 +110,12 @@ async fn start_engine(app: tauri::AppHandle) -> Result<Engine, Box<dyn std::erro
     std::fs::create_dir_all(&data_dir)?;
     let store = Store::open(&data_dir.join("switchboard.db")).await?;
     tracing::info!(path = %data_dir.display(), "data folder");
-    let sink = Arc::new(bridge::TauriSink::new(app));
+    let sink = Arc::new(bridge::TauriSink::new(app.clone()));
     let secrets = Arc::new(KeyringStore::new(KEYRING_SERVICE));
     let engine = Engine::new(EngineOptions::new(store, secrets, sink, data_dir.join("media"))).await?;
-    let listen =
-        std::env::var("SWITCHBOARD_LISTEN").unwrap_or_else(|_| switchboard_server::DEFAULT_LISTEN.to_owned());
-    match listen.parse() {
-        Ok(addr) => {
-            if let Err(error) = switchboard_server::start_listener(engine.clone(), addr).await {
-                // Without the listener, instances fall back to polling.
-                tracing::warn!(%error, %addr, "webhook listener not started; status will be polled");
-            }
-        }
-        Err(error) => {
-            tracing::warn!(%error, %listen, "SWITCHBOARD_LISTEN is not an address; no webhook listener")
-        }
-    }
+    let listener = listener::ListenerControl::new();
+    listener.restart(engine.clone()).await;
+    app.manage(listener);
     engine.start();
     Ok(engine)
 }

@@ -64,3 +64,10 @@ pub fn local(at: Millis) -> LocalMoment {
 pub fn local_day_offset(at: Millis, days: i64) -> String {
     local(at - days * 86_400_000).day
 }
+
+/// The last local midnight at or before `at`.
+pub fn local_midnight(at: Millis) -> Millis {
+    let moment = local(at);
+    let since_midnight = Millis::from(moment.minute_of_day) * 60_000 + at.rem_euclid(60_000);
+    at - since_midnight
+}

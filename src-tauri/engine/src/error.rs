@@ -18,6 +18,9 @@ pub enum EngineError {
     MessageNotFound(String),
     #[error("no campaign with id {0}")]
     CampaignNotFound(String),
+    /// The request is fine but the thing it acts on is not in a state that allows it.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Provider(#[from] ProviderError),
     #[error(transparent)]
@@ -27,7 +30,7 @@ pub enum EngineError {
 }
 
 /// The machine-readable part of an `ApiError`. HTTP maps each code to one status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request itself is wrong (a bad number, an empty text, a malformed URL).
@@ -43,12 +46,24 @@ pub enum ErrorCode {
     ProviderRejected,
     /// The provider does not offer this operation.
     Unsupported,
+    /// No API key, or a key that is unknown or revoked.
+    Unauthorized,
+    /// The key may not use this instance, or the request came from a host or origin not allowed.
+    Forbidden,
+    /// Too many requests, or the key's daily message limit is reached.
+    RateLimited,
+    /// The request body is larger than allowed.
+    TooLarge,
+    /// The request is not well-formed (not JSON, wrong content type).
+    Malformed,
     /// Something went wrong inside Switchboard; details are in its log.
     Internal,
 }
 
 /// The error every command and route returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, thiserror::Error, utoipa::ToSchema,
+)]
 #[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,
@@ -75,6 +90,7 @@ impl From<EngineError> for ApiError {
             EngineError::MessageNotFound(_) => {
                 ApiError::new(ErrorCode::NotFound, "That message does not exist.")
             }
+            EngineError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
             EngineError::CampaignNotFound(_) => {
                 ApiError::new(ErrorCode::NotFound, "That campaign does not exist.")
             }

@@ -5,7 +5,10 @@
 use crate::domain::{InstanceId, InstanceStatus, MessageStatus};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialised as `{"type": "instance_status_changed", "instanceId": …}` on the local API's
+/// event stream.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum EngineEvent {
     /// An instance was added or deleted.
     InstancesChanged,

@@ -16,8 +16,9 @@ pub mod settings;
 pub mod store;
 
 pub use engine::{
-    AddInstanceRequest, CampaignDraft, CampaignPreview, ComposeContent, Engine, EngineOptions, LinkView,
-    OutboxStep, PauseReason, PreviewMessage, ProviderSetup, RowProblem, SendRequest, StatsQuery,
-    WebhookRejection, MAX_ATTEMPTS, SOURCE_APP,
+    key_allows, signature, source_for, AddInstanceRequest, CampaignDraft, CampaignPreview, ComposeContent,
+    CreatedApiKey, CreatedSubscription, Engine, EngineOptions, KeyRejection, LinkView, NewApiKey,
+    NewSubscription, OutboxStep, PauseReason, PreviewMessage, ProviderSetup, RowProblem, SendRequest,
+    StatsQuery, WebhookRejection, EVENT_KINDS, MAX_ATTEMPTS, SOURCE_APP,
 };
 pub use error::{ApiError, EngineError, ErrorCode};

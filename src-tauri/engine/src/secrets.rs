@@ -14,7 +14,7 @@ pub enum SecretError {
     Keyring(String),
 }
 
-/// Which secret of an instance.
+/// Which secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretKind {
     /// Evolution's global API key (`AUTHENTICATION_API_KEY`).
@@ -23,10 +23,13 @@ pub enum SecretKind {
     InstanceToken,
     /// The HS256 secret Evolution signs its webhooks with (`jwt_key`).
     WebhookSecret,
+    /// The HMAC secret Switchboard signs its outgoing webhooks with (one per subscription).
+    SigningSecret,
 }
 
 impl SecretKind {
-    const ALL: [SecretKind; 3] = [
+    /// The secrets an instance has.
+    const INSTANCE: [SecretKind; 3] = [
         SecretKind::EvolutionApiKey,
         SecretKind::InstanceToken,
         SecretKind::WebhookSecret,
@@ -37,19 +40,37 @@ impl SecretKind {
             SecretKind::EvolutionApiKey => "evolution-api-key",
             SecretKind::InstanceToken => "instance-token",
             SecretKind::WebhookSecret => "webhook-secret",
+            SecretKind::SigningSecret => "signing-secret",
         }
     }
 }
 
+/// A secret's name in the keyring: whose it is (`instance/<id>`, `subscription/<id>`) and which.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SecretKey {
-    pub instance: InstanceId,
+    pub owner: String,
     pub kind: SecretKind,
+}
+
+impl SecretKey {
+    pub fn instance(instance: &InstanceId, kind: SecretKind) -> Self {
+        Self {
+            owner: format!("instance/{instance}"),
+            kind,
+        }
+    }
+
+    pub fn subscription(id: &str) -> Self {
+        Self {
+            owner: format!("subscription/{id}"),
+            kind: SecretKind::SigningSecret,
+        }
+    }
 }
 
 impl fmt::Display for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "instance/{}/{}", self.instance, self.kind.as_str())
+        write!(f, "{}/{}", self.owner, self.kind.as_str())
     }
 }
 
@@ -151,10 +172,23 @@ impl Secrets {
     }
 
     pub async fn get(&self, instance: &InstanceId, kind: SecretKind) -> Result<Option<String>, SecretError> {
-        let key = SecretKey {
-            instance: instance.clone(),
-            kind,
-        };
+        self.get_key(SecretKey::instance(instance, kind)).await
+    }
+
+    pub async fn set(&self, instance: &InstanceId, kind: SecretKind, value: &str) -> Result<(), SecretError> {
+        self.set_key(SecretKey::instance(instance, kind), value).await
+    }
+
+    /// Forgets every secret of an instance.
+    pub async fn delete_all(&self, instance: &InstanceId) -> Result<(), SecretError> {
+        let keys = SecretKind::INSTANCE
+            .iter()
+            .map(|&kind| SecretKey::instance(instance, kind))
+            .collect();
+        self.delete_keys(keys).await
+    }
+
+    pub async fn get_key(&self, key: SecretKey) -> Result<Option<String>, SecretError> {
         if let Some(value) = self.cache().get(&key) {
             return Ok(Some(value.clone()));
         }
@@ -169,11 +203,7 @@ impl Secrets {
         Ok(value)
     }
 
-    pub async fn set(&self, instance: &InstanceId, kind: SecretKind, value: &str) -> Result<(), SecretError> {
-        let key = SecretKey {
-            instance: instance.clone(),
-            kind,
-        };
+    pub async fn set_key(&self, key: SecretKey, value: &str) -> Result<(), SecretError> {
         let store = self.store.clone();
         let (stored_key, stored_value) = (key.clone(), value.to_owned());
         tokio::task::spawn_blocking(move || store.set(&stored_key, &stored_value))
@@ -183,15 +213,7 @@ impl Secrets {
         Ok(())
     }
 
-    /// Forgets every secret of an instance.
-    pub async fn delete_all(&self, instance: &InstanceId) -> Result<(), SecretError> {
-        let keys: Vec<SecretKey> = SecretKind::ALL
-            .iter()
-            .map(|&kind| SecretKey {
-                instance: instance.clone(),
-                kind,
-            })
-            .collect();
+    pub async fn delete_keys(&self, keys: Vec<SecretKey>) -> Result<(), SecretError> {
         {
             let mut cache = self.cache();
             for key in &keys {
@@ -263,10 +285,7 @@ mod tests {
             return;
         }
         let store = KeyringStore::new("switchboard-test");
-        let key = SecretKey {
-            instance: InstanceId::new_random(),
-            kind: SecretKind::InstanceToken,
-        };
+        let key = SecretKey::instance(&InstanceId::new_random(), SecretKind::InstanceToken);
         store.set(&key, "token-value").expect("keyring set");
         assert_eq!(
             store.get(&key).expect("keyring get").as_deref(),

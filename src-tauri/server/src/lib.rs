@@ -1,5 +1,9 @@
-//! The embedded HTTP listener: Evolution webhooks today, the local `/v1` API next. It serves the
-//! same `Engine` the desktop shell uses, binds to loopback, and limits what it reads.
+//! The embedded HTTP listener: the local `/v1` API for other apps on this computer and the
+//! Evolution webhook receiver, on one port. It serves the same `Engine` the desktop shell uses,
+//! binds to loopback, and limits what it reads.
+
+pub mod api;
+pub mod config;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -13,8 +17,24 @@ use switchboard_engine::{Engine, WebhookRejection};
 /// Webhook bodies are single messages; media travels by URL, not inline (`base64: false`).
 pub const MAX_WEBHOOK_BYTES: usize = 1024 * 1024;
 
-pub fn router(engine: Engine) -> Router {
-    Router::new()
+pub async fn router(engine: Engine) -> Router {
+    router_with(engine, api::RateLimit::default()).await
+}
+
+/// `router` with another per-key rate (the latency benchmark measures the request path, not the limiter).
+pub async fn router_with(engine: Engine, rate: api::RateLimit) -> Router {
+    let allowed_origins = engine
+        .settings()
+        .await
+        .map(|s| s.allowed_origins)
+        .unwrap_or_default();
+    let cors = cors_layer(&allowed_origins);
+    let api = api::router(api::ApiState::new(engine.clone(), rate));
+    let api = match cors {
+        Some(cors) => api.layer(cors),
+        None => api,
+    };
+    let receiver = Router::new()
         .route("/health", get(health))
         .route("/webhooks/evolution/{instance_id}", post(evolution_webhook))
         // With "webhook by events" the server appends the event name; it is in the body anyway.
@@ -23,7 +43,30 @@ pub fn router(engine: Engine) -> Router {
             post(evolution_webhook_by_event),
         )
         .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
-        .with_state(engine)
+        .with_state(engine);
+    receiver.merge(api)
+}
+
+/// CORS only for the origins a person allowed; none by default, so browsers cannot read answers.
+fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    let origins: Vec<http::HeaderValue> = origins
+        .iter()
+        .filter_map(|o| o.trim_end_matches('/').parse().ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    use http::header::{AUTHORIZATION, CONTENT_TYPE};
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([http::Method::GET, http::Method::POST, http::Method::DELETE])
+            .allow_headers([
+                AUTHORIZATION,
+                CONTENT_TYPE,
+                http::HeaderName::from_static("idempotency-key"),
+            ]),
+    )
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -81,7 +124,7 @@ pub async fn start_listener(engine: Engine, addr: SocketAddr) -> std::io::Result
     let addr = socket.local_addr()?;
     let base = url::Url::parse(&format!("http://{addr}/")).ok();
     engine.set_listener(base);
-    let app = router(engine);
+    let app = router(engine).await;
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(socket, app).await {
             tracing::error!(%error, "listener stopped");

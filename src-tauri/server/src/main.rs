@@ -1,37 +1,142 @@
-//! `switchboard-server`: the engine and its listener with no window, for a machine without a
-//! desktop. Configured by environment:
-//! - `SWITCHBOARD_DATA_DIR`: where `switchboard.db` lives (default: the current directory);
-//! - `SWITCHBOARD_LISTEN`: the listener address (default `127.0.0.1:47800`).
+//! `switchboard-server`: the engine, outbox and local API with no window, for a machine without a
+//! desktop. Configuration: see `config.rs` (a TOML file and environment variables).
+//!
+//! - `switchboard-server` (or `serve`) runs it;
+//! - `switchboard-server add-instance --name N --server-url U --api-key K` adds an Evolution instance
+//!   and prints its id and first QR text;
+//! - `switchboard-server create-key --name N --instance ID…` prints a new API key, once;
+//! - `switchboard-server list-instances`.
 //!
 //! Secrets go to the OS keyring, which on a headless Linux machine needs a Secret Service (for
-//! example `gnome-keyring-daemon` inside `dbus-run-session`).
+//! example `gnome-keyring-daemon` inside `dbus-run-session`; see `tests/desktop-session.sh`).
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
 use std::sync::Arc;
+use switchboard_engine::domain::InstanceId;
 use switchboard_engine::secrets::KeyringStore;
 use switchboard_engine::store::Store;
-use switchboard_engine::{Engine, EngineOptions};
+use switchboard_engine::{AddInstanceRequest, Engine, EngineOptions, NewApiKey, ProviderSetup};
+use switchboard_server::config::ServerConfig;
+
+#[derive(Parser)]
+#[command(name = "switchboard-server", about = "Switchboard without a window")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the engine, the outbox and the local API (the default).
+    Serve,
+    /// Add an instance on an Evolution API server.
+    AddInstance {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        server_url: String,
+        #[arg(long)]
+        api_key: String,
+    },
+    /// Create an API key for a local app; it is printed once.
+    CreateKey {
+        #[arg(long)]
+        name: String,
+        #[arg(long = "instance", required = true)]
+        instances: Vec<String>,
+        #[arg(long)]
+        daily_limit: Option<u32>,
+    },
+    ListInstances,
+}
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
     switchboard_server::init_tracing();
-    let data_dir = std::env::var_os("SWITCHBOARD_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&data_dir)?;
-    let listen: SocketAddr = std::env::var("SWITCHBOARD_LISTEN")
-        .unwrap_or_else(|_| switchboard_server::DEFAULT_LISTEN.to_owned())
-        .parse()?;
-    let store = Store::open(&data_dir.join("switchboard.db")).await?;
-    let engine = Engine::new(EngineOptions::new(
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("switchboard-server: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let config = ServerConfig::load(|name| std::env::var(name).ok())?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = Store::open(&config.data_dir.join("switchboard.db")).await?;
+    let options = EngineOptions::new(
         store,
         Arc::new(KeyringStore::new("switchboard")),
         switchboard_engine::events::discard(),
-        data_dir.join("media"),
-    ))
-    .await?;
-    let listener = switchboard_server::start_listener(engine.clone(), listen).await?;
+        config.data_dir.join("media"),
+    );
+    let engine = Engine::new(options).await?;
+    let print =
+        |value: serde_json::Value| println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(engine, config).await?,
+        Command::AddInstance {
+            name,
+            server_url,
+            api_key,
+        } => {
+            let request = AddInstanceRequest {
+                display_name: name,
+                provider: ProviderSetup::Evolution { server_url, api_key },
+            };
+            let instance = engine
+                .add_instance(request)
+                .await
+                .map_err(switchboard_engine::ApiError::from)?;
+            let link = engine
+                .link_view(&instance.id)
+                .await
+                .map_err(switchboard_engine::ApiError::from)?;
+            print(
+                serde_json::json!({ "instance": instance, "pairingCode": link.pairing_code, "hasQr": link.qr_svg.is_some() }),
+            );
+        }
+        Command::CreateKey {
+            name,
+            instances,
+            daily_limit,
+        } => {
+            let instance_ids = instances
+                .iter()
+                .map(|i| InstanceId::parse(i))
+                .collect::<Result<Vec<_>, _>>()?;
+            let created = engine
+                .create_api_key(NewApiKey {
+                    name,
+                    instance_ids,
+                    daily_limit,
+                })
+                .await
+                .map_err(switchboard_engine::ApiError::from)?;
+            print(serde_json::to_value(created)?);
+        }
+        Command::ListInstances => print(serde_json::to_value(
+            engine
+                .list_instances()
+                .await
+                .map_err(switchboard_engine::ApiError::from)?,
+        )?),
+    }
+    Ok(())
+}
+
+async fn serve(engine: Engine, config: ServerConfig) -> Result<(), Box<dyn std::error::Error>> {
+    let mut settings = engine.settings().await?;
+    settings.allowed_hosts = config.allowed_hosts.clone();
+    settings.allowed_origins = config.allowed_origins.clone();
+    settings.api_port = config.listen.port().max(1024);
+    if config.webhook_base_url.is_some() {
+        settings.webhook_base_url = config.webhook_base_url.clone();
+    }
+    engine
+        .update_settings(settings)
+        .await
+        .map_err(switchboard_engine::ApiError::from)?;
+    let listener = switchboard_server::start_listener(engine.clone(), config.listen).await?;
     engine.start();
     println!("switchboard-server listening on http://{}", listener.addr);
     tokio::signal::ctrl_c().await?;

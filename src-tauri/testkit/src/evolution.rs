@@ -1068,15 +1068,18 @@ async fn control(
     Path((name, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    match fake.act(&name, &action, &body).await {
-        Some(status) => Json(json!({"webhookStatus": status})).into_response(),
-        None => (
+    const ACTIONS: [&str; 6] = ["open", "close", "qr", "qr-limit", "receipt", "inbound"];
+    if fake.resolve(&name).is_none() || !ACTIONS.contains(&action.as_str()) {
+        return (
             StatusCode::NOT_FOUND,
-            Json(json!({"error": "no such instance, action or webhook"})),
+            Json(json!({"error": "no such instance or action"})),
         )
-            .into_response(),
+            .into_response();
     }
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // The state changes either way; the status is null when no webhook is configured or it failed.
+    let webhook_status = fake.act(&name, &action, &body).await;
+    Json(json!({"webhookStatus": webhook_status})).into_response()
 }
 
 async fn control_dump(State(fake): State<Fake>) -> Response {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// WhatsApp's limit for a text message.
 pub const MAX_TEXT_CHARS: usize = 4096;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
     Image,

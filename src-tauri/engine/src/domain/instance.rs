@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Switchboard's own id for an instance (a UUID), independent of the provider's name for it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct InstanceId(String);
 
@@ -46,7 +48,7 @@ impl fmt::Display for InstanceId {
 }
 
 /// Which kind of provider links an instance to WhatsApp.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderKind {
     /// A self-hosted Evolution API v2 server, over HTTP.
@@ -77,7 +79,7 @@ impl ProviderKind {
 }
 
 /// What the UI shows for an instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InstanceStatus {
     /// Waiting for the phone to scan a QR code or enter a pairing code.

@@ -214,6 +214,45 @@ impl Engine {
         Ok(self.instance(id).await?.status)
     }
 
+    /// Points every webhook-driven Evolution instance at the listener's current address. Returns
+    /// how many were updated; an unreachable server is logged and skipped (polling covers it).
+    pub async fn reconfigure_webhooks(&self) -> Result<usize, EngineError> {
+        let mut updated = 0;
+        for instance in self.list_instances().await? {
+            if instance.provider != ProviderKind::Evolution || !instance.uses_webhook {
+                continue;
+            }
+            let (Some(url), Some(secret)) = (
+                self.webhook_url(&instance.id).await?,
+                self.inner
+                    .secrets
+                    .get(&instance.id, SecretKind::WebhookSecret)
+                    .await?,
+            ) else {
+                continue;
+            };
+            let server = self.evolution_server(&instance).await?;
+            let token = self
+                .inner
+                .secrets
+                .get(&instance.id, SecretKind::InstanceToken)
+                .await?;
+            let target = crate::provider::evolution::WebhookTarget {
+                url,
+                jwt_secret: secret,
+            };
+            match server
+                .instance(&instance.remote_name, token)
+                .set_webhook(&target)
+                .await
+            {
+                Ok(()) => updated += 1,
+                Err(error) => tracing::warn!(%error, instance = %instance.id, "webhook address not updated"),
+            }
+        }
+        Ok(updated)
+    }
+
     /// At start-up: asks each Evolution server for all its instances at once and brings local
     /// statuses and profiles up to date.
     pub async fn resync(&self) -> Result<(), EngineError> {

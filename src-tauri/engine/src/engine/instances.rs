@@ -29,7 +29,7 @@ pub struct AddInstanceRequest {
 }
 
 /// What the QR card shows.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkView {
     pub instance_id: InstanceId,
@@ -197,6 +197,20 @@ impl Engine {
             received_at: offer.as_ref().map(|o| o.received_at),
             codes_shown: offer.map(|o| o.shown).unwrap_or_default(),
         })
+    }
+
+    /// The QR code on offer as a PNG at least `size` pixels wide, if one is on offer.
+    pub async fn qr_png(&self, id: &InstanceId, size: u32) -> Result<Option<Vec<u8>>, EngineError> {
+        self.instance(id).await?;
+        let code = lock(&self.inner.offers)
+            .get(id)
+            .and_then(|o| o.offer.qr_code.clone());
+        match code {
+            Some(code) => crate::qr::render_png(&code, size)
+                .map(Some)
+                .map_err(|e| InputError::new(format!("The QR code cannot be drawn: {e}")).into()),
+            None => Ok(None),
+        }
     }
 
     /// Starts linking again (after a QR limit or a logout), by QR or, with a phone number, by

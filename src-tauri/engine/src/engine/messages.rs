@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// What a person (or a local app) asks to send.
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendRequest {
     pub instance_id: InstanceId,
@@ -27,15 +27,17 @@ pub struct SendRequest {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, specta::Type)]
-#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ComposeContent {
+    #[serde(rename_all = "camelCase")]
     Text {
         text: String,
         /// The id (in the log) of the message this one replies to.
         reply_to: Option<String>,
     },
     /// From a public URL, or a file on this computer (exactly one of the two).
+    #[serde(rename_all = "camelCase")]
     Media {
         kind: MediaKind,
         url: Option<String>,
@@ -43,12 +45,14 @@ pub enum ComposeContent {
         caption: Option<String>,
         file_name: Option<String>,
     },
+    #[serde(rename_all = "camelCase")]
     Location {
         latitude: f64,
         longitude: f64,
         name: Option<String>,
         address: Option<String>,
     },
+    #[serde(rename_all = "camelCase")]
     Contact {
         full_name: String,
         phone: String,
@@ -375,6 +379,11 @@ impl Engine {
             .ok_or_else(|| EngineError::MessageNotFound(id.to_owned()))
     }
 
+    /// Every status a message went through, oldest first.
+    pub async fn message_history(&self, id: &str) -> Result<Vec<crate::store::MessageEvent>, EngineError> {
+        Ok(self.inner.store.message_events(id).await?)
+    }
+
     /// Queues a failed or cancelled message again (by hand).
     pub async fn retry_message(&self, id: &str) -> Result<Message, EngineError> {
         let message = self.get_message(id).await?;
@@ -384,7 +393,7 @@ impl Engine {
             .retry_message(id, self.now())
             .await?
             .ok_or_else(|| {
-                InputError::new(format!(
+                EngineError::Conflict(format!(
                     "Only failed or cancelled messages can be sent again; this one is {}.",
                     message.status.as_str()
                 ))
@@ -407,7 +416,7 @@ impl Engine {
             .cancel_message(id, self.now())
             .await?
             .ok_or_else(|| {
-                InputError::new(format!(
+                EngineError::Conflict(format!(
                     "Only queued messages can be cancelled; this one is {}.",
                     message.status.as_str()
                 ))

@@ -4,15 +4,19 @@
 mod campaigns;
 mod ingest;
 mod instances;
+mod keys;
 mod messages;
 mod supervisor;
 mod upkeep;
+mod webhooks;
 
 pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use ingest::WebhookRejection;
 pub use instances::{AddInstanceRequest, LinkView, ProviderSetup};
+pub use keys::{key_allows, source_for, CreatedApiKey, KeyRejection, NewApiKey};
 pub use messages::{ComposeContent, OutboxStep, PauseReason, SendRequest, MAX_ATTEMPTS, SOURCE_APP};
 pub use upkeep::StatsQuery;
+pub use webhooks::{signature, CreatedSubscription, NewSubscription, EVENT_KINDS};
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{InstanceId, ProviderKind};
@@ -91,6 +95,9 @@ struct Inner {
     /// Serialises status transitions (read, decide, write) per engine; they are short.
     transitions: tokio::sync::Mutex<()>,
     outbox_wake: Notify,
+    webhook_wake: Notify,
+    /// Every event, for the local API's stream and the outgoing webhooks.
+    broadcast: tokio::sync::broadcast::Sender<EngineEvent>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -116,6 +123,8 @@ impl Engine {
                 listener: Mutex::default(),
                 transitions: tokio::sync::Mutex::new(()),
                 outbox_wake: Notify::new(),
+                webhook_wake: Notify::new(),
+                broadcast: tokio::sync::broadcast::channel(1024).0,
             }),
         };
         let interrupted = engine.inner.store.fail_interrupted_sends(engine.now()).await?;
@@ -137,7 +146,14 @@ impl Engine {
     }
 
     fn emit(&self, event: EngineEvent) {
+        // No receivers is fine: nobody is listening on the stream right now.
+        let _ = self.inner.broadcast.send(event.clone());
         self.inner.events.emit(event);
+    }
+
+    /// Every event from now on (a lagging receiver loses the oldest; events are invalidations).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<EngineEvent> {
+        self.inner.broadcast.subscribe()
     }
 
     /// Tells the engine where the embedded listener accepts webhooks (`None` when it is off).
@@ -152,6 +168,22 @@ impl Engine {
     pub async fn update_settings(&self, settings: Settings) -> Result<Settings, EngineError> {
         if let Some(url) = &settings.webhook_base_url {
             crate::provider::evolution::parse_server_url(url)?;
+        }
+        if settings.api_port < 1024 {
+            return Err(crate::domain::InputError::new("Choose a port from 1024 to 65535.").into());
+        }
+        if settings.retention_days == 0 {
+            return Err(crate::domain::InputError::new("Keep the log for at least one day.").into());
+        }
+        for origin in &settings.allowed_origins {
+            let ok = url::Url::parse(origin)
+                .is_ok_and(|u| u.origin().ascii_serialization() == origin.trim_end_matches('/'));
+            if !ok {
+                return Err(crate::domain::InputError::new(format!(
+                    "\"{origin}\" is not an origin; write it like http://localhost:3000."
+                ))
+                .into());
+            }
         }
         settings.save(&self.inner.store).await?;
         self.settings().await

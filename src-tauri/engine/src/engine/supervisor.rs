@@ -1,6 +1,7 @@
 //! Background work, each loop only calling the engine's single steps (which tests call directly):
 //! re-sync at start, status polling where webhooks do not flow, reconnecting disconnected numbers
-//! (with back-off, giving up after five tries and saying so), the outbox worker, and retention.
+//! (with back-off, giving up after five tries and saying so), the outbox worker, outgoing webhook
+//! deliveries, and retention.
 
 use super::{lock, Engine};
 use crate::domain::{ConnectionSignal, InstanceId, InstanceStatus};
@@ -127,6 +128,42 @@ pub(super) fn spawn(engine: Engine) {
                 tracing::warn!(%error, "retention failed");
             }
             tokio::time::sleep(RETENTION_EVERY).await;
+        }
+    });
+
+    let recorder = engine.clone();
+    tokio::spawn(async move {
+        let mut events = recorder.subscribe();
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    if let Err(error) = recorder.record_webhook_event(&event).await {
+                        tracing::warn!(%error, "webhook deliveries not recorded");
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "webhook recorder fell behind; some events were not delivered"
+                    );
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+
+    let deliverer = engine.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = deliverer.deliver_due_webhooks().await {
+                tracing::warn!(%error, "webhook delivery pass failed");
+            }
+            let wait = match deliverer.next_delivery_due().await {
+                Some(due) => Duration::from_millis(u64::try_from(due - deliverer.now()).unwrap_or(0).max(50)),
+                None => OUTBOX_IDLE,
+            };
+            let _ =
+                tokio::time::timeout(wait.min(OUTBOX_IDLE), deliverer.inner.webhook_wake.notified()).await;
         }
     });
 

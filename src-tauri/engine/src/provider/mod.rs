@@ -166,7 +166,7 @@ pub struct OutgoingMessage {
 }
 
 /// A group the account is in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     pub jid: String,

@@ -5,7 +5,7 @@ use crate::domain::{InstanceId, InstanceStatus, ProviderKind};
 use serde::Serialize;
 
 /// An instance as stored and as shown.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Instance {
     pub id: InstanceId,
@@ -28,7 +28,7 @@ pub struct Instance {
 }
 
 /// One entry of an instance's status history.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusChange {
     pub status: InstanceStatus,

@@ -7,7 +7,7 @@ use crate::domain::{Direction, InstanceId, MessageKind, MessageStatus};
 use serde::{Deserialize, Serialize};
 
 /// A message as stored and as shown.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: String,
@@ -56,6 +56,10 @@ pub struct MessageFilter {
     pub campaign_id: Option<String>,
     /// Text search in the body and the contact.
     pub search: Option<String>,
+    /// Only these instances (an API key's scope); not settable from outside.
+    #[serde(skip)]
+    #[specta(skip)]
+    pub scope: Option<Vec<InstanceId>>,
 }
 
 pub struct NewOutbound<'a> {
@@ -251,6 +255,12 @@ impl Store {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| format!("%{s}%"));
+        let scope = filter
+            .scope
+            .as_ref()
+            .map(|ids| serde_json::to_string(&ids.iter().map(InstanceId::as_str).collect::<Vec<_>>()))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let rows = sqlx::query_as!(
             MessageRow,
             "SELECT id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, provider_message_id,
@@ -263,6 +273,7 @@ impl Store {
                AND (?4 IS NULL OR created_at < ?4)
                AND (?6 IS NULL OR campaign_id = ?6)
                AND (?7 IS NULL OR body LIKE ?7 OR contact LIKE ?7 OR sender_name LIKE ?7)
+               AND (?8 IS NULL OR instance_id IN (SELECT value FROM json_each(?8)))
              ORDER BY created_at DESC, rowid DESC
              LIMIT ?5",
             instance_id,
@@ -272,6 +283,7 @@ impl Store {
             limit,
             filter.campaign_id,
             search,
+            scope,
         )
         .fetch_all(&self.pool)
         .await?;

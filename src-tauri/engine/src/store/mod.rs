@@ -2,12 +2,14 @@
 //! forward-only migrations, and the queries, one module per table group. Every query is checked at
 //! compile time against the migrations (offline data in `.sqlx/`).
 
+mod api;
 mod campaigns;
 mod instances;
 mod messages;
 mod settings;
 mod upkeep;
 
+pub use api::{ApiKey, Delivery, MessageEvent, Subscription};
 pub use campaigns::{Campaign, CampaignState, NewCampaign};
 pub use instances::{Instance, StatusChange};
 pub use messages::{Claimed, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome};

@@ -43,7 +43,7 @@ impl Pacing {
 }
 
 /// One instance's counts for one local day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DailyStats {
     pub instance_id: InstanceId,

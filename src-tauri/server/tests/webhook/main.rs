@@ -319,3 +319,28 @@ async fn health_answers() {
         .expect("get");
     assert_eq!(response.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn when_the_listener_moves_the_servers_are_told() {
+    let h = harness().await;
+    let instance = h.add().await;
+    let moved = switchboard_server::start_listener(h.engine.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("listener");
+    assert_eq!(h.engine.reconfigure_webhooks().await.expect("reconfigure"), 1);
+    let expected = format!("http://{}/webhooks/evolution/{}", moved.addr, instance.id);
+    assert_eq!(h.fake.webhook_url_of(&instance.remote_name), Some(expected));
+    assert!(h
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.starts_with("POST /webhook/set/")));
+    // Webhooks still verify against the same secret at the new address.
+    assert_eq!(
+        h.fake
+            .open(&instance.remote_name, "Loja Exemplo", "5511900000001")
+            .await,
+        Some(200)
+    );
+    assert_eq!(h.status(&instance).await, InstanceStatus::Connected);
+}

@@ -291,6 +291,13 @@ impl EvolutionInstance {
         self.api.call(method, &self.path(route), &self.key, body).await
     }
 
+    /// Points the instance's webhook at `target` (after the listener moved).
+    pub async fn set_webhook(&self, target: &WebhookTarget) -> Result<(), ProviderError> {
+        let body = serde_json::json!({ "webhook": wire::webhook_config(target) });
+        let _: Value = self.call(Method::POST, "webhook/set", Some(&body)).await?;
+        Ok(())
+    }
+
     fn number(to: &Jid) -> String {
         match to.kind() {
             JidKind::Phone => to.user().to_owned(),

@@ -19,16 +19,22 @@ pub(super) fn create_request(name: &str, webhook: Option<&WebhookTarget>) -> Val
     });
     if let Some(target) = webhook {
         // Only the nested object is honoured; flat webhookUrl fields are silently ignored.
-        body["webhook"] = json!({
-            "enabled": true,
-            "url": target.url,
-            "byEvents": false,
-            "base64": false,
-            "headers": { "jwt_key": target.jwt_secret },
-            "events": super::WEBHOOK_EVENTS,
-        });
+        body["webhook"] = webhook_config(target);
     }
     body
+}
+
+/// The nested webhook object of create and `webhook/set`. Evolution replaces the `jwt_key` header
+/// by a signed `Authorization: Bearer` token; `events` must be present (the server reads its length).
+pub(super) fn webhook_config(target: &WebhookTarget) -> Value {
+    json!({
+        "enabled": true,
+        "url": target.url,
+        "byEvents": false,
+        "base64": false,
+        "headers": { "jwt_key": target.jwt_secret },
+        "events": super::WEBHOOK_EVENTS,
+    })
 }
 
 #[derive(Deserialize)]

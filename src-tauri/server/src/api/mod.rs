@@ -1,0 +1,545 @@
+//! The local API for other apps on this computer, under `/v1`. Each handler is a few lines over the
+//! same engine call the window's commands make: resolve the caller's key and scope, call the
+//! engine, map the result. The OpenAPI document is generated from these handlers.
+
+mod error;
+mod extract;
+mod guard;
+
+pub use error::{status_for, HttpError};
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use extract::{ApiJson, ApiQuery, Caller};
+use futures_util::{Stream, StreamExt};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use switchboard_engine::domain::{Direction, InstanceId, MessageStatus};
+use switchboard_engine::events::EngineEvent;
+use switchboard_engine::provider::Group;
+use switchboard_engine::store::{
+    ApiKey, DailyStats, Delivery, Instance, Message, MessageEvent, MessageFilter, Subscription,
+};
+use switchboard_engine::{
+    key_allows, source_for, ApiError, ComposeContent, CreatedSubscription, Engine, ErrorCode, LinkView,
+    NewSubscription, SendRequest, StatsQuery,
+};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// Request bodies are small JSON; media travels as a URL or a local path.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How many requests per second a key may make, and the burst above that.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    pub per_second: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self {
+            per_second: NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN),
+            burst: NonZeroU32::new(40).unwrap_or(NonZeroU32::MIN),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub engine: Engine,
+    limiter: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+impl ApiState {
+    pub fn new(engine: Engine, rate: RateLimit) -> Self {
+        let quota = Quota::per_second(rate.per_second).allow_burst(rate.burst);
+        Self {
+            engine,
+            limiter: Arc::new(RateLimiter::keyed(quota)),
+        }
+    }
+}
+
+pub fn router(state: ApiState) -> Router {
+    let api = Router::new()
+        .route("/instances", get(list_instances))
+        .route("/instances/{id}", get(get_instance))
+        .route("/instances/{id}/qr", get(get_qr))
+        .route("/instances/{id}/qr.png", get(get_qr_png))
+        .route("/instances/{id}/groups", get(list_groups))
+        .route("/messages", post(send_message).get(list_messages))
+        .route("/messages/{id}", get(get_message))
+        .route("/messages/{id}/cancel", post(cancel_message))
+        .route("/messages/{id}/retry", post(retry_message))
+        .route("/statistics", get(statistics))
+        .route("/events", get(events))
+        .route("/webhooks", post(subscribe).get(list_subscriptions))
+        .route("/webhooks/{id}", delete(unsubscribe))
+        .route("/webhooks/{id}/deliveries", get(list_deliveries))
+        .route("/deliveries/{id}/replay", post(replay_delivery))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::host_and_origin,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state);
+    Router::new().nest("/v1", api)
+}
+
+async fn not_found() -> HttpError {
+    HttpError::new(
+        ErrorCode::NotFound,
+        "There is no such route; see /v1/openapi.json.",
+    )
+}
+
+/// The instance an id names, if the caller's key may use it.
+async fn scoped(engine: &Engine, key: &ApiKey, id: &str) -> Result<Instance, HttpError> {
+    let missing = || HttpError::new(ErrorCode::NotFound, "That instance does not exist.");
+    let id = InstanceId::parse(id).map_err(|_| missing())?;
+    let instance = engine.get_instance(&id).await.map_err(|_| missing())?;
+    if !key_allows(key, &instance.id) {
+        return Err(HttpError::new(
+            ErrorCode::Forbidden,
+            "This API key may not use that instance.",
+        ));
+    }
+    Ok(instance)
+}
+
+#[utoipa::path(get, path = "/v1/instances", tag = "instances",
+    responses((status = 200, body = [Instance]), (status = 401, body = ApiError)), security(("key" = [])))]
+async fn list_instances(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+) -> Result<Json<Vec<Instance>>, HttpError> {
+    let instances = state.engine.list_instances().await?;
+    Ok(Json(
+        instances
+            .into_iter()
+            .filter(|i| key_allows(&key, &i.id))
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/instances/{id}", tag = "instances", params(("id" = String, Path)),
+    responses((status = 200, body = Instance), (status = 403, body = ApiError), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn get_instance(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Instance>, HttpError> {
+    Ok(Json(scoped(&state.engine, &key, &id).await?))
+}
+
+#[utoipa::path(get, path = "/v1/instances/{id}/qr", tag = "instances", params(("id" = String, Path)),
+    responses((status = 200, body = LinkView, description = "The QR code (as SVG) or pairing code on offer"), (status = 404, body = ApiError)),
+    security(("key" = [])))]
+async fn get_qr(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<LinkView>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id).await?;
+    Ok(Json(state.engine.link_view(&instance.id).await?))
+}
+
+#[utoipa::path(get, path = "/v1/instances/{id}/qr.png", tag = "instances", params(("id" = String, Path)),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn get_qr_png(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let instance = scoped(&state.engine, &key, &id).await?;
+    let png = state.engine.qr_png(&instance.id, 400).await?;
+    let png = png.ok_or_else(|| {
+        HttpError::new(
+            ErrorCode::NotFound,
+            "No QR code is on offer for this instance right now.",
+        )
+    })?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+#[utoipa::path(get, path = "/v1/instances/{id}/groups", tag = "instances", params(("id" = String, Path)),
+    responses((status = 200, body = [Group]), (status = 404, body = ApiError), (status = 503, body = ApiError)), security(("key" = [])))]
+async fn list_groups(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Group>>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id).await?;
+    Ok(Json(state.engine.list_groups(&instance.id).await?))
+}
+
+/// A message to send. `instanceId` may be left out when the key may use exactly one instance.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct ApiSendRequest {
+    instance_id: Option<String>,
+    /// A phone number (international, or local with the default country code) or a WhatsApp address.
+    to: String,
+    content: ComposeContent,
+    /// Milliseconds since 1970; send at this time rather than now.
+    scheduled_at: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/v1/messages", tag = "messages", request_body = ApiSendRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same key twice returns the first message and sends nothing more")),
+    responses((status = 202, body = Message, description = "Accepted: on disk and queued"), (status = 403, body = ApiError),
+        (status = 422, body = ApiError), (status = 429, body = ApiError)),
+    security(("key" = [])))]
+async fn send_message(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<ApiSendRequest>,
+) -> Result<(StatusCode, Json<Message>), HttpError> {
+    let instance_id = match (request.instance_id.as_deref(), key.instance_ids.as_slice()) {
+        (Some(id), _) => scoped(&state.engine, &key, id).await?.id,
+        (None, [only]) => only.clone(),
+        (None, _) => {
+            return Err(HttpError::new(
+                ErrorCode::InvalidInput,
+                "This key may use several numbers: say which in `instanceId`.",
+            ))
+        }
+    };
+    if state
+        .engine
+        .remaining_today(&key)
+        .await?
+        .is_some_and(|left| left <= 0)
+    {
+        return Err(HttpError::new(
+            ErrorCode::RateLimited,
+            "This key's daily message limit is reached; it resets at local midnight.",
+        ));
+    }
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let send = SendRequest {
+        instance_id,
+        to: request.to,
+        content: request.content,
+        scheduled_at: request.scheduled_at,
+        idempotency_key,
+    };
+    let message = state.engine.send_message_as(send, &source_for(&key)).await?;
+    Ok((StatusCode::ACCEPTED, Json(message)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+struct MessagesQuery {
+    instance_id: Option<String>,
+    direction: Option<Direction>,
+    status: Option<MessageStatus>,
+    /// Only messages created before this time (milliseconds), for paging.
+    before: Option<i64>,
+    /// At most this many (default 100, at most 500).
+    limit: Option<u32>,
+    /// Text to look for in the message, the contact or the sender's name.
+    search: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/messages", tag = "messages", params(MessagesQuery),
+    responses((status = 200, body = [Message]), (status = 403, body = ApiError)), security(("key" = [])))]
+async fn list_messages(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    ApiQuery(query): ApiQuery<MessagesQuery>,
+) -> Result<Json<Vec<Message>>, HttpError> {
+    let instance_id = match query.instance_id.as_deref() {
+        Some(id) => Some(scoped(&state.engine, &key, id).await?.id),
+        None => None,
+    };
+    let filter = MessageFilter {
+        instance_id,
+        direction: query.direction,
+        status: query.status,
+        before: query.before,
+        limit: query.limit,
+        campaign_id: None,
+        search: query.search,
+        scope: Some(key.instance_ids.clone()),
+    };
+    Ok(Json(state.engine.list_messages(filter).await?))
+}
+
+/// A message and every status it went through.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct MessageWithHistory {
+    message: Message,
+    history: Vec<MessageEvent>,
+}
+
+#[utoipa::path(get, path = "/v1/messages/{id}", tag = "messages", params(("id" = String, Path)),
+    responses((status = 200, body = MessageWithHistory), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn get_message(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<MessageWithHistory>, HttpError> {
+    let message = own_message(&state.engine, &key, &id).await?;
+    let history = state.engine.message_history(&message.id).await?;
+    Ok(Json(MessageWithHistory { message, history }))
+}
+
+/// A message of the caller's instances, or 404.
+async fn own_message(engine: &Engine, key: &ApiKey, id: &str) -> Result<Message, HttpError> {
+    match engine.get_message(id).await {
+        Ok(message) if key_allows(key, &message.instance_id) => Ok(message),
+        _ => Err(HttpError::new(
+            ErrorCode::NotFound,
+            "That message does not exist.",
+        )),
+    }
+}
+
+#[utoipa::path(post, path = "/v1/messages/{id}/cancel", tag = "messages", params(("id" = String, Path)),
+    responses((status = 200, body = Message), (status = 404, body = ApiError), (status = 409, body = ApiError, description = "Not queued any more")),
+    security(("key" = [])))]
+async fn cancel_message(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Message>, HttpError> {
+    let message = own_message(&state.engine, &key, &id).await?;
+    Ok(Json(state.engine.cancel_message(&message.id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/messages/{id}/retry", tag = "messages", params(("id" = String, Path)),
+    responses((status = 200, body = Message), (status = 404, body = ApiError), (status = 409, body = ApiError, description = "Neither failed nor cancelled")),
+    security(("key" = [])))]
+async fn retry_message(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Message>, HttpError> {
+    let message = own_message(&state.engine, &key, &id).await?;
+    Ok(Json(state.engine.retry_message(&message.id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+struct StatisticsQuery {
+    instance_id: Option<String>,
+    /// The last this many days, today included (default 30).
+    days: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/v1/statistics", tag = "statistics", params(StatisticsQuery),
+    responses((status = 200, body = [DailyStats])), security(("key" = [])))]
+async fn statistics(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    ApiQuery(query): ApiQuery<StatisticsQuery>,
+) -> Result<Json<Vec<DailyStats>>, HttpError> {
+    let instance_id = match query.instance_id.as_deref() {
+        Some(id) => Some(scoped(&state.engine, &key, id).await?.id),
+        None => None,
+    };
+    let days = state
+        .engine
+        .statistics(StatsQuery {
+            instance_id,
+            days: query.days,
+        })
+        .await?;
+    Ok(Json(
+        days.into_iter()
+            .filter(|d| key_allows(&key, &d.instance_id))
+            .collect(),
+    ))
+}
+
+/// The instance an event concerns, if any.
+fn event_instance(event: &EngineEvent) -> Option<&InstanceId> {
+    match event {
+        EngineEvent::InstanceStatusChanged { instance_id, .. }
+        | EngineEvent::QrUpdated { instance_id }
+        | EngineEvent::MessageStatusChanged { instance_id, .. }
+        | EngineEvent::MessageReceived { instance_id, .. } => Some(instance_id),
+        EngineEvent::InstancesChanged | EngineEvent::CampaignChanged { .. } => None,
+    }
+}
+
+#[utoipa::path(get, path = "/v1/events", tag = "events",
+    responses((status = 200, content_type = "text/event-stream", body = String,
+        description = "Server-Sent Events: each `data:` is a JSON event such as {\"type\":\"message_status_changed\",\"instanceId\":…,\"messageId\":…,\"status\":\"delivered\"}")),
+    security(("key" = [])))]
+async fn events(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let stream =
+        tokio_stream::wrappers::BroadcastStream::new(state.engine.subscribe()).filter_map(move |event| {
+            let event = event
+                .ok()
+                .filter(|e| event_instance(e).is_some_and(|id| key_allows(&key, id)));
+            let sse =
+                event.and_then(|event| Event::default().event(event_name(&event)).json_data(&event).ok());
+            std::future::ready(sse.map(Ok))
+        });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn event_name(event: &EngineEvent) -> &'static str {
+    match event {
+        EngineEvent::InstancesChanged => "instances_changed",
+        EngineEvent::InstanceStatusChanged { .. } => "instance_status_changed",
+        EngineEvent::QrUpdated { .. } => "qr_updated",
+        EngineEvent::MessageStatusChanged { .. } => "message_status_changed",
+        EngineEvent::MessageReceived { .. } => "message_received",
+        EngineEvent::CampaignChanged { .. } => "campaign_changed",
+    }
+}
+
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = NewSubscription,
+    responses((status = 201, body = CreatedSubscription, description = "The signing secret is shown this once"), (status = 422, body = ApiError)),
+    security(("key" = [])))]
+async fn subscribe(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    ApiJson(new): ApiJson<NewSubscription>,
+) -> Result<(StatusCode, Json<CreatedSubscription>), HttpError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.engine.subscribe_webhook(new, Some(&key.id)).await?),
+    ))
+}
+
+async fn own_subscription(engine: &Engine, key: &ApiKey, id: &str) -> Result<Subscription, HttpError> {
+    engine
+        .list_subscriptions()
+        .await?
+        .into_iter()
+        .find(|s| s.id == id && s.key_id.as_deref() == Some(key.id.as_str()))
+        .ok_or_else(|| HttpError::new(ErrorCode::NotFound, "That subscription does not exist."))
+}
+
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", responses((status = 200, body = [Subscription])), security(("key" = [])))]
+async fn list_subscriptions(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+) -> Result<Json<Vec<Subscription>>, HttpError> {
+    let all = state.engine.list_subscriptions().await?;
+    Ok(Json(
+        all.into_iter()
+            .filter(|s| s.key_id.as_deref() == Some(key.id.as_str()))
+            .collect(),
+    ))
+}
+
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn unsubscribe(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    let subscription = own_subscription(&state.engine, &key, &id).await?;
+    state.engine.delete_subscription(&subscription.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", params(("id" = String, Path)),
+    responses((status = 200, body = [Delivery]), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn list_deliveries(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Delivery>>, HttpError> {
+    let subscription = own_subscription(&state.engine, &key, &id).await?;
+    Ok(Json(state.engine.list_deliveries(Some(&subscription.id)).await?))
+}
+
+#[utoipa::path(post, path = "/v1/deliveries/{id}/replay", tag = "webhooks", params(("id" = String, Path)),
+    responses((status = 202, body = Delivery), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn replay_delivery(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Delivery>), HttpError> {
+    let missing = || HttpError::new(ErrorCode::NotFound, "That delivery does not exist.");
+    let delivery = state
+        .engine
+        .list_deliveries(None)
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or_else(missing)?;
+    own_subscription(&state.engine, &key, &delivery.subscription_id)
+        .await
+        .map_err(|_| missing())?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.engine.replay_delivery(&id).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "meta", responses((status = 200, body = Object, description = "This document")))]
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+struct KeySecurity;
+
+impl utoipa::Modify for KeySecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("sbk_…")
+            .build();
+        components.add_security_scheme("key", SecurityScheme::Http(scheme));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Switchboard local API", version = "1",
+        description = "Everything a person does in the Switchboard window, for apps on the same computer. Authenticate with `Authorization: Bearer <key>`; keys are created in the app."),
+    paths(list_instances, get_instance, get_qr, get_qr_png, list_groups, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
+        subscribe, list_subscriptions, unsubscribe, list_deliveries, replay_delivery, openapi),
+    modifiers(&KeySecurity)
+)]
+pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed document is what the code generates (`make openapi` rewrites it).
+    #[test]
+    fn openapi_document_is_committed() {
+        let generated = ApiDoc::openapi().to_pretty_json().expect("json") + "\n";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+        if std::env::var_os("SWITCHBOARD_WRITE_OPENAPI").is_some() {
+            std::fs::write(path, &generated).expect("write openapi.json");
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "src-tauri/server/openapi.json is stale: run make openapi"
+        );
+        assert!(generated.contains("\"openapi\": \"3.1"));
+    }
+}

@@ -1,0 +1,490 @@
+//! The local API over real HTTP on port 0: keys and scopes, idempotency, every error code, the
+//! event stream, outgoing webhook signing and retries against a local receiver, and the Host and
+//! Origin refusals that keep web pages out.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+use switchboard_engine::domain::MessageStatus;
+use switchboard_engine::settings::Settings;
+use switchboard_engine::store::Pacing;
+
+#[tokio::test]
+async fn keys_are_required_checked_and_revocable() {
+    let h = harness(Settings::default()).await;
+    assert_eq!(h.get("/v1/instances", None).await.0, 401);
+    assert_eq!(h.get("/v1/instances", Some("sbk_0000000000000000")).await.0, 401);
+    assert_eq!(h.get("/v1/instances", Some("not-a-key")).await.0, 401);
+    let (status, body) = h.get("/v1/instances", Some(&h.key_a)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body.as_array().map(Vec::len),
+        Some(1),
+        "a key sees only its instances: {body}"
+    );
+    assert_eq!(body[0]["id"], h.instance_a.id.as_str());
+    let (_, error) = h.get("/v1/instances", None).await;
+    assert_eq!(error["code"], "unauthorized");
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("Bearer")));
+
+    let keys = h.engine.list_api_keys().await.expect("keys");
+    let a = keys.iter().find(|k| h.key_a.contains(&k.prefix)).expect("key a");
+    assert!(a.last_used_at.is_some());
+    h.engine.revoke_api_key(&a.id).await.expect("revoke");
+    assert_eq!(h.get("/v1/instances", Some(&h.key_a)).await.0, 401);
+}
+
+#[tokio::test]
+async fn scopes_forbid_other_instances_and_unknown_things_are_404() {
+    let h = harness(Settings::default()).await;
+    let other = format!("/v1/instances/{}", h.instance_b.id);
+    assert_eq!(h.get(&other, Some(&h.key_a)).await.0, 403);
+    assert_eq!(h.get(&other, Some(&h.key_both)).await.0, 200);
+    assert_eq!(
+        h.get(&format!("/v1/instances/{}", uuid()), Some(&h.key_a))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(h.get("/v1/instances/not-an-id", Some(&h.key_a)).await.0, 404);
+    assert_eq!(h.get("/v1/nothing-here", Some(&h.key_a)).await.0, 404);
+    let send = json!({"instanceId": h.instance_b.id, "to": "5511900000002", "content": {"type": "text", "text": "oi"}});
+    assert_eq!(h.post("/v1/messages", Some(&h.key_a), &send, None).await.0, 403);
+}
+
+#[tokio::test]
+async fn sending_is_idempotent_scoped_and_validated() {
+    let h = harness(Settings::default()).await;
+    // A key for one instance needs no instance in the request.
+    let send = json!({"to": "+55 11 90000-0002", "content": {"type": "text", "text": "Olá"}});
+    let (status, first) = h
+        .post("/v1/messages", Some(&h.key_a), &send, Some("order-1"))
+        .await;
+    assert_eq!(status, 202, "{first}");
+    assert_eq!(first["status"], "queued");
+    assert!(
+        first["source"].as_str().is_some_and(|s| s.starts_with("api:")),
+        "records which key sent it"
+    );
+    let (status, again) = h
+        .post("/v1/messages", Some(&h.key_a), &send, Some("order-1"))
+        .await;
+    assert_eq!(status, 202);
+    assert_eq!(again["id"], first["id"], "same key, same message");
+    assert_eq!(
+        h.engine
+            .list_messages(Default::default())
+            .await
+            .expect("log")
+            .len(),
+        1
+    );
+
+    let (status, error) = h.post("/v1/messages", Some(&h.key_both), &send, None).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (422, Some("invalid_input")),
+        "which instance? {error}"
+    );
+    let bad_number = json!({"to": "12", "content": {"type": "text", "text": "x"}});
+    assert_eq!(
+        h.post("/v1/messages", Some(&h.key_a), &bad_number, None).await.0,
+        422
+    );
+    let wrong_shape = json!({"to": "5511900000002", "content": {"type": "telegram"}});
+    assert_eq!(
+        h.post("/v1/messages", Some(&h.key_a), &wrong_shape, None).await.0,
+        422
+    );
+    assert_eq!(
+        h.post_raw("/v1/messages", &h.key_a, "application/json", "{not json".into())
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        h.post_raw("/v1/messages", &h.key_a, "text/plain", "{}".into())
+            .await
+            .0,
+        400
+    );
+    let huge = format!(
+        r#"{{"to":"5511900000002","content":{{"type":"text","text":"{}"}}}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let (status, error) = h
+        .post_raw("/v1/messages", &h.key_a, "application/json", huge)
+        .await;
+    assert_eq!((status, error["code"].as_str()), (413, Some("too_large")));
+}
+
+#[tokio::test]
+async fn a_message_has_its_status_history_and_can_be_cancelled_and_retried() {
+    let h = harness(Settings::default()).await;
+    let send = json!({"to": "5511900000002", "content": {"type": "text", "text": "Olá"}});
+    let (_, message) = h.post("/v1/messages", Some(&h.key_a), &send, None).await;
+    let id = message["id"].as_str().expect("id").to_owned();
+    let (status, cancelled) = h
+        .post(
+            &format!("/v1/messages/{id}/cancel"),
+            Some(&h.key_a),
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!((status, cancelled["status"].as_str()), (200, Some("cancelled")));
+    let (status, error) = h
+        .post(
+            &format!("/v1/messages/{id}/cancel"),
+            Some(&h.key_a),
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!((status, error["code"].as_str()), (409, Some("conflict")));
+    assert_eq!(
+        h.post(
+            &format!("/v1/messages/{id}/retry"),
+            Some(&h.key_a),
+            &json!({}),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    h.connect_a().await;
+    h.step_a().await;
+    let (status, detail) = h.get(&format!("/v1/messages/{id}"), Some(&h.key_a)).await;
+    assert_eq!(status, 200);
+    let history: Vec<&str> = detail["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["status"].as_str())
+        .collect();
+    assert_eq!(history, vec!["queued", "cancelled", "queued", "sending", "sent"]);
+    assert_eq!(
+        h.get(&format!("/v1/messages/{id}"), Some(&h.key_b)).await.0,
+        404,
+        "other keys cannot see it"
+    );
+
+    let (status, list) = h.get("/v1/messages?status=sent&limit=5", Some(&h.key_a)).await;
+    assert_eq!((status, list.as_array().map(Vec::len)), (200, Some(1)));
+    assert_eq!(
+        h.get("/v1/messages", Some(&h.key_b))
+            .await
+            .1
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "scoped list"
+    );
+    assert_eq!(h.get("/v1/messages?status=nonsense", Some(&h.key_a)).await.0, 422);
+    let (status, stats) = h.get("/v1/statistics?days=7", Some(&h.key_a)).await;
+    assert_eq!(status, 200);
+    assert_eq!(stats[0]["sent"], 1);
+}
+
+#[tokio::test]
+async fn rate_and_daily_limits_answer_429() {
+    let h = harness(Settings::default()).await;
+    let limited = h.key_with_limit(2).await;
+    let send = json!({"to": "5511900000002", "content": {"type": "text", "text": "Olá"}});
+    assert_eq!(h.post("/v1/messages", Some(&limited), &send, None).await.0, 202);
+    assert_eq!(h.post("/v1/messages", Some(&limited), &send, None).await.0, 202);
+    let (status, error) = h.post("/v1/messages", Some(&limited), &send, None).await;
+    assert_eq!((status, error["code"].as_str()), (429, Some("rate_limited")));
+
+    let mut statuses = Vec::new();
+    for _ in 0..80 {
+        statuses.push(h.get("/v1/instances", Some(&h.key_a)).await.0);
+    }
+    assert!(
+        statuses.contains(&429),
+        "a burst past the per-key rate is refused"
+    );
+    assert_eq!(
+        h.get("/v1/instances", Some(&h.key_both)).await.0,
+        200,
+        "other keys are not affected"
+    );
+}
+
+#[tokio::test]
+async fn foreign_hosts_and_origins_are_refused() {
+    let h = harness(Settings {
+        allowed_origins: vec!["http://localhost:3000".into()],
+        ..Settings::default()
+    })
+    .await;
+    let (status, error) = h
+        .get_with("/v1/instances", &h.key_a, &[("host", "evil.example.com")])
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (403, Some("forbidden")),
+        "DNS rebinding"
+    );
+    assert_eq!(
+        h.get_with("/v1/instances", &h.key_a, &[("host", "localhost:47800")])
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        h.get_with(
+            "/v1/instances",
+            &h.key_a,
+            &[("origin", "http://evil.example.com")]
+        )
+        .await
+        .0,
+        403
+    );
+    let allowed = h
+        .http
+        .get(format!("{}/v1/instances", h.base))
+        .bearer_auth(&h.key_a)
+        .header("origin", "http://localhost:3000")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(allowed.status().as_u16(), 200);
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://localhost:3000")
+    );
+    // The webhook receiver keeps its own verification and is not behind the API guard.
+    assert_eq!(
+        h.http
+            .get(format!("{}/health", h.base))
+            .send()
+            .await
+            .expect("health")
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_api_can_be_switched_off() {
+    let h = harness(Settings {
+        api_enabled: false,
+        ..Settings::default()
+    })
+    .await;
+    assert_eq!(h.get("/v1/instances", Some(&h.key_a)).await.0, 404);
+}
+
+#[tokio::test]
+async fn the_event_stream_carries_scoped_events() {
+    let h = harness(Settings::default()).await;
+    let response = h
+        .http
+        .get(format!("{}/v1/events", h.base))
+        .bearer_auth(&h.key_a)
+        .send()
+        .await
+        .expect("sse");
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .starts_with("text/event-stream"));
+    let send = json!({"to": "5511900000002", "content": {"type": "text", "text": "Olá"}});
+    h.post("/v1/messages", Some(&h.key_a), &send, None).await;
+    let text = read_stream_until(response, "message_status_changed").await;
+    assert!(text.contains("event: message_status_changed"), "{text}");
+    assert!(
+        text.contains(&format!("\"instanceId\":\"{}\"", h.instance_a.id)),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn webhooks_are_signed_recorded_retried_and_replayable() {
+    let h = harness(Settings::default()).await;
+    let receiver = Receiver::start(vec![500, 200, 200]).await;
+    let body = json!({"url": receiver.url, "events": ["message.status"]});
+    let (status, created) = h.post("/v1/webhooks", Some(&h.key_a), &body, None).await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().expect("secret").to_owned();
+    let subscription = created["subscription"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        h.post(
+            "/v1/webhooks",
+            Some(&h.key_a),
+            &json!({"url": "ftp://x", "events": ["message.status"]}),
+            None
+        )
+        .await
+        .0,
+        422
+    );
+    assert_eq!(
+        h.post(
+            "/v1/webhooks",
+            Some(&h.key_a),
+            &json!({"url": receiver.url, "events": ["nope"]}),
+            None
+        )
+        .await
+        .0,
+        422
+    );
+
+    let mut events = h.engine.subscribe();
+    let send = json!({"to": "5511900000002", "content": {"type": "text", "text": "Olá"}});
+    h.post("/v1/messages", Some(&h.key_a), &send, None).await;
+    let event = events.recv().await.expect("event");
+    assert_eq!(h.engine.record_webhook_event(&event).await.expect("record"), 1);
+
+    h.engine.deliver_due_webhooks().await.expect("deliver");
+    let (_, deliveries) = h
+        .get(&format!("/v1/webhooks/{subscription}/deliveries"), Some(&h.key_a))
+        .await;
+    assert_eq!(
+        deliveries[0]["state"], "pending",
+        "a 500 is retried: {deliveries}"
+    );
+    assert_eq!(deliveries[0]["lastStatus"], 500);
+    assert_eq!(
+        h.engine.deliver_due_webhooks().await.expect("deliver"),
+        0,
+        "not before its back-off"
+    );
+    h.clock.advance(10_000);
+    h.engine.deliver_due_webhooks().await.expect("deliver");
+    let (_, deliveries) = h
+        .get(&format!("/v1/webhooks/{subscription}/deliveries"), Some(&h.key_a))
+        .await;
+    assert_eq!(deliveries[0]["state"], "delivered");
+    assert_eq!(deliveries[0]["attempts"], 2);
+
+    let received = receiver.requests();
+    assert_eq!(received.len(), 2);
+    let (headers, raw) = &received[1];
+    let signature = headers.get("switchboard-signature").expect("signed");
+    let timestamp: i64 = signature
+        .split(',')
+        .next()
+        .and_then(|t| t.strip_prefix("t="))
+        .and_then(|t| t.parse().ok())
+        .expect("t=");
+    assert_eq!(
+        signature,
+        &switchboard_engine::signature(&secret, timestamp, raw),
+        "HMAC-SHA256 over t.body"
+    );
+    assert_eq!(
+        headers.get("switchboard-event").map(String::as_str),
+        Some("message.status")
+    );
+    let payload: Value = serde_json::from_str(raw).expect("json");
+    assert_eq!(payload["data"]["status"], "queued");
+
+    let delivery = deliveries[0]["id"].as_str().expect("id");
+    assert_eq!(
+        h.post(
+            &format!("/v1/deliveries/{delivery}/replay"),
+            Some(&h.key_a),
+            &json!({}),
+            None
+        )
+        .await
+        .0,
+        202
+    );
+    h.engine.deliver_due_webhooks().await.expect("deliver");
+    assert_eq!(receiver.requests().len(), 3, "replayed");
+    assert_eq!(
+        h.post(
+            &format!("/v1/deliveries/{delivery}/replay"),
+            Some(&h.key_b),
+            &json!({}),
+            None
+        )
+        .await
+        .0,
+        404
+    );
+
+    // Events of instances outside the key's scope are not delivered to it.
+    let mut events = h.engine.subscribe();
+    h.engine
+        .send_message(text(&h.instance_b, "5511900000002"))
+        .await
+        .expect("send b");
+    let event = events.recv().await.expect("event");
+    assert_eq!(h.engine.record_webhook_event(&event).await.expect("record"), 0);
+    assert_eq!(
+        h.delete(&format!("/v1/webhooks/{subscription}"), &h.key_a).await,
+        204
+    );
+    assert_eq!(
+        h.delete(&format!("/v1/webhooks/{subscription}"), &h.key_a).await,
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_dead_receiver_never_blocks_sending() {
+    let h = harness(Settings::default()).await;
+    h.engine
+        .subscribe_webhook(
+            switchboard_engine::NewSubscription {
+                url: "http://127.0.0.1:9/hook".into(),
+                events: vec!["message.status".into()],
+            },
+            None,
+        )
+        .await
+        .expect("subscribe");
+    h.connect_a().await;
+    h.engine
+        .set_pacing(
+            &h.instance_a.id,
+            Pacing {
+                min_interval_ms: 0,
+                jitter_ms: 0,
+                ..Pacing::default()
+            },
+        )
+        .await
+        .expect("pacing");
+    let mut events = h.engine.subscribe();
+    for _ in 0..3 {
+        h.engine
+            .send_message(text(&h.instance_a, "5511900000002"))
+            .await
+            .expect("send");
+    }
+    for _ in 0..3 {
+        assert_eq!(h.step_a().await.status, MessageStatus::Sent);
+    }
+    while let Ok(event) = events.try_recv() {
+        h.engine.record_webhook_event(&event).await.expect("record");
+    }
+    h.engine.deliver_due_webhooks().await.expect("deliver");
+    let deliveries = h.engine.list_deliveries(None).await.expect("deliveries");
+    assert!(deliveries.len() >= 6);
+    assert!(deliveries.iter().all(
+        |d| d.state == "pending" && d.last_error.as_deref() == Some("The receiver could not be reached.")
+    ));
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served() {
+    let h = harness(Settings::default()).await;
+    let (status, document) = h.get("/v1/openapi.json", None).await;
+    assert_eq!(status, 200);
+    assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
+    assert!(document["paths"]["/v1/messages"]["post"].is_object());
+}
