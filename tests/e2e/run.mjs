@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
@@ -104,11 +105,46 @@ async function fake(method, path, body) {
   return text === "" ? null : JSON.parse(text);
 }
 
+// A GET with a chosen Host header, which fetch does not let a script set.
+function getWithHost(url, host, headers = {}) {
+  return new Promise((done, fail) => {
+    const request = httpRequest(url, { method: "GET", headers: { ...headers, Host: host } }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk) => (body += chunk));
+      response.on("end", () => done({ status: response.statusCode, body }));
+    });
+    request.setTimeout(10_000, () => request.destroy(new Error(`GET ${url} timed out`)));
+    request.on("error", fail);
+    request.end();
+  });
+}
+
 const byTestId = (id) => browser.$(`[data-testid="${id}"]`);
 
 async function textOf(selector) {
   const element = await browser.$(selector);
   return (await element.isExisting()) ? await element.getText() : null;
+}
+
+// Types into an input or textarea; falls back to setting the value the way React notices when the
+// driver's typing does not come out exactly (e.g. newlines in a textarea).
+async function fill(testId, value) {
+  const element = await byTestId(testId);
+  await element.waitForDisplayed({ timeout: WAIT });
+  await element.setValue(value);
+  if ((await element.getValue()) === value) return;
+  await browser.execute(
+    (id, text) => {
+      const field = document.querySelector(`[data-testid="${id}"]`);
+      const proto = field instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+      Object.getOwnPropertyDescriptor(proto, "value").set.call(field, text);
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    testId,
+    value,
+  );
+  await waitFor(`${testId} to hold the text`, async () => (await element.getValue()) === value);
 }
 
 async function screenshot(name) {
@@ -270,6 +306,150 @@ async function run() {
     const pill = await textOf('[data-testid="message-row"][data-status="delivered"] [data-testid="message-status"]');
     assert.equal(pill, "Delivered");
     await screenshot("04-delivered.png");
+  });
+
+  await step("a campaign previews its problems and sends the valid rows", async () => {
+    await byTestId("tab-campaigns").click();
+    await byTestId("new-campaign").waitForDisplayed({ timeout: WAIT });
+    await byTestId("new-campaign").click();
+    await byTestId("campaign-dialog").waitForDisplayed({ timeout: WAIT });
+    // The connected instance is preselected; choosing it again must keep it so.
+    await (await byTestId("campaign-instance")).selectByVisibleText("Loja Exemplo").catch(() => undefined);
+    const chosen = await browser.execute(
+      () => document.querySelector('[data-testid="campaign-instance"]')?.selectedOptions[0]?.text ?? null,
+    );
+    assert.equal(chosen, "Loja Exemplo", "the connected instance is chosen");
+    await fill("campaign-name", "Pedidos");
+    await fill("campaign-csv", "nome,telefone\nAna,5511900000005\nBruno,não tenho\n");
+    await fill("campaign-template", "Olá {{nome}}!");
+    await byTestId("campaign-preview").click();
+    const problem = await waitFor("a problem row for line 3", async () => {
+      const row = await browser.$('[data-testid="campaign-problem"][data-line="3"]');
+      return (await row.isExisting()) ? row : null;
+    });
+    assert.match(await problem.getText(), /Line 3/);
+    const sample = await textOf('[data-testid="campaign-sample"]');
+    assert.ok(sample && sample.includes("Olá Ana!"), `the sample shows the rendered template, got ${sample}`);
+    assert.equal(await (await byTestId("campaign-valid")).getAttribute("data-count"), "1");
+    await screenshot("05-campaign-preview.png");
+    await byTestId("campaign-start").waitForEnabled({ timeout: WAIT });
+    await byTestId("campaign-start").click();
+    await waitFor("the campaign dialog to close", async () => !(await byTestId("campaign-dialog").isExisting()));
+    await waitFor(
+      'the campaign progress to read "1 / 1"',
+      async () => (await textOf('[data-testid="campaign-row"] [data-testid="campaign-progress"]')) === "1 / 1",
+      30_000,
+    );
+    const sent = await fake("GET", "/__fake/sent");
+    assert.ok(
+      sent.some((message) => JSON.stringify(message.body).includes("Olá Ana!")),
+      "the fake server received the campaign message",
+    );
+    await screenshot("06-campaign-done.png");
+  });
+
+  await step("statistics count today's sent messages", async () => {
+    await byTestId("tab-stats").click();
+    await byTestId("stats-table").waitForDisplayed({ timeout: WAIT });
+    await waitFor("a statistics row with at least 2 sent", async () =>
+      browser.execute(() =>
+        Array.from(document.querySelectorAll('[data-testid="stats-table"] [data-testid="stats-row"]')).some(
+          (row) => Number(row.getAttribute("data-sent")) >= 2,
+        ),
+      ),
+    );
+    await screenshot("07-stats.png");
+  });
+
+  let apiBase = "";
+  let apiSecret = "";
+  let apiInstanceId = "";
+
+  await step("a local app gets an API key for the connected instance", async () => {
+    await byTestId("tab-api").click();
+    await byTestId("new-api-key").waitForDisplayed({ timeout: WAIT });
+    apiBase = await waitFor("the API address to show an http:// address", async () => {
+      const match = (await textOf('[data-testid="api-address"]'))?.match(/http:\/\/\S+/);
+      return match ? match[0].replace(/\/$/, "") : null;
+    });
+    await byTestId("new-api-key").click();
+    await byTestId("api-key-dialog").waitForDisplayed({ timeout: WAIT });
+    await fill("api-key-name", "Loja script");
+    apiInstanceId = await browser.execute(() => {
+      const boxes = Array.from(document.querySelectorAll('[data-testid="api-key-instance"]'));
+      const box = boxes.find((item) => item.closest("label")?.textContent?.includes("Loja Exemplo"));
+      return box?.getAttribute("data-instance-id") ?? null;
+    });
+    assert.ok(apiInstanceId, "the dialog offers the connected instance");
+    const box = await browser.$(`[data-testid="api-key-instance"][data-instance-id="${apiInstanceId}"]`);
+    if (!(await box.isSelected())) await box.click();
+    await waitFor("the instance to be ticked", async () => box.isSelected());
+    await byTestId("api-key-create").click();
+    await byTestId("api-key-secret").waitForDisplayed({ timeout: WAIT });
+    apiSecret = (await byTestId("api-key-secret").getText()).replace(/\s+/g, "");
+    assert.match(apiSecret, /^sbk_\w+$/, `the one-time secret is a key, got ${apiSecret}`);
+    const warning = await textOf('[data-testid="api-key-created"]');
+    assert.ok(warning?.includes("Copy this key now: it will not be shown again."), "the dialog warns the key is shown once");
+    await screenshot("08-api-key.png");
+    await byTestId("api-key-done").click();
+    await waitFor("the key dialog to close", async () => !(await byTestId("api-key-created").isExisting()));
+    const row = await waitFor("the new key in the list", async () => {
+      const rows = await browser.$$('[data-testid="api-key-row"]');
+      for (const item of rows) if ((await item.getText()).includes("Loja script")) return item;
+      return null;
+    });
+    assert.match(await row.getText(), new RegExp(`sbk_${apiSecret.slice(4, 8)}`), "the row shows the key's prefix");
+  });
+
+  await step("the local API sends with the key, once per idempotency key", async () => {
+    const send = async () => {
+      const response = await fetch(`${apiBase}/v1/messages`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${apiSecret}`,
+          "Content-Type": "application/json",
+          "Idempotency-Key": "e2e-1",
+        },
+        body: JSON.stringify({ to: "+55 11 90000-0006", content: { type: "text", text: "Enviado pelo script" } }),
+      });
+      const text = await response.text();
+      return { status: response.status, text, body: text ? JSON.parse(text) : null };
+    };
+    const first = await send();
+    assert.equal(first.status, 202, `POST /v1/messages answered ${first.status}: ${first.text}`);
+    assert.ok(first.body?.id, `the answer carries the message id: ${first.text}`);
+    const again = await send();
+    assert.ok(again.status >= 200 && again.status < 300, `the repeat answered ${again.status}: ${again.text}`);
+    assert.equal(again.body?.id, first.body.id, "the same Idempotency-Key returns the first message");
+
+    const instances = await fetch(`${apiBase}/v1/instances`, { headers: { Authorization: `Bearer ${apiSecret}` } });
+    const listText = await instances.text();
+    assert.equal(instances.status, 200, `GET /v1/instances answered ${instances.status}: ${listText}`);
+    const list = JSON.parse(listText);
+    assert.ok(Array.isArray(list) && list.length === 1, `the key sees exactly one instance: ${listText}`);
+    assert.equal(list[0].id, apiInstanceId, "the key sees the instance it was given");
+
+    const foreign = await getWithHost(`${apiBase}/v1/instances`, "evil.example.com", {
+      Authorization: `Bearer ${apiSecret}`,
+    });
+    assert.equal(foreign.status, 403, `a foreign Host header answered ${foreign.status}: ${foreign.body}`);
+
+    await byTestId("tab-messages").click();
+    await byTestId("message-log").waitForDisplayed({ timeout: WAIT });
+    await waitFor('the API message in the log as "sent" or later', async () =>
+      browser.execute(() =>
+        Array.from(document.querySelectorAll('[data-testid="message-row"]')).some(
+          (row) =>
+            row.textContent.includes("Enviado pelo script") &&
+            ["sent", "delivered", "read"].includes(row.getAttribute("data-status")) &&
+            (row.getAttribute("data-source") ?? "").startsWith("api"),
+        ),
+      ),
+    );
+    const sent = await fake("GET", "/__fake/sent");
+    const copies = sent.filter((message) => JSON.stringify(message.body).includes("Enviado pelo script"));
+    assert.equal(copies.length, 1, "the fake server received the API message exactly once");
+    await screenshot("09-api-message.png");
   });
 }
 

@@ -13,14 +13,39 @@ export const commands = {
 	logoutInstance: (instanceId: InstanceId) => typedError<Instance, ApiError>(__TAURI_INVOKE("logout_instance", { instanceId })),
 	deleteInstance: (instanceId: InstanceId) => typedError<null, ApiError>(__TAURI_INVOKE("delete_instance", { instanceId })),
 	statusHistory: (instanceId: InstanceId) => typedError<StatusChange[], ApiError>(__TAURI_INVOKE("status_history", { instanceId })),
-	sendText: (request: SendTextRequest) => typedError<Message, ApiError>(__TAURI_INVOKE("send_text", { request })),
+	sendMessage: (request: SendRequest) => typedError<Message, ApiError>(__TAURI_INVOKE("send_message", { request })),
+	getMessage: (messageId: string) => typedError<Message, ApiError>(__TAURI_INVOKE("get_message", { messageId })),
+	retryMessage: (messageId: string) => typedError<Message, ApiError>(__TAURI_INVOKE("retry_message", { messageId })),
+	cancelMessage: (messageId: string) => typedError<Message, ApiError>(__TAURI_INVOKE("cancel_message", { messageId })),
+	downloadMedia: (messageId: string) => typedError<Message, ApiError>(__TAURI_INVOKE("download_media", { messageId })),
 	listMessages: (filter: MessageFilter) => typedError<Message[], ApiError>(__TAURI_INVOKE("list_messages", { filter })),
+	listGroups: (instanceId: InstanceId) => typedError<Group[], ApiError>(__TAURI_INVOKE("list_groups", { instanceId })),
+	getPacing: (instanceId: InstanceId) => typedError<Pacing, ApiError>(__TAURI_INVOKE("get_pacing", { instanceId })),
+	setPacing: (instanceId: InstanceId, pacing: Pacing) => typedError<Pacing, ApiError>(__TAURI_INVOKE("set_pacing", { instanceId, pacing })),
+	statistics: (query: StatsQuery) => typedError<DailyStats[], ApiError>(__TAURI_INVOKE("statistics", { query })),
+	previewCampaign: (draft: CampaignDraft) => typedError<CampaignPreview, ApiError>(__TAURI_INVOKE("preview_campaign", { draft })),
+	createCampaign: (draft: CampaignDraft) => typedError<Campaign, ApiError>(__TAURI_INVOKE("create_campaign", { draft })),
+	listCampaigns: () => typedError<Campaign[], ApiError>(__TAURI_INVOKE("list_campaigns")),
+	setCampaignState: (campaignId: string, state: CampaignState) => typedError<Campaign, ApiError>(__TAURI_INVOKE("set_campaign_state", { campaignId, state })),
 	getSettings: () => typedError<Settings, ApiError>(__TAURI_INVOKE("get_settings")),
 	updateSettings: (settings: Settings) => typedError<Settings, ApiError>(__TAURI_INVOKE("update_settings", { settings })),
+	listApiKeys: () => typedError<ApiKey[], ApiError>(__TAURI_INVOKE("list_api_keys")),
+	/**  The new key's secret is in the answer, this once. */
+	createApiKey: (key: NewApiKey) => typedError<CreatedApiKey, ApiError>(__TAURI_INVOKE("create_api_key", { key })),
+	revokeApiKey: (keyId: string) => typedError<null, ApiError>(__TAURI_INVOKE("revoke_api_key", { keyId })),
+	listSubscriptions: () => typedError<Subscription[], ApiError>(__TAURI_INVOKE("list_subscriptions")),
+	createSubscription: (subscription: NewSubscription) => typedError<CreatedSubscription, ApiError>(__TAURI_INVOKE("create_subscription", { subscription })),
+	deleteSubscription: (subscriptionId: string) => typedError<null, ApiError>(__TAURI_INVOKE("delete_subscription", { subscriptionId })),
+	listDeliveries: (subscriptionId: string | null) => typedError<Delivery[], ApiError>(__TAURI_INVOKE("list_deliveries", { subscriptionId })),
+	replayDelivery: (deliveryId: string) => typedError<Delivery, ApiError>(__TAURI_INVOKE("replay_delivery", { deliveryId })),
+	messageHistory: (messageId: string) => typedError<MessageEvent[], ApiError>(__TAURI_INVOKE("message_history", { messageId })),
+	/**  The local API's base address (`http://127.0.0.1:47800`), or null when the listener is not running. */
+	apiAddress: () => typedError<string | null, ApiError>(__TAURI_INVOKE("api_address")),
 };
 
 /** Events */
 export const events = {
+	campaignChanged: makeEvent<CampaignChanged, CampaignChanged>("campaign-changed"),
 	instanceStatusChanged: makeEvent<InstanceStatusChanged, InstanceStatusChanged>("instance-status-changed"),
 	instancesChanged: makeEvent<InstancesChanged, InstancesChanged>("instances-changed"),
 	messageReceived: makeEvent<MessageReceived, MessageReceived>("message-received"),
@@ -40,8 +65,116 @@ export type ApiError = {
 	message: string,
 };
 
+/**  A key for a local app. The secret itself is never stored. */
+export type ApiKey = {
+	id: string,
+	name: string,
+	/**  The start of the key (`sbk_<prefix>…`), to recognise it. */
+	prefix: string,
+	/**  The instances this key may use. */
+	instanceIds: InstanceId[],
+	/**  At most this many messages per local day. */
+	dailyLimit: number | null,
+	createdAt: number,
+	lastUsedAt: number | null,
+	revokedAt: number | null,
+};
+
+/**  A campaign with its progress, counted from its messages. */
+export type Campaign = {
+	id: string,
+	instanceId: InstanceId,
+	name: string,
+	template: string,
+	state: CampaignState,
+	scheduledAt: number | null,
+	createdAt: number,
+	total: number,
+	/**  Still to go out (queued or being sent). */
+	pending: number,
+	sent: number,
+	delivered: number,
+	read: number,
+	failed: number,
+	cancelled: number,
+};
+
+export type CampaignChanged = {
+	campaignId: string,
+};
+
+export type CampaignDraft = {
+	instanceId: InstanceId,
+	name: string,
+	/**  The CSV file's text: a header row, then one recipient per row. */
+	csv: string,
+	template: string,
+	/**  Start at this time rather than now. */
+	scheduledAt: number | null,
+};
+
+export type CampaignPreview = {
+	columns: string[],
+	phoneColumn: string,
+	/**  Rows in the file (not counting the header). */
+	rows: number,
+	valid: number,
+	problems: RowProblem[],
+	/**  The first few messages as they will be sent. */
+	samples: PreviewMessage[],
+};
+
+export type CampaignState = "running" | "paused" | "cancelled";
+
+export type ComposeContent = { type: "text"; text: string; 
+/**  The id (in the log) of the message this one replies to. */
+replyTo: string | null } | 
+/**  From a public URL, or a file on this computer (exactly one of the two). */
+{ type: "media"; kind: MediaKind; url: string | null; path: string | null; caption: string | null; fileName: string | null } | { type: "location"; latitude: number | null; longitude: number | null; name: string | null; address: string | null } | { type: "contact"; fullName: string; phone: string; organization: string | null; email: string | null };
+
 /**  A country calling code (1–3 digits), used to complete numbers typed in local format. */
 export type CountryCode = string;
+
+/**  A new key and its secret, which is shown this once and never again. */
+export type CreatedApiKey = {
+	key: ApiKey,
+	secret: string,
+};
+
+/**  A new subscription and its signing secret, shown this once. */
+export type CreatedSubscription = {
+	subscription: Subscription,
+	secret: string,
+};
+
+/**  One instance's counts for one local day. */
+export type DailyStats = {
+	instanceId: InstanceId,
+	/**  `YYYY-MM-DD`, local time. */
+	day: string,
+	sent: number,
+	delivered: number,
+	read: number,
+	failed: number,
+	received: number,
+};
+
+/**  One event posted (or to be posted) to one subscription. */
+export type Delivery = {
+	id: string,
+	subscriptionId: string,
+	event: string,
+	/**  The JSON body, exactly as signed and sent. */
+	body: string,
+	/**  `pending`, `delivered` or `failed` (gave up after the last attempt). */
+	state: string,
+	attempts: number,
+	nextAttemptAt: number,
+	lastStatus: number | null,
+	lastError: string | null,
+	createdAt: number,
+	deliveredAt: number | null,
+};
 
 export type Direction = "outbound" | "inbound";
 
@@ -59,8 +192,25 @@ export type ErrorCode =
 "provider_rejected" | 
 /**  The provider does not offer this operation. */
 "unsupported" | 
+/**  No API key, or a key that is unknown or revoked. */
+"unauthorized" | 
+/**  The key may not use this instance, or the request came from a host or origin not allowed. */
+"forbidden" | 
+/**  Too many requests, or the key's daily message limit is reached. */
+"rate_limited" | 
+/**  The request body is larger than allowed. */
+"too_large" | 
+/**  The request is not well-formed (not JSON, wrong content type). */
+"malformed" | 
 /**  Something went wrong inside Switchboard; details are in its log. */
 "internal";
+
+/**  A group the account is in. */
+export type Group = {
+	jid: string,
+	subject: string,
+	size: number | null,
+};
 
 /**  An instance as stored and as shown. */
 export type Instance = {
@@ -125,6 +275,8 @@ export type LinkView = {
 	codesShown: number,
 };
 
+export type MediaKind = "image" | "video" | "audio" | "document";
+
 /**  A message as stored and as shown. */
 export type Message = {
 	id: string,
@@ -148,6 +300,22 @@ export type Message = {
 	sentAt: number | null,
 	deliveredAt: number | null,
 	readAt: number | null,
+	/**  Not sent before this time. */
+	scheduledAt: number | null,
+	/**  After a transient failure: when the next try is due. */
+	nextAttemptAt: number | null,
+	/**  Who asked for it: `app`, `api:<key id>` or `campaign`. */
+	source: string,
+	campaignId: string | null,
+	/**  An inbound media file, once downloaded. */
+	mediaPath: string | null,
+};
+
+/**  One status a message went through. */
+export type MessageEvent = {
+	status: MessageStatus,
+	error: string | null,
+	at: number,
 };
 
 /**  Which messages to list, newest first. */
@@ -159,6 +327,9 @@ export type MessageFilter = {
 	before?: number | null,
 	/**  At most this many (default 100, at most 500). */
 	limit?: number | null,
+	campaignId?: string | null,
+	/**  Text search in the body and the contact. */
+	search?: string | null,
 };
 
 export type MessageKind = "text" | "image" | "video" | "audio" | "document" | "sticker" | "location" | "contact" | "other";
@@ -174,12 +345,45 @@ export type MessageReceived = {
  *  A message's status. Outbound: queued → sending → sent → delivered → read, or failed.
  *  Inbound messages are `received` (and `read` once read here).
  */
-export type MessageStatus = "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "received";
+export type MessageStatus = "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "received" | 
+/**  Withdrawn before it was sent. */
+"cancelled";
 
 export type MessageStatusChanged = {
 	instanceId: InstanceId,
 	messageId: string,
 	status: MessageStatus,
+};
+
+export type NewApiKey = {
+	name: string,
+	instanceIds: InstanceId[],
+	dailyLimit: number | null,
+};
+
+export type NewSubscription = {
+	/**  Where to POST events (http or https). */
+	url: string,
+	/**  Any of `message.status`, `message.received`, `instance.status`, `qr.updated`. */
+	events: string[],
+};
+
+/**  How fast an instance may send. Defaults: about 30 messages a minute, 1,000 a day, no quiet hours. */
+export type Pacing = {
+	/**  At least this long between two sends. */
+	minIntervalMs: number,
+	/**  Plus a random extra delay of up to this long, so sends do not tick like a machine. */
+	jitterMs: number,
+	dailyQuota: number,
+	/**  Quiet hours, in minutes after local midnight (start may be after end: overnight). */
+	quietStartMinute: number | null,
+	quietEndMinute: number | null,
+};
+
+export type PreviewMessage = {
+	line: number,
+	to: string,
+	text: string,
 };
 
 /**  Which kind of provider links an instance to WhatsApp. */
@@ -198,11 +402,22 @@ export type QrUpdated = {
 	instanceId: InstanceId,
 };
 
-export type SendTextRequest = {
+export type RowProblem = {
+	/**  The line in the file (the header is line 1). */
+	line: number,
+	reason: string,
+};
+
+/**  What a person (or a local app) asks to send. */
+export type SendRequest = {
 	instanceId: InstanceId,
 	/**  A phone number as a person types it, or a WhatsApp address (`…@g.us` for a group). */
 	to: string,
-	text: string,
+	content: ComposeContent,
+	/**  Send at this time rather than now. */
+	scheduledAt: number | null,
+	/**  The same key twice returns the first message and sends nothing more. */
+	idempotencyKey: string | null,
 };
 
 export type Settings = {
@@ -213,6 +428,24 @@ export type Settings = {
 	 *  at 127.0.0.1 (e.g. `http://192.168.1.20:47800` or `http://host.docker.internal:47800`).
 	 */
 	webhookBaseUrl: string | null,
+	/**  Log entries older than this many days are deleted (statistics stay). */
+	retentionDays: number,
+	/**  Keep statistics but no message content: texts are dropped once sent or received. */
+	privacyMode: boolean,
+	/**  Whether local apps may use the `/v1` API (the webhook receiver runs either way). */
+	apiEnabled: boolean,
+	/**  The loopback port of the listener (API and webhooks); a change applies when it restarts. */
+	apiPort: number,
+	/**  Host names besides loopback the API answers to (anything else is refused: DNS rebinding). */
+	allowedHosts: string[],
+	/**  Browser origins allowed to call the API (CORS); none by default. */
+	allowedOrigins: string[],
+};
+
+export type StatsQuery = {
+	instanceId?: InstanceId | null,
+	/**  The last this many days, today included (default 30, at most 366). */
+	days?: number | null,
 };
 
 /**  One entry of an instance's status history. */
@@ -220,6 +453,16 @@ export type StatusChange = {
 	status: InstanceStatus,
 	reason: string | null,
 	at: number,
+};
+
+/**  A URL that gets events. */
+export type Subscription = {
+	id: string,
+	url: string,
+	events: string[],
+	createdAt: number,
+	/**  The key that created it, if a local app did. */
+	keyId: string | null,
 };
 
 /* Tauri Specta runtime */

@@ -21,10 +21,19 @@ function subscribe(client: QueryClient): Promise<Unlisten>[] {
     events.qrUpdated.listen(({ payload }) => {
       void invalidate(queryKeys.link(payload.instanceId));
     }),
-    events.messageStatusChanged.listen(() => {
+    events.messageStatusChanged.listen(({ payload }) => {
       void invalidate(queryKeys.messages);
+      void invalidate(queryKeys.messageHistory(payload.messageId));
+      // Campaign progress and the daily counts move with their messages.
+      void invalidate(queryKeys.campaigns);
+      void invalidate(queryKeys.stats);
     }),
     events.messageReceived.listen(() => {
+      void invalidate(queryKeys.messages);
+      void invalidate(queryKeys.stats);
+    }),
+    events.campaignChanged.listen(() => {
+      void invalidate(queryKeys.campaigns);
       void invalidate(queryKeys.messages);
     }),
   ];

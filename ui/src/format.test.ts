@@ -1,14 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { InstanceStatus, MessageStatus } from "./bindings";
 import {
+  formatClock,
   formatCountdown,
   formatPairingCode,
   formatPhone,
+  formatPreciseTime,
   instanceStatusLabel,
   instanceStatusTone,
   isMessageStatus,
   messageStatusLabel,
   needsLinking,
+  plural,
+  queuedNote,
   secondsLeft,
   truncate,
 } from "./format";
@@ -53,6 +57,7 @@ describe("message status labels", () => {
     read: "Read",
     failed: "Failed",
     received: "Received",
+    cancelled: "Cancelled",
   };
 
   it.each(Object.entries(expected))("labels %s as %s", (status, label) => {
@@ -106,5 +111,44 @@ describe("text helpers", () => {
     expect(truncate("short", 10)).toBe("short");
     expect(truncate("a  line\nbreak", 20)).toBe("a line break");
     expect(truncate("abcdefghijkl", 6)).toBe("abcde…");
+  });
+});
+
+describe("queued message notes", () => {
+  const now = new Date(2025, 2, 10, 12, 0, 0).getTime();
+  const queued = { status: "queued" as const, nextAttemptAt: null, scheduledAt: null };
+
+  it("formats a clock time with seconds, 24-hour", () => {
+    expect(formatClock(new Date(2025, 2, 10, 9, 5, 7).getTime())).toBe("09:05:07");
+    expect(formatClock(new Date(2025, 2, 10, 21, 30, 0).getTime())).toBe("21:30:00");
+  });
+
+  it("formats a moment to the second, with the day when it is not today", () => {
+    expect(formatPreciseTime(new Date(2025, 2, 10, 9, 5, 7).getTime(), now)).toBe("09:05:07");
+    const earlier = formatPreciseTime(new Date(2025, 2, 8, 23, 59, 1).getTime(), now);
+    expect(earlier.endsWith(", 23:59:01")).toBe(true);
+    expect(earlier).toMatch(/8/);
+  });
+
+  it("says when a retry is due", () => {
+    const at = new Date(2025, 2, 10, 12, 0, 20).getTime();
+    expect(queuedNote({ ...queued, nextAttemptAt: at }, now)).toBe("Retrying at 12:00:20");
+  });
+
+  it("says when a scheduled message goes out, only while in the future", () => {
+    const later = now + 3_600_000;
+    expect(queuedNote({ ...queued, scheduledAt: later }, now)).toMatch(/^Scheduled for /);
+    expect(queuedNote({ ...queued, scheduledAt: now - 1000 }, now)).toBeNull();
+  });
+
+  it("says nothing for other statuses or plain queued messages", () => {
+    expect(queuedNote(queued, now)).toBeNull();
+    expect(queuedNote({ status: "sent", nextAttemptAt: now, scheduledAt: now + 1 }, now)).toBeNull();
+  });
+
+  it("pluralises counts", () => {
+    expect(plural(1, "row")).toBe("1 row");
+    expect(plural(2, "row")).toBe("2 rows");
+    expect(plural(0, "reply", "replies")).toBe("0 replies");
   });
 });

@@ -21,6 +21,7 @@ const MESSAGE_STATUS: Record<MessageStatus, { label: string; tone: Tone }> = {
   read: { label: "Read", tone: "green" },
   failed: { label: "Failed", tone: "red" },
   received: { label: "Received", tone: "gray" },
+  cancelled: { label: "Cancelled", tone: "gray" },
 };
 
 export const INSTANCE_STATUSES = Object.keys(INSTANCE_STATUS) as InstanceStatus[];
@@ -93,6 +94,38 @@ export function formatTime(at: number, now: number = Date.now()): string {
 
 export function formatDateTime(at: number): string {
   return new Date(at).toLocaleString();
+}
+
+const pad2 = (value: number) => String(value).padStart(2, "0");
+
+/** The local time of day as `HH:MM:SS` (24-hour), whatever the locale. */
+export function formatClock(at: number): string {
+  const date = new Date(at);
+  return `${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;
+}
+
+/** A moment to the second: the clock time today, or the day and the clock time before. */
+export function formatPreciseTime(at: number, now: number = Date.now()): string {
+  const date = new Date(at);
+  if (sameDay(date, new Date(now))) return formatClock(at);
+  const day = date.toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  return `${day}, ${formatClock(at)}`;
+}
+
+/** Why a queued message has not gone out yet, when there is a time to say. */
+export function queuedNote(
+  message: { status: MessageStatus; nextAttemptAt: number | null; scheduledAt: number | null },
+  now: number,
+): string | null {
+  if (message.status !== "queued") return null;
+  if (message.nextAttemptAt !== null) return `Retrying at ${formatClock(message.nextAttemptAt)}`;
+  if (message.scheduledAt !== null && message.scheduledAt > now) return `Scheduled for ${formatTime(message.scheduledAt, now)}`;
+  return null;
+}
+
+/** A count with its noun, singular or plural: "1 message", "3 messages". */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count.toLocaleString()} ${count === 1 ? singular : pluralForm}`;
 }
 
 export function providerLabel(provider: ProviderKind): string {

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api } from "./api";
-import type { Direction, InstanceId, MessageStatus } from "./bindings";
+import type { Campaign, Direction, InstanceId, MessageStatus } from "./bindings";
 
 export const MESSAGE_PAGE_SIZE = 100;
 
@@ -8,7 +8,12 @@ export type MessageQuery = {
   instanceId: InstanceId | null;
   direction: Direction | null;
   status: MessageStatus | null;
+  campaignId: string | null;
+  /** Text searched in the body and the contact; null for none. */
+  search: string | null;
 };
+
+export type StatsSelection = { instanceId: InstanceId | null; days: number };
 
 export const queryKeys = {
   instances: ["instances"] as const,
@@ -18,7 +23,19 @@ export const queryKeys = {
   history: (id: InstanceId) => ["status-history", id] as const,
   messages: ["messages"] as const,
   messageList: (query: MessageQuery) => ["messages", query] as const,
+  groups: (id: InstanceId) => ["groups", id] as const,
+  pacing: (id: InstanceId) => ["pacing", id] as const,
+  campaigns: ["campaigns"] as const,
+  stats: ["stats"] as const,
+  statsFor: (selection: StatsSelection) => ["stats", selection] as const,
   settings: ["settings"] as const,
+  apiAddress: ["api-address"] as const,
+  apiKeys: ["api-keys"] as const,
+  subscriptions: ["subscriptions"] as const,
+  deliveries: ["deliveries"] as const,
+  deliveriesFor: (subscriptionId: string) => ["deliveries", subscriptionId] as const,
+  messageHistories: ["message-history"] as const,
+  messageHistory: (messageId: string) => ["message-history", messageId] as const,
 };
 
 export function useInstances() {
@@ -43,6 +60,66 @@ export function useMessages(query: MessageQuery) {
   });
 }
 
+/** The groups of a connected number; failures (e.g. a provider without groups) stay quiet. */
+export function useGroups(id: InstanceId, enabled: boolean) {
+  return useQuery({ queryKey: queryKeys.groups(id), queryFn: () => api.listGroups(id), enabled, staleTime: 60_000 });
+}
+
+export function usePacing(id: InstanceId, enabled: boolean) {
+  return useQuery({ queryKey: queryKeys.pacing(id), queryFn: () => api.getPacing(id), enabled });
+}
+
+const isActive = (campaign: Campaign) => campaign.state === "running" && campaign.pending > 0;
+
+export function useCampaigns() {
+  return useQuery({
+    queryKey: queryKeys.campaigns,
+    queryFn: api.listCampaigns,
+    // Events move the progress; a slow poll covers a missed one while something is still sending.
+    refetchInterval: (query) => (query.state.data?.some(isActive) ? 5_000 : false),
+  });
+}
+
+export function useStatistics(selection: StatsSelection) {
+  return useQuery({
+    queryKey: queryKeys.statsFor(selection),
+    queryFn: () => api.statistics({ instanceId: selection.instanceId, days: selection.days }),
+    refetchInterval: 15_000,
+  });
+}
+
 export function useSettings() {
   return useQuery({ queryKey: queryKeys.settings, queryFn: api.getSettings });
+}
+
+/** Where the local API listens; checked often while it is not listening yet (it starts, or moves to a new port). */
+export function useApiAddress() {
+  return useQuery({
+    queryKey: queryKeys.apiAddress,
+    queryFn: api.apiAddress,
+    refetchInterval: (query) => (query.state.data ? 15_000 : 2_000),
+  });
+}
+
+/** Keys are used (and webhooks added) by local apps behind the app's back: a slow poll keeps "last used" current. */
+export function useApiKeys() {
+  return useQuery({ queryKey: queryKeys.apiKeys, queryFn: api.listApiKeys, refetchInterval: 30_000 });
+}
+
+export function useSubscriptions() {
+  return useQuery({ queryKey: queryKeys.subscriptions, queryFn: api.listSubscriptions, refetchInterval: 30_000 });
+}
+
+/** One subscription's deliveries, refreshed every 5 s while they are shown. */
+export function useDeliveries(subscriptionId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.deliveriesFor(subscriptionId),
+    queryFn: () => api.listDeliveries(subscriptionId),
+    enabled,
+    refetchInterval: enabled ? 5_000 : false,
+  });
+}
+
+export function useMessageHistory(messageId: string, enabled: boolean) {
+  return useQuery({ queryKey: queryKeys.messageHistory(messageId), queryFn: () => api.messageHistory(messageId), enabled });
 }

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { isHttpUrl, validateAddInstance, validateComposer, validatePairingPhone, validateSettings } from "./validation";
+import {
+  formatList,
+  isHttpUrl,
+  isOrigin,
+  normaliseHosts,
+  normaliseOrigins,
+  parseList,
+  validateAddInstance,
+  validateComposer,
+  validateLocalApi,
+  validatePairingPhone,
+  validateSettings,
+} from "./validation";
 
 const valid = { displayName: "Loja Exemplo", serverUrl: "http://localhost:8080", apiKey: "secret" };
 
@@ -24,14 +36,89 @@ describe("add instance form", () => {
 });
 
 describe("settings form", () => {
+  const settings = {
+    defaultCountryCode: "",
+    webhookBaseUrl: "",
+    retentionDays: "90",
+    privacyMode: false,
+    apiEnabled: true,
+    apiPort: "47800",
+    allowedHosts: "",
+    allowedOrigins: "",
+  };
+
   it("accepts empty optional values", () => {
-    expect(validateSettings({ defaultCountryCode: "", webhookBaseUrl: "" })).toBeNull();
+    expect(validateSettings(settings)).toBeNull();
   });
 
   it("checks the country code and webhook address", () => {
-    expect(validateSettings({ defaultCountryCode: "+55", webhookBaseUrl: "" })).toBeNull();
-    expect(validateSettings({ defaultCountryCode: "Brazil", webhookBaseUrl: "" })).toMatch(/1 to 3 digits/);
-    expect(validateSettings({ defaultCountryCode: "55", webhookBaseUrl: "example.com" })).toMatch(/http/);
+    expect(validateSettings({ ...settings, defaultCountryCode: "+55" })).toBeNull();
+    expect(validateSettings({ ...settings, defaultCountryCode: "Brazil" })).toMatch(/1 to 3 digits/);
+    expect(validateSettings({ ...settings, defaultCountryCode: "55", webhookBaseUrl: "example.com" })).toMatch(/http/);
+  });
+
+  it("needs a whole number of retention days", () => {
+    expect(validateSettings({ ...settings, retentionDays: " 30 ", privacyMode: true })).toBeNull();
+    expect(validateSettings({ ...settings, retentionDays: "" })).toMatch(/at least 1/);
+    expect(validateSettings({ ...settings, retentionDays: "0" })).toMatch(/at least 1/);
+    expect(validateSettings({ ...settings, retentionDays: "1.5" })).toMatch(/whole number/);
+    expect(validateSettings({ ...settings, retentionDays: "99999" })).toMatch(/at most 3650 days/);
+  });
+
+  it("checks the local API settings too", () => {
+    expect(validateSettings({ ...settings, apiEnabled: false, allowedHosts: "pc.lan" })).toBeNull();
+    expect(validateSettings({ ...settings, apiPort: "99" })).toMatch(/API port/);
+  });
+});
+
+describe("local API settings", () => {
+  const api = { apiPort: "47800", allowedHosts: "", allowedOrigins: "" };
+
+  it("accepts the defaults", () => {
+    expect(validateLocalApi(api)).toBeNull();
+  });
+
+  it("needs a port from 1024 to 65535", () => {
+    expect(validateLocalApi({ ...api, apiPort: " 1024 " })).toBeNull();
+    expect(validateLocalApi({ ...api, apiPort: "65535" })).toBeNull();
+    for (const port of ["", "80", "1023", "65536", "47800.5", "port"]) {
+      expect(validateLocalApi({ ...api, apiPort: port })).toBe("The API port must be a whole number from 1024 to 65535.");
+    }
+  });
+
+  it("takes host names without scheme or port", () => {
+    expect(validateLocalApi({ ...api, allowedHosts: "switchboard.lan\n192.168.1.20, [fe80::1]\nmy-pc" })).toBeNull();
+    expect(validateLocalApi({ ...api, allowedHosts: "http://switchboard.lan" })).toMatch(/without http/);
+    expect(validateLocalApi({ ...api, allowedHosts: "switchboard.lan:47800" })).toMatch(/without a port/);
+    expect(validateLocalApi({ ...api, allowedHosts: "my pc" })).toMatch(/not a host name/);
+  });
+
+  it("takes origins without a path", () => {
+    expect(validateLocalApi({ ...api, allowedOrigins: "https://app.example.com\nhttp://localhost:3000/" })).toBeNull();
+    expect(validateLocalApi({ ...api, allowedOrigins: "https://app.example.com/admin" })).toMatch(/not a browser origin/);
+    expect(validateLocalApi({ ...api, allowedOrigins: "*" })).toMatch(/not a browser origin/);
+    expect(isOrigin("chrome-extension://abcdef")).toBe(true);
+    expect(isOrigin("app.example.com")).toBe(false);
+  });
+});
+
+describe("lists typed in a text box", () => {
+  it("splits on lines and commas, trimming blanks and repeats", () => {
+    expect(parseList(" a.lan, b.lan\n\n A.lan \nc.lan,")).toEqual(["a.lan", "b.lan", "c.lan"]);
+    expect(parseList("   ")).toEqual([]);
+  });
+
+  it("shows one item per line", () => {
+    expect(formatList(["a.lan", "b.lan"])).toBe("a.lan\nb.lan");
+    expect(parseList(formatList(["x", "y"]))).toEqual(["x", "y"]);
+  });
+
+  it("normalises hosts and origins as the API compares them", () => {
+    expect(normaliseHosts("Switchboard.LAN.\nswitchboard.lan")).toEqual(["switchboard.lan"]);
+    expect(normaliseOrigins("https://app.example.com/\nhttps://app.example.com, http://localhost:3000")).toEqual([
+      "https://app.example.com",
+      "http://localhost:3000",
+    ]);
   });
 });
 

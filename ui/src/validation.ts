@@ -1,5 +1,22 @@
 export type AddInstanceForm = { displayName: string; serverUrl: string; apiKey: string };
-export type SettingsForm = { defaultCountryCode: string; webhookBaseUrl: string };
+export type SettingsForm = {
+  defaultCountryCode: string;
+  webhookBaseUrl: string;
+  retentionDays: string;
+  privacyMode: boolean;
+  apiEnabled: boolean;
+  apiPort: string;
+  /** One host name per line (or separated by commas). */
+  allowedHosts: string;
+  /** One browser origin per line (or separated by commas). */
+  allowedOrigins: string;
+};
+
+/** The longest retention the form accepts (ten years). */
+export const MAX_RETENTION_DAYS = 3650;
+/** The ports the local API may listen on (no privileged ports). */
+export const MIN_API_PORT = 1024;
+export const MAX_API_PORT = 65535;
 export type ComposerForm = { to: string; text: string };
 
 export function isHttpUrl(value: string): boolean {
@@ -19,11 +36,79 @@ export function validateSettings(form: SettingsForm): string | null {
   if (code !== "" && !/^\d{1,3}$/.test(code)) return "The country code must be 1 to 3 digits, like 55.";
   const webhook = form.webhookBaseUrl.trim();
   if (webhook !== "" && !isHttpUrl(webhook)) return "The webhook address must start with http:// or https://.";
+  const days = form.retentionDays.trim();
+  if (!/^\d+$/.test(days) || Number(days) < 1) return "Keep the message log for a whole number of days, at least 1.";
+  if (Number(days) > MAX_RETENTION_DAYS) return `The message log can be kept for at most ${MAX_RETENTION_DAYS} days.`;
+  return validateLocalApi(form);
+}
+
+export function validateLocalApi(form: Pick<SettingsForm, "apiPort" | "allowedHosts" | "allowedOrigins">): string | null {
+  const port = form.apiPort.trim();
+  if (!/^\d+$/.test(port) || Number(port) < MIN_API_PORT || Number(port) > MAX_API_PORT) {
+    return `The API port must be a whole number from ${MIN_API_PORT} to ${MAX_API_PORT}.`;
+  }
+  for (const host of parseList(form.allowedHosts)) {
+    const problem = hostProblem(host);
+    if (problem) return problem;
+  }
+  for (const origin of parseList(form.allowedOrigins)) {
+    if (!isOrigin(origin)) {
+      return `"${origin}" is not a browser origin: write it like https://app.example.com, with no path.`;
+    }
+  }
   return null;
 }
 
+/** The items of a list typed one per line or separated by commas, trimmed, without blanks or repeats. */
+export function parseList(text: string): string[] {
+  const seen = new Set<string>();
+  const items: string[] = [];
+  for (const raw of text.split(/[\n,]/)) {
+    const item = raw.trim();
+    if (item === "" || seen.has(item.toLowerCase())) continue;
+    seen.add(item.toLowerCase());
+    items.push(item);
+  }
+  return items;
+}
+
+/** A list as the form shows it: one item per line. */
+export function formatList(items: readonly string[]): string {
+  return items.join("\n");
+}
+
+const HOST_LABEL = "[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?";
+const HOST_NAME = new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})*\\.?$`, "i");
+const IPV6_HOST = /^\[[0-9a-f:.]+\]$/i;
+
+function hostProblem(host: string): string | null {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
+    return `Enter "${host}" as a host name only, without http:// (e.g. switchboard.lan).`;
+  }
+  if (!IPV6_HOST.test(host) && /:\d+$/.test(host)) {
+    return `Enter "${host}" without a port: the host name alone is enough.`;
+  }
+  if (!IPV6_HOST.test(host) && !HOST_NAME.test(host)) return `"${host}" is not a host name, like switchboard.lan.`;
+  return null;
+}
+
+/** A browser origin: a scheme, a host and an optional port, with no path (`https://app.example.com`). */
+export function isOrigin(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]+\/?$/i.test(value.trim());
+}
+
+/** Host names as the API compares them: lower case, without a trailing dot. */
+export function normaliseHosts(text: string): string[] {
+  return parseList(formatList(parseList(text).map((host) => host.toLowerCase().replace(/\.$/, ""))));
+}
+
+/** Origins as a browser sends them: without a trailing slash. */
+export function normaliseOrigins(text: string): string[] {
+  return parseList(formatList(parseList(text).map((origin) => origin.replace(/\/+$/, ""))));
+}
+
 export function validateComposer(form: ComposerForm): string | null {
-  if (form.to.trim() === "") return "Enter the phone number to send to.";
+  if (form.to.trim() === "") return "Enter the phone number to send to, or choose a group.";
   if (form.to.replace(/\D/g, "").length < 6) return "The phone number looks too short.";
   if (form.text.trim() === "") return "Write a message before sending.";
   return null;

@@ -4,12 +4,13 @@ type Props = {
   title: string;
   onClose: () => void;
   children: ReactNode;
-  width?: "sm" | "md";
+  width?: "sm" | "md" | "lg";
   testId?: string;
 };
 
 export function Modal({ title, onClose, children, width = "md", testId }: Props) {
   const titleId = useId();
+  const maxWidth = width === "sm" ? "max-w-md" : width === "lg" ? "max-w-3xl" : "max-w-lg";
   const panel = useRef<HTMLDivElement>(null);
   const close = useRef(onClose);
 
@@ -34,7 +35,7 @@ export function Modal({ title, onClose, children, width = "md", testId }: Props)
         aria-modal="true"
         aria-labelledby={titleId}
         data-testid={testId}
-        className={`w-full ${width === "sm" ? "max-w-md" : "max-w-lg"} rounded-xl bg-white shadow-xl ring-1 ring-slate-900/10`}
+        className={`flex max-h-full w-full flex-col ${maxWidth} rounded-xl bg-white shadow-xl ring-1 ring-slate-900/10`}
       >
         <h2 id={titleId} className="border-b border-slate-200 px-6 py-4 text-base font-semibold text-slate-900">
           {title}
@@ -46,7 +47,7 @@ export function Modal({ title, onClose, children, width = "md", testId }: Props)
 }
 
 export function ModalBody({ children }: { children: ReactNode }) {
-  return <div className="space-y-4 px-6 py-5">{children}</div>;
+  return <div className="min-h-0 space-y-4 overflow-y-auto px-6 py-5">{children}</div>;
 }
 
 export function ModalFooter({ children }: { children: ReactNode }) {

@@ -1,8 +1,11 @@
-export type Tab = "instances" | "messages" | "settings";
+export type Tab = "instances" | "messages" | "campaigns" | "stats" | "api" | "settings";
 
 const TABS: { id: Tab; label: string }[] = [
   { id: "instances", label: "Instances" },
   { id: "messages", label: "Messages" },
+  { id: "campaigns", label: "Campaigns" },
+  { id: "stats", label: "Statistics" },
+  { id: "api", label: "API" },
   { id: "settings", label: "Settings" },
 ];
 

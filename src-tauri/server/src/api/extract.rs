@@ -25,7 +25,7 @@ impl FromRequestParts<ApiState> for Caller {
         let header = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
         let key = state.engine.authenticate(bearer.or(header)).await.map_err(|rejection| {
             let message = match rejection {
-                KeyRejection::Missing => "Send an API key: `Authorization: Bearer sbk_…`. Create one in Switchboard under Settings → API keys.",
+                KeyRejection::Missing => "Send an API key: `Authorization: Bearer sbk_…`. Create one in Switchboard, in the API tab.",
                 KeyRejection::Invalid => "This API key is not known to Switchboard.",
                 KeyRejection::Revoked => "This API key was revoked.",
             };

@@ -1,18 +1,21 @@
 import type { Instance } from "../../bindings";
+import type { ReplyTarget } from "../../compose";
 import { needsLinking } from "../../format";
 import { Composer } from "../messages/Composer";
 import { InstanceHeader } from "./InstanceHeader";
 import { LinkCard } from "./LinkCard";
+import { PacingCard } from "./PacingCard";
 import { StatusHistory } from "./StatusHistory";
 
-type Props = { instance: Instance; onDeleted: () => void };
+type Props = { instance: Instance; onDeleted: () => void; reply: ReplyTarget | null; onReplyDone: () => void };
 
-export function InstanceDetail({ instance, onDeleted }: Props) {
+export function InstanceDetail({ instance, onDeleted, reply, onReplyDone }: Props) {
   return (
     <div data-testid="instance-detail" className="mx-auto max-w-4xl space-y-5 p-6">
       <InstanceHeader instance={instance} onDeleted={onDeleted} />
       {needsLinking(instance.status) && <LinkCard instance={instance} />}
-      <Composer instance={instance} />
+      <Composer instance={instance} reply={reply} onReplyDone={onReplyDone} />
+      <PacingCard instanceId={instance.id} />
       <StatusHistory instanceId={instance.id} />
     </div>
   );

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { errorMessage } from "../../api";
 import type { InstanceId } from "../../bindings";
+import type { ReplyTarget } from "../../compose";
 import { Button } from "../../components/Button";
 import { PlusIcon } from "../../components/icons";
 import { useInstances } from "../../queries";
@@ -8,9 +9,15 @@ import { AddInstanceDialog } from "./AddInstanceDialog";
 import { InstanceDetail } from "./InstanceDetail";
 import { InstanceSidebar } from "./InstanceSidebar";
 
-type Props = { selectedId: InstanceId | null; onSelect: (id: InstanceId | null) => void };
+type Props = {
+  selectedId: InstanceId | null;
+  onSelect: (id: InstanceId | null) => void;
+  /** A message to reply to, chosen in the message log. */
+  reply: ReplyTarget | null;
+  onReplyDone: () => void;
+};
 
-export function InstancesScreen({ selectedId, onSelect }: Props) {
+export function InstancesScreen({ selectedId, onSelect, reply, onReplyDone }: Props) {
   const instances = useInstances();
   const [adding, setAdding] = useState(false);
   const list = instances.data ?? [];
@@ -28,7 +35,13 @@ export function InstancesScreen({ selectedId, onSelect }: Props) {
       />
       <section className="min-w-0 flex-1 overflow-y-auto">
         {selected ? (
-          <InstanceDetail key={selected.id} instance={selected} onDeleted={() => onSelect(null)} />
+          <InstanceDetail
+            key={selected.id}
+            instance={selected}
+            onDeleted={() => onSelect(null)}
+            reply={reply?.instanceId === selected.id ? reply : null}
+            onReplyDone={onReplyDone}
+          />
         ) : (
           instances.isSuccess && <NoInstances onAdd={() => setAdding(true)} />
         )}

@@ -1,5 +1,6 @@
-import type { ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { Instance } from "../../bindings";
+import { inputClass } from "../../components/Field";
 import { Select } from "../../components/Select";
 import { isDirection, isMessageStatus, MESSAGE_STATUSES, messageStatusLabel } from "../../format";
 import type { MessageQuery } from "../../queries";
@@ -9,6 +10,9 @@ type Props = { instances: Instance[]; query: MessageQuery; onQuery: (query: Mess
 export function MessageFilters({ instances, query, onQuery }: Props) {
   return (
     <div className="flex flex-wrap items-end gap-3">
+      <Filter label="Search">
+        <SearchBox value={query.search ?? ""} onSearch={(search) => onQuery({ ...query, search })} />
+      </Filter>
       <Filter label="Instance">
         <Select
           data-testid="filter-instance"
@@ -52,6 +56,41 @@ export function MessageFilters({ instances, query, onQuery }: Props) {
         </Select>
       </Filter>
     </div>
+  );
+}
+
+const SEARCH_DELAY_MS = 300;
+
+/** A text box that reports what was typed once typing pauses. */
+function SearchBox({ value, onSearch }: { value: string; onSearch: (search: string | null) => void }) {
+  const [text, setText] = useState(value);
+  const report = useRef(onSearch);
+  const reported = useRef(value);
+
+  useEffect(() => {
+    report.current = onSearch;
+  }, [onSearch]);
+
+  useEffect(() => {
+    const search = text.trim();
+    if (search === reported.current) return;
+    const timer = window.setTimeout(() => {
+      reported.current = search;
+      report.current(search === "" ? null : search);
+    }, SEARCH_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [text]);
+
+  return (
+    <input
+      type="search"
+      placeholder="Text or number"
+      value={text}
+      onChange={(event) => setText(event.target.value)}
+      data-testid="filter-search"
+      className={`${inputClass} w-48 py-1.5`}
+      spellCheck={false}
+    />
   );
 }
 

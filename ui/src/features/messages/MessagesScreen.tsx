@@ -1,17 +1,20 @@
 import { errorMessage } from "../../api";
+import type { Message } from "../../bindings";
 import { Button } from "../../components/Button";
 import { Spinner } from "../../components/Spinner";
-import { useInstances, useMessages, type MessageQuery } from "../../queries";
+import { useApiKeys, useCampaigns, useInstances, useMessages, type MessageQuery } from "../../queries";
 import { MessageFilters } from "./MessageFilters";
 import { MessageTable } from "./MessageTable";
 
-type Props = { query: MessageQuery; onQuery: (query: MessageQuery) => void };
+type Props = { query: MessageQuery; onQuery: (query: MessageQuery) => void; onReply: (message: Message) => void };
 
-export function MessagesScreen({ query, onQuery }: Props) {
+export function MessagesScreen({ query, onQuery, onReply }: Props) {
   const instances = useInstances();
   const messages = useMessages(query);
   const rows = messages.data?.pages.flat() ?? [];
   const names = new Map((instances.data ?? []).map((instance) => [instance.id, instance.displayName]));
+  const keys = useApiKeys();
+  const keyNames = new Map((keys.data ?? []).map((key) => [key.id, key.name]));
 
   return (
     <section className="flex min-w-0 flex-1 flex-col">
@@ -22,6 +25,9 @@ export function MessagesScreen({ query, onQuery }: Props) {
         </div>
         <MessageFilters instances={instances.data ?? []} query={query} onQuery={onQuery} />
       </div>
+      {query.campaignId && (
+        <CampaignFilter campaignId={query.campaignId} onClear={() => onQuery({ ...query, campaignId: null })} />
+      )}
       <div className="min-h-0 flex-1 overflow-auto px-6 py-4">
         {messages.isPending ? (
           <p className="flex items-center gap-2 text-sm text-slate-500">
@@ -33,7 +39,7 @@ export function MessagesScreen({ query, onQuery }: Props) {
           </p>
         ) : (
           <>
-            <MessageTable messages={rows} instanceNames={names} />
+            <MessageTable messages={rows} instanceNames={names} keyNames={keyNames} onReply={onReply} />
             {messages.hasNextPage && (
               <div className="mt-4 flex justify-center">
                 <Button busy={messages.isFetchingNextPage} onClick={() => void messages.fetchNextPage()}>
@@ -45,5 +51,20 @@ export function MessagesScreen({ query, onQuery }: Props) {
         )}
       </div>
     </section>
+  );
+}
+
+function CampaignFilter({ campaignId, onClear }: { campaignId: string; onClear: () => void }) {
+  const campaigns = useCampaigns();
+  const name = campaigns.data?.find((campaign) => campaign.id === campaignId)?.name;
+  return (
+    <div className="flex items-center gap-2 border-b border-slate-200 bg-slate-50 px-6 py-2 text-sm text-slate-600">
+      <span data-testid="filter-campaign">
+        Only the messages of the campaign <span className="font-medium text-slate-900">{name ?? "…"}</span>
+      </span>
+      <Button size="sm" variant="ghost" onClick={onClear} data-testid="filter-campaign-clear">
+        Show all messages
+      </Button>
+    </div>
   );
 }

@@ -1,18 +1,35 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { api, errorMessage } from "../../api";
 import type { Settings } from "../../bindings";
 import { Button } from "../../components/Button";
 import { Card } from "../../components/Card";
-import { Field } from "../../components/Field";
+import { Field, inputClass } from "../../components/Field";
 import { FormError } from "../../components/FormError";
+import { Switch } from "../../components/Switch";
 import { queryKeys } from "../../queries";
-import { optional, validateSettings, type SettingsForm as Form } from "../../validation";
+import {
+  formatList,
+  MAX_API_PORT,
+  MIN_API_PORT,
+  normaliseHosts,
+  normaliseOrigins,
+  optional,
+  validateSettings,
+  type SettingsForm as Form,
+} from "../../validation";
+import { ApiAddress } from "../api/ApiAddress";
 
 function toForm(settings: Settings): Form {
   return {
     defaultCountryCode: settings.defaultCountryCode ?? "",
     webhookBaseUrl: settings.webhookBaseUrl ?? "",
+    retentionDays: String(settings.retentionDays),
+    privacyMode: settings.privacyMode,
+    apiEnabled: settings.apiEnabled,
+    apiPort: String(settings.apiPort),
+    allowedHosts: formatList(settings.allowedHosts),
+    allowedOrigins: formatList(settings.allowedOrigins),
   };
 }
 
@@ -20,6 +37,12 @@ function toSettings(form: Form): Settings {
   return {
     defaultCountryCode: optional(form.defaultCountryCode.replace(/^\s*\+/, "")),
     webhookBaseUrl: optional(form.webhookBaseUrl),
+    retentionDays: Number(form.retentionDays.trim()),
+    privacyMode: form.privacyMode,
+    apiEnabled: form.apiEnabled,
+    apiPort: Number(form.apiPort.trim()),
+    allowedHosts: normaliseHosts(form.allowedHosts),
+    allowedOrigins: normaliseOrigins(form.allowedOrigins),
   };
 }
 
@@ -34,10 +57,13 @@ export function SettingsForm({ initial }: { initial: Settings }) {
     onSuccess: (next) => {
       setSaved(true);
       client.setQueryData(queryKeys.settings, next);
+      setForm(toForm(next));
+      // The listener moves to a new port, or stops answering, with the settings.
+      void client.invalidateQueries({ queryKey: queryKeys.apiAddress });
     },
   });
 
-  const update = (key: keyof Form) => (value: string) => {
+  const update = <K extends keyof Form>(key: K) => (value: Form[K]) => {
     setForm((current) => ({ ...current, [key]: value }));
     setInvalid(null);
     setSaved(false);
@@ -74,6 +100,81 @@ export function SettingsForm({ initial }: { initial: Settings }) {
           spellCheck={false}
           hint="Where servers should deliver events, if this computer is reached through another address. Leave empty to use the automatic one."
         />
+        <Field
+          label="Keep the message log for (days)"
+          inputMode="numeric"
+          value={form.retentionDays}
+          onChange={(event) => update("retentionDays")(event.target.value)}
+          data-testid="settings-retention"
+          hint="Older messages are deleted from the log. Statistics are kept."
+          className="max-w-xs"
+        />
+        <div className="flex items-start gap-3">
+          <input
+            id="settings-privacy"
+            type="checkbox"
+            checked={form.privacyMode}
+            onChange={(event) => update("privacyMode")(event.target.checked)}
+            data-testid="settings-privacy"
+            className="mt-0.5 size-4 rounded border-slate-300 accent-emerald-600"
+          />
+          <label htmlFor="settings-privacy" className="text-sm">
+            <span className="block font-medium text-slate-700">Privacy mode</span>
+            <span className="block text-xs text-slate-500">
+              Keeps statistics but no message content: texts are dropped from the log once they are sent or received.
+            </span>
+          </label>
+        </div>
+
+        <fieldset className="space-y-5 border-t border-slate-100 pt-5" data-testid="settings-local-api">
+          <legend className="sr-only">Local API</legend>
+          <div className="flex items-start justify-between gap-4">
+            <div>
+              <h2 className="text-sm font-semibold text-slate-900">Local API</h2>
+              <ApiAddress className="mt-1" />
+            </div>
+          </div>
+          <div className="flex items-start gap-3">
+            <Switch
+              id="settings-api-enabled"
+              checked={form.apiEnabled}
+              onChange={(event) => update("apiEnabled")(event.target.checked)}
+              data-testid="settings-api-enabled"
+              className="mt-0.5"
+            />
+            <label htmlFor="settings-api-enabled" className="text-sm">
+              <span className="block font-medium text-slate-700">Allow local apps</span>
+              <span className="block text-xs text-slate-500">
+                Other apps on this computer can use Switchboard over HTTP.
+              </span>
+            </label>
+          </div>
+          <Field
+            label="Port"
+            inputMode="numeric"
+            value={form.apiPort}
+            onChange={(event) => update("apiPort")(event.target.value)}
+            data-testid="settings-api-port"
+            hint={`${MIN_API_PORT}–${MAX_API_PORT}. Provider webhooks arrive on the same port; saving moves the listener at once.`}
+            className="max-w-xs"
+          />
+          <ListField
+            label="Allowed host names"
+            placeholder="switchboard.lan"
+            value={form.allowedHosts}
+            onChange={update("allowedHosts")}
+            testId="settings-allowed-hosts"
+            hint="Host names besides localhost the API answers to. One per line."
+          />
+          <ListField
+            label="Allowed browser origins"
+            placeholder="https://app.example.com"
+            value={form.allowedOrigins}
+            onChange={update("allowedOrigins")}
+            testId="settings-allowed-origins"
+            hint="Web pages allowed to call the API from a browser (none by default). One per line."
+          />
+        </fieldset>
         <FormError message={error} />
         <div className="flex items-center justify-end gap-3">
           {saved && !error && (
@@ -87,5 +188,39 @@ export function SettingsForm({ initial }: { initial: Settings }) {
         </div>
       </form>
     </Card>
+  );
+}
+
+type ListFieldProps = {
+  label: string;
+  placeholder: string;
+  value: string;
+  onChange: (value: string) => void;
+  testId: string;
+  hint: ReactNode;
+};
+
+/** A list typed one item per line (commas work too). */
+function ListField({ label, placeholder, value, onChange, testId, hint }: ListFieldProps) {
+  const id = useId();
+  return (
+    <div>
+      <label htmlFor={id} className="mb-1 block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <textarea
+        id={id}
+        rows={2}
+        placeholder={placeholder}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        data-testid={testId}
+        spellCheck={false}
+        autoCapitalize="off"
+        autoCorrect="off"
+        className={`${inputClass} resize-y font-mono text-xs`}
+      />
+      <p className="mt-1 text-xs text-slate-500">{hint}</p>
+    </div>
   );
 }
