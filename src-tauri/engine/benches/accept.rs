@@ -18,7 +18,7 @@ fn rate(count: usize, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64()
 }
 
-async fn raw_inserts(store: &Store, count: usize, concurrency: usize) -> f64 {
+async fn raw_inserts(store: &Store, count: usize, concurrency: usize, round: usize) -> f64 {
     sqlx::query("CREATE TABLE IF NOT EXISTS bench_raw (id TEXT PRIMARY KEY, instance_id TEXT, body TEXT, payload TEXT, created_at INTEGER)")
         .execute(store.pool())
         .await
@@ -30,7 +30,7 @@ async fn raw_inserts(store: &Store, count: usize, concurrency: usize) -> f64 {
             tokio::spawn(async move {
                 for n in (worker..count).step_by(concurrency) {
                     sqlx::query("INSERT INTO bench_raw VALUES (?, ?, ?, ?, ?)")
-                        .bind(format!("{worker}-{n}-{}", uuid_like(n)))
+                        .bind(format!("{round}-{worker}-{n}-{}", uuid_like(n)))
                         .bind("instance")
                         .bind(format!("Olá! Pedido #{n} foi enviado."))
                         .bind(r#"{"type":"text","text":"Olá","quoted":null}"#)
@@ -124,7 +124,7 @@ async fn main() {
         "", "raw insert/s", "accepted/s", "ratio"
     );
     for (round, concurrency) in [1, CONCURRENCY].into_iter().enumerate() {
-        let raw = raw_inserts(&store, MESSAGES, concurrency).await;
+        let raw = raw_inserts(&store, MESSAGES, concurrency, round).await;
         let ours = accepted(&engine, &id, MESSAGES, concurrency, round).await;
         println!(
             "{:<28} {raw:>14.0} {ours:>14.0} {:>8.2}",

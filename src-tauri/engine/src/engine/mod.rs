@@ -96,6 +96,7 @@ struct Inner {
     transitions: tokio::sync::Mutex<()>,
     outbox_wake: Notify,
     webhook_wake: Notify,
+    settings: Mutex<Option<Settings>>,
     /// Every event, for the local API's stream and the outgoing webhooks.
     broadcast: tokio::sync::broadcast::Sender<EngineEvent>,
 }
@@ -124,6 +125,7 @@ impl Engine {
                 transitions: tokio::sync::Mutex::new(()),
                 outbox_wake: Notify::new(),
                 webhook_wake: Notify::new(),
+                settings: Mutex::default(),
                 broadcast: tokio::sync::broadcast::channel(1024).0,
             }),
         };
@@ -161,8 +163,15 @@ impl Engine {
         *lock(&self.inner.listener) = base;
     }
 
+    /// The settings, read from the database once and then kept: every send and every API request
+    /// consults them, and only `update_settings` changes them.
     pub async fn settings(&self) -> Result<Settings, EngineError> {
-        Ok(Settings::load(&self.inner.store).await?)
+        if let Some(settings) = lock(&self.inner.settings).clone() {
+            return Ok(settings);
+        }
+        let settings = Settings::load(&self.inner.store).await?;
+        *lock(&self.inner.settings) = Some(settings.clone());
+        Ok(settings)
     }
 
     pub async fn update_settings(&self, settings: Settings) -> Result<Settings, EngineError> {
@@ -186,6 +195,7 @@ impl Engine {
             }
         }
         settings.save(&self.inner.store).await?;
+        *lock(&self.inner.settings) = None;
         self.settings().await
     }
 
