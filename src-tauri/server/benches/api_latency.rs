@@ -7,9 +7,9 @@ use axum::routing::post;
 use axum::Json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchboard_engine::domain::{InstanceId, InstanceStatus, ProviderKind};
+use switchboard_engine::domain::InstanceId;
 use switchboard_engine::secrets::MemoryStore;
-use switchboard_engine::store::{Instance, Store};
+use switchboard_engine::store::Store;
 use switchboard_engine::{Engine, EngineOptions, NewApiKey};
 
 const RATES: [u32; 3] = [50, 200, 500];
@@ -117,21 +117,7 @@ async fn main() {
     let dir = tempfile::tempdir().expect("dir");
     let store = Store::open(&dir.path().join("bench.db")).await.expect("store");
     let id = InstanceId::new_random();
-    let instance = Instance {
-        id: id.clone(),
-        display_name: "Bench".into(),
-        provider: ProviderKind::Evolution,
-        remote_name: "bench".into(),
-        remote_id: None,
-        server_url: Some("http://127.0.0.1:9/".into()),
-        status: InstanceStatus::Connected,
-        status_reason: None,
-        profile_name: None,
-        phone: None,
-        uses_webhook: false,
-        created_at: 0,
-        updated_at: 0,
-    };
+    let instance = switchboard_testkit::connected_instance(id.clone());
     store.insert_instance(&instance).await.expect("instance");
     let options = EngineOptions::new(
         store,

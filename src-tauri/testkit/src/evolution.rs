@@ -1,5 +1,9 @@
 //! The fake Evolution API server.
 
+// Handlers and their helpers return axum responses as early errors; their size is no concern in a
+// test fake.
+#![allow(clippy::result_large_err)]
+
 use crate::contract_sample;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -165,10 +169,7 @@ impl FakeEvolution {
             .route("/instance/logout/{name}", any(logout))
             .route("/instance/delete/{name}", any(delete))
             .route("/webhook/set/{name}", post(set_webhook))
-            .route("/message/sendText/{name}", post(send_text))
-            .route("/message/sendMedia/{name}", post(send_media))
-            .route("/message/sendLocation/{name}", post(send_location))
-            .route("/message/sendContact/{name}", post(send_contact))
+            .route("/message/{route}/{name}", post(send))
             .route("/group/fetchAllGroups/{name}", get(fetch_all_groups))
             .route("/chat/getBase64FromMediaMessage/{name}", post(media_base64))
             .route("/__fake/media/{file}", get(serve_media))
@@ -287,8 +288,6 @@ impl Fake {
     }
 
     /// The guards, in the real server's order: instance exists (404) → apikey (401).
-    // The error is the handler's early response; its size does not matter in a test fake.
-    #[allow(clippy::result_large_err)]
     fn guard(&self, headers: &HeaderMap, name: &str) -> Result<Instance, Response> {
         let instance = self
             .world()
@@ -834,58 +833,61 @@ fn parse_body(body: &Bytes) -> Value {
     serde_json::from_slice(body).unwrap_or(Value::Null)
 }
 
-async fn send_text(
+/// `POST /message/{route}/{name}`: the checks every send shares, then the route's own.
+async fn send(
     State(fake): State<Fake>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    Path(name): Path<String>,
+    Path((route, name)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
     if let Some(failure) = fake.record(&method, &uri) {
         return failure;
     }
+    let build: fn(&Value) -> Result<(Value, String), Response> = match route.as_str() {
+        "sendText" => text_message,
+        "sendMedia" => media_message,
+        "sendLocation" => location_message,
+        "sendContact" => contact_message,
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                json!([format!("Cannot POST {}", uri.path())]),
+            )
+        }
+    };
     let request = parse_body(&body);
     let (instance, number) = match check_send(&fake, &headers, &name, &request) {
         Ok(checked) => checked,
         Err(response) => return response,
     };
-    let text = request["text"].as_str().unwrap_or_default().to_owned();
-    if text.is_empty() {
-        return error(StatusCode::BAD_REQUEST, json!(["Text is required"]));
+    match build(&request) {
+        Ok((message, message_type)) => {
+            accept_send(&fake, &instance, &number, message, &message_type, request)
+        }
+        Err(response) => response,
     }
-    accept_send(
-        &fake,
-        &instance,
-        &number,
-        json!({"conversation": text}),
-        "conversation",
-        request,
-    )
 }
 
-async fn send_media(
-    State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
+fn bad_request(message: impl Into<Value>) -> Response {
+    error(StatusCode::BAD_REQUEST, json!([message.into()]))
+}
+
+fn text_message(request: &Value) -> Result<(Value, String), Response> {
+    let text = request["text"].as_str().unwrap_or_default();
+    if text.is_empty() {
+        return Err(bad_request("Text is required"));
     }
-    let request = parse_body(&body);
-    let (instance, number) = match check_send(&fake, &headers, &name, &request) {
-        Ok(checked) => checked,
-        Err(response) => return response,
-    };
+    Ok((json!({"conversation": text}), "conversation".into()))
+}
+
+fn media_message(request: &Value) -> Result<(Value, String), Response> {
     let media_type = request["mediatype"].as_str().unwrap_or_default();
     if !["image", "document", "video", "audio"].contains(&media_type) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            json!(["mediatype must be one of image, document, video, audio"]),
-        );
+        return Err(bad_request(
+            "mediatype must be one of image, document, video, audio",
+        ));
     }
     let media = request["media"].as_str().unwrap_or_default();
     let is_url = media.starts_with("http://") || media.starts_with("https://");
@@ -895,83 +897,42 @@ async fn send_media(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=');
     if !is_url && !is_base64 {
-        return error(
-            StatusCode::BAD_REQUEST,
-            json!(["Owned media must be a url or base64"]),
-        );
+        return Err(bad_request("Owned media must be a url or base64"));
     }
     if is_base64 && media_type == "document" && request["fileName"].as_str().is_none() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            json!(["For base64 the file name must be informed."]),
-        );
+        return Err(bad_request("For base64 the file name must be informed."));
     }
     let key = format!("{media_type}Message");
     let message = json!({ key.clone(): { "mimetype": request["mimetype"], "caption": request["caption"], "fileName": request["fileName"] } });
-    accept_send(&fake, &instance, &number, message, &key, request)
+    Ok((message, key))
 }
 
-async fn send_location(
-    State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
-    let request = parse_body(&body);
-    let (instance, number) = match check_send(&fake, &headers, &name, &request) {
-        Ok(checked) => checked,
-        Err(response) => return response,
-    };
+fn location_message(request: &Value) -> Result<(Value, String), Response> {
     for field in ["latitude", "longitude", "name", "address"] {
         if request.get(field).is_none_or(Value::is_null) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                json!([format!("instance requires property \"{field}\"")]),
-            );
+            return Err(bad_request(format!("instance requires property \"{field}\"")));
         }
     }
     let message = json!({"locationMessage": {"degreesLatitude": request["latitude"], "degreesLongitude": request["longitude"], "name": request["name"], "address": request["address"]}});
-    accept_send(&fake, &instance, &number, message, "locationMessage", request)
+    Ok((message, "locationMessage".into()))
 }
 
-async fn send_contact(
-    State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
-    let request = parse_body(&body);
-    let (instance, number) = match check_send(&fake, &headers, &name, &request) {
-        Ok(checked) => checked,
-        Err(response) => return response,
-    };
+fn contact_message(request: &Value) -> Result<(Value, String), Response> {
     let Some(cards) = request["contact"].as_array().filter(|c| !c.is_empty()) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            json!(["instance requires property \"contact\""]),
-        );
+        return Err(bad_request("instance requires property \"contact\""));
     };
     for card in cards {
         let phone_ok = card["phoneNumber"].as_str().is_some_and(|p| p.len() >= 10);
         if card["fullName"].as_str().is_none() || !phone_ok {
-            return error(
-                StatusCode::BAD_REQUEST,
-                json!(["contact requires fullName and a phoneNumber of at least 10 characters"]),
-            );
+            return Err(bad_request(
+                "contact requires fullName and a phoneNumber of at least 10 characters",
+            ));
         }
     }
-    let message = json!({"contactMessage": {"displayName": cards[0]["fullName"]}});
-    accept_send(&fake, &instance, &number, message, "contactMessage", request)
+    Ok((
+        json!({"contactMessage": {"displayName": cards[0]["fullName"]}}),
+        "contactMessage".into(),
+    ))
 }
 
 async fn fetch_all_groups(

@@ -19,3 +19,24 @@ pub fn contract_sample(path: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("contract sample {full}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("contract sample {full}: {e}"))
 }
+
+/// A connected Evolution instance row that points at no server, for benchmarks that only accept
+/// messages (the outbox never runs).
+pub fn connected_instance(id: switchboard_engine::domain::InstanceId) -> switchboard_engine::store::Instance {
+    use switchboard_engine::domain::{InstanceStatus, ProviderKind};
+    switchboard_engine::store::Instance {
+        id,
+        display_name: "Bench".into(),
+        provider: ProviderKind::Evolution,
+        remote_name: "bench".into(),
+        remote_id: None,
+        server_url: Some("http://127.0.0.1:9/".into()),
+        status: InstanceStatus::Connected,
+        status_reason: None,
+        profile_name: None,
+        phone: None,
+        uses_webhook: false,
+        created_at: 0,
+        updated_at: 0,
+    }
+}

@@ -224,15 +224,18 @@ pub async fn read_stream_until(mut response: reqwest::Response, marker: &str) ->
     text
 }
 
+/// A request the receiver got: its headers and raw body.
+pub type Received = (HashMap<String, String>, String);
+
 /// A webhook receiver answering the given statuses in turn (then 200), recording every request.
 pub struct Receiver {
     pub url: String,
-    requests: Arc<Mutex<Vec<(HashMap<String, String>, String)>>>,
+    requests: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
     pub async fn start(statuses: Vec<u16>) -> Self {
-        let requests: Arc<Mutex<Vec<(HashMap<String, String>, String)>>> = Arc::default();
+        let requests: Arc<Mutex<Vec<Received>>> = Arc::default();
         let answers = Arc::new(Mutex::new(statuses.into_iter()));
         let recorded = requests.clone();
         let app = axum::Router::new().route(
@@ -259,7 +262,7 @@ impl Receiver {
         Self { url, requests }
     }
 
-    pub fn requests(&self) -> Vec<(HashMap<String, String>, String)> {
+    pub fn requests(&self) -> Vec<Received> {
         self.requests.lock().expect("lock").clone()
     }
 }
