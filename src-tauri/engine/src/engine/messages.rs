@@ -100,7 +100,8 @@ impl Engine {
 
     /// `send_message` on behalf of a source (`app`, `api:<key>`).
     pub async fn send_message_as(&self, request: SendRequest, source: &str) -> Result<Message, EngineError> {
-        let instance = self.instance(&request.instance_id).await?;
+        // The instance is not read here: the insert's foreign key proves it exists.
+        let instance_id = request.instance_id;
         let to = self.recipient(&request.to).await?;
         let key = request
             .idempotency_key
@@ -110,7 +111,7 @@ impl Engine {
         if key.is_some_and(|k| k.len() > 200) {
             return Err(InputError::new("An idempotency key can have at most 200 characters.").into());
         }
-        let content = self.prepare_content(&instance.id, request.content).await?;
+        let content = self.prepare_content(&instance_id, request.content).await?;
         let payload = serde_json::to_string(&content).map_err(|e| InputError::new(e.to_string()))?;
         let chat = to.to_string();
         let contact = to.display();
@@ -119,7 +120,7 @@ impl Engine {
             .inner
             .store
             .insert_outbound(NewOutbound {
-                instance_id: &instance.id,
+                instance_id: &instance_id,
                 chat_jid: &chat,
                 contact: &contact,
                 kind: content.kind(),
@@ -131,10 +132,14 @@ impl Engine {
                 campaign_id: None,
                 now: self.now(),
             })
-            .await?;
+            .await
+            .map_err(|error| match error.is_missing_parent() {
+                true => EngineError::InstanceNotFound(instance_id.to_string()),
+                false => error.into(),
+            })?;
         if created {
             self.emit(EngineEvent::MessageStatusChanged {
-                instance_id: instance.id.clone(),
+                instance_id: instance_id.clone(),
                 message_id: message.id.clone(),
                 status: message.status,
             });

@@ -169,29 +169,56 @@ const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 500;
 
 impl Store {
-    /// Accepts an outbound message: once this returns, it is on disk and will be sent. With an
-    /// idempotency key already used by the same source, nothing is inserted and the first message
-    /// is returned; the flag says whether this call created it.
+    /// Accepts an outbound message: once this returns, it is on disk and will be sent. One
+    /// statement on the hot path (the insert returns the row). With an idempotency key already used
+    /// by the same source, nothing is inserted and the first message is returned; the flag says
+    /// whether this call created it. An unknown instance fails the foreign key
+    /// (`StoreError::is_missing_parent`).
     pub async fn insert_outbound(&self, new: NewOutbound<'_>) -> Result<(Message, bool), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let (message_id, created) = insert_outbound_in(&mut tx, &new).await?;
-        tx.commit().await?;
-        let message = self
-            .message(&message_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("accepted message vanished".into()))?;
-        Ok((message, created))
-    }
-
-    /// Accepts many messages in one transaction (a campaign): all or none.
-    pub async fn insert_outbound_batch(&self, batch: &[NewOutbound<'_>]) -> Result<usize, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let mut created = 0;
-        for new in batch {
-            created += usize::from(insert_outbound_in(&mut tx, new).await?.1);
+        let id = uuid::Uuid::new_v4().to_string();
+        let instance_id = new.instance_id.as_str();
+        let kind = new.kind.as_str();
+        let inserted = sqlx::query_as!(
+            MessageRow,
+            r#"INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, payload, status,
+                   scheduled_at, source, idempotency_key, campaign_id, created_at, updated_at)
+               VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, ?12, ?12)
+               ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+               RETURNING id AS "id!", instance_id AS "instance_id!", direction AS "direction!", chat_jid AS "chat_jid!",
+                   contact AS "contact!", sender_name, kind AS "kind!", body, status AS "status!", provider_message_id,
+                   error_code, error_message, attempts AS "attempts!", created_at AS "created_at!",
+                   updated_at AS "updated_at!", sent_at, delivered_at, read_at, scheduled_at, next_attempt_at,
+                   source AS "source!", campaign_id, media_path"#,
+            id,
+            instance_id,
+            new.chat_jid,
+            new.contact,
+            kind,
+            new.body,
+            new.payload,
+            new.scheduled_at,
+            new.source,
+            new.idempotency_key,
+            new.campaign_id,
+            new.now,
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(row) = inserted {
+            return Ok((Message::try_from(row)?, true));
         }
-        tx.commit().await?;
-        Ok(created)
+        let first = sqlx::query_scalar!(
+            "SELECT id FROM messages WHERE source = ? AND idempotency_key = ?",
+            new.source,
+            new.idempotency_key
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let message = self
+            .message(&first)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("idempotent message vanished".into()))?;
+        Ok((message, false))
     }
 
     /// Records a message the provider reported (inbound, or typed on the phone). Returns `None` when

@@ -102,6 +102,15 @@ async fn sending_waits_while_not_connected_and_bad_recipients_are_refused() {
             .expect_err("refused");
         assert_eq!(error.code, ErrorCode::InvalidInput, "{to:?}: {}", error.message);
     }
+    let mut unknown = text(&instance, "5511900000002", "hi");
+    unknown.instance_id = switchboard_engine::domain::InstanceId::new_random();
+    let error = h
+        .engine
+        .send_message(unknown)
+        .await
+        .map_err(api)
+        .expect_err("unknown instance");
+    assert_eq!(error.code, ErrorCode::NotFound);
     let too_long = text(&instance, "5511900000002", &"a".repeat(4097));
     assert!(h.engine.send_message(too_long).await.is_err());
     assert_eq!(
