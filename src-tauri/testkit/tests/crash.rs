@@ -27,7 +27,8 @@ impl Delays {
     }
 }
 
-fn run(data: &std::path::Path, fake: &str, kill_after: Option<Duration>) -> Vec<usize> {
+/// Runs the harness once; returns the messages it accepted and whether it finished on its own.
+fn run(data: &std::path::Path, fake: &str, kill_after: Option<Duration>) -> (Vec<usize>, bool) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_crash-harness"))
         .args([data.to_str().expect("utf-8 path"), fake, KEY, &BURST.to_string()])
         .stdout(Stdio::piped())
@@ -42,21 +43,25 @@ fn run(data: &std::path::Path, fake: &str, kill_after: Option<Duration>) -> Vec<
             .filter_map(|line| line.strip_prefix("accepted ").and_then(|n| n.parse().ok()))
             .collect::<Vec<usize>>()
     });
-    match kill_after {
+    let finished = match kill_after {
         Some(delay) => {
             std::thread::sleep(delay);
             let _ = child.kill(); // SIGKILL on Unix: no chance to clean up.
             let _ = child.wait();
+            false
         }
         None => {
             let deadline = Instant::now() + Duration::from_secs(120);
-            while child.try_wait().expect("wait").is_none() {
+            loop {
+                if let Some(status) = child.try_wait().expect("wait") {
+                    break status.success();
+                }
                 assert!(Instant::now() < deadline, "the final run did not finish");
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
-    }
-    reader.join().expect("reader")
+    };
+    (reader.join().expect("reader"), finished)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -78,17 +83,20 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice() {
         // Early kills land in start-up and the burst; later ones in the middle of sending.
         let delay = Duration::from_millis(30 + delays.next_millis(400));
         let (dir, url) = (dir.clone(), url.clone());
-        let got = tokio::task::spawn_blocking(move || run(&dir, &url, Some(delay)))
+        let (got, _) = tokio::task::spawn_blocking(move || run(&dir, &url, Some(delay)))
             .await
             .expect("run");
         accepted.extend(got);
         kills += 1;
     }
     let (dir2, url2) = (dir.clone(), url.clone());
-    accepted.extend(
-        tokio::task::spawn_blocking(move || run(&dir2, &url2, None))
-            .await
-            .expect("final run"),
+    let (got, finished) = tokio::task::spawn_blocking(move || run(&dir2, &url2, None))
+        .await
+        .expect("final run");
+    accepted.extend(got);
+    assert!(
+        finished,
+        "the final, uninterrupted run failed (it must drain the outbox and exit cleanly)"
     );
 
     let mut sent_counts: HashMap<String, usize> = HashMap::new();

@@ -81,7 +81,7 @@ fn corrupt(e: crate::domain::InputError) -> StoreError {
 impl Store {
     pub async fn insert_api_key(&self, key: &ApiKey, hash: &str) -> Result<(), StoreError> {
         let daily_limit = key.daily_limit.map(i64::from);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         sqlx::query!(
             "INSERT INTO api_keys (id, name, prefix, hash, daily_limit, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             key.id,

@@ -70,7 +70,7 @@ impl Store {
         messages: &[super::NewOutbound<'_>],
     ) -> Result<(), StoreError> {
         let instance_id = campaign.instance_id.as_str();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         sqlx::query!(
             "INSERT INTO campaigns (id, instance_id, name, template, state, scheduled_at, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?6)",
@@ -139,7 +139,7 @@ impl Store {
         now: Millis,
     ) -> Result<bool, StoreError> {
         let state_name = state.as_str();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let changed = sqlx::query!(
             "UPDATE campaigns SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state != 'cancelled'",
             id,

@@ -84,7 +84,7 @@ impl Store {
         } else {
             "polling"
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         sqlx::query!(
             "INSERT INTO instances (id, display_name, provider, remote_name, remote_id, server_url, status,
                 status_reason, profile_name, phone, event_transport, created_at, updated_at)
@@ -154,7 +154,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let id = id.as_str();
         let status = status.as_str();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let changed = sqlx::query!(
             "UPDATE instances SET status = ?2, status_reason = ?3, updated_at = ?4
              WHERE id = ?1 AND (status IS NOT ?2 OR status_reason IS NOT ?3)",

@@ -434,7 +434,7 @@ impl Store {
         provider_message_id: &str,
         now: Millis,
     ) -> Result<Message, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let instance_id = sqlx::query_scalar!("SELECT instance_id FROM messages WHERE id = ?", message_id)
             .fetch_one(&mut *tx)
             .await?;

@@ -75,6 +75,15 @@ impl Store {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// A transaction that takes the write lock at once. A deferred one that reads first cannot
+    /// upgrade once another connection has written in WAL mode (SQLITE_BUSY_SNAPSHOT, with no
+    /// wait); taking the lock up front lets the busy timeout queue writers instead.
+    pub(crate) async fn write_transaction(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
 }
 
 /// Milliseconds since the Unix epoch, the unit of every time column.
