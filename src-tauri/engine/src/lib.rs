@@ -19,6 +19,6 @@ pub use engine::{
     key_allows, signature, source_for, AddInstanceRequest, CampaignDraft, CampaignPreview, ComposeContent,
     CreatedApiKey, CreatedSubscription, Engine, EngineOptions, KeyRejection, LinkView, NewApiKey,
     NewSubscription, OutboxStep, PauseReason, PreviewMessage, ProviderSetup, RowProblem, SendRequest,
-    StatsQuery, WebhookRejection, EVENT_KINDS, MAX_ATTEMPTS, SOURCE_APP,
+    StatsQuery, WebhookRejection, EVENT_KINDS, MAX_ATTEMPTS,
 };
 pub use error::{ApiError, EngineError, ErrorCode};

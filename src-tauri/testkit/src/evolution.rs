@@ -172,12 +172,15 @@ impl FakeEvolution {
             .route("/message/{route}/{name}", post(send))
             .route("/group/fetchAllGroups/{name}", get(fetch_all_groups))
             .route("/chat/getBase64FromMediaMessage/{name}", post(media_base64))
+            .fallback(not_found)
+            .layer(axum::middleware::from_fn_with_state(fake.clone(), record));
+        // The phone side and test media: never recorded, never failed.
+        let control = Router::new()
             .route("/__fake/media/{file}", get(serve_media))
             .route("/__fake/instances", get(control_dump))
             .route("/__fake/instances/{name}/{action}", post(control))
-            .route("/__fake/sent", get(control_sent))
-            .fallback(not_found)
-            .with_state(fake.clone());
+            .route("/__fake/sent", get(control_sent));
+        let app = control.merge(app).with_state(fake.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -277,16 +280,29 @@ impl FakeEvolution {
     }
 }
 
-impl Fake {
-    fn record(&self, method: &Method, uri: &Uri) -> Option<Response> {
-        let mut world = self.world();
-        world.requests.push(format!("{method} {}", uri.path()));
-        world.fail_with.map(|status| {
+/// Every request to the fake's API is recorded, and answers the simulated failure when one is set.
+async fn record(
+    State(fake): State<Fake>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let failure = {
+        let mut world = fake.world();
+        world
+            .requests
+            .push(format!("{} {}", request.method(), request.uri().path()));
+        world.fail_with
+    };
+    match failure {
+        Some(status) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             error(status, json!(["simulated failure"]))
-        })
+        }
+        None => next.run(request).await,
     }
+}
 
+impl Fake {
     /// The guards, in the real server's order: instance exists (404) → apikey (401).
     fn guard(&self, headers: &HeaderMap, name: &str) -> Result<Instance, Response> {
         let instance = self
@@ -442,10 +458,7 @@ impl Fake {
     }
 }
 
-async fn root(State(fake): State<Fake>, method: Method, uri: Uri) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
+async fn root(State(fake): State<Fake>) -> Response {
     Json(json!({
         "status": 200,
         "message": "Welcome to the Evolution API, it is working!",
@@ -458,16 +471,7 @@ async fn root(State(fake): State<Fake>, method: Method, uri: Uri) -> Response {
     .into_response()
 }
 
-async fn create(
-    State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
+async fn create(State(fake): State<Fake>, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, json!(["Unexpected token in JSON"]));
     };
@@ -559,14 +563,9 @@ fn instance_row(instance: &Instance) -> Value {
 
 async fn fetch_instances(
     State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
     let key = headers
         .get("apikey")
         .and_then(|v| v.to_str().ok())
@@ -590,15 +589,10 @@ async fn fetch_instances(
 
 async fn connect(
     State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
     headers: HeaderMap,
     Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
     let instance = match fake.guard(&headers, &name) {
         Ok(instance) => instance,
         Err(response) => return response,
@@ -622,14 +616,9 @@ async fn connect(
 
 async fn connection_state(
     State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
     match fake.guard(&headers, &name) {
         Ok(instance) => {
             Json(json!({"instance": {"instanceName": name, "state": instance.state}})).into_response()
@@ -641,13 +630,9 @@ async fn connection_state(
 async fn restart(
     State(fake): State<Fake>,
     method: Method,
-    uri: Uri,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
     if method != Method::POST {
         return error(
             StatusCode::NOT_FOUND,
@@ -668,13 +653,9 @@ async fn restart(
 async fn logout(
     State(fake): State<Fake>,
     method: Method,
-    uri: Uri,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
     if method != Method::DELETE {
         return error(
             StatusCode::NOT_FOUND,
@@ -702,13 +683,9 @@ async fn logout(
 async fn delete(
     State(fake): State<Fake>,
     method: Method,
-    uri: Uri,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
     if method != Method::DELETE {
         return error(
             StatusCode::NOT_FOUND,
@@ -725,15 +702,10 @@ async fn delete(
 
 async fn set_webhook(
     State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
     headers: HeaderMap,
     Path(name): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
     let instance = match fake.guard(&headers, &name) {
         Ok(instance) => instance,
         Err(response) => return response,
@@ -836,15 +808,11 @@ fn parse_body(body: &Bytes) -> Value {
 /// `POST /message/{route}/{name}`: the checks every send shares, then the route's own.
 async fn send(
     State(fake): State<Fake>,
-    method: Method,
     uri: Uri,
     headers: HeaderMap,
     Path((route, name)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
     let build: fn(&Value) -> Result<(Value, String), Response> = match route.as_str() {
         "sendText" => text_message,
         "sendMedia" => media_message,
@@ -937,15 +905,10 @@ fn contact_message(request: &Value) -> Result<(Value, String), Response> {
 
 async fn fetch_all_groups(
     State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
     headers: HeaderMap,
     Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
     if let Err(response) = fake.guard(&headers, &name) {
         return response;
     }
@@ -964,16 +927,7 @@ async fn fetch_all_groups(
     .into_response()
 }
 
-async fn media_base64(
-    State(fake): State<Fake>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(name): Path<String>,
-) -> Response {
-    if let Some(failure) = fake.record(&method, &uri) {
-        return failure;
-    }
+async fn media_base64(State(fake): State<Fake>, headers: HeaderMap, Path(name): Path<String>) -> Response {
     if let Err(response) = fake.guard(&headers, &name) {
         return response;
     }
@@ -1016,8 +970,7 @@ async fn serve_media(method: Method, Path(file): Path<String>) -> Response {
         .into_response()
 }
 
-async fn not_found(State(fake): State<Fake>, method: Method, uri: Uri) -> Response {
-    fake.record(&method, &uri);
+async fn not_found(method: Method, uri: Uri) -> Response {
     error(
         StatusCode::NOT_FOUND,
         json!([format!("Cannot {method} {}", uri.path())]),

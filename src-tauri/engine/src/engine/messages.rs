@@ -89,7 +89,7 @@ pub const MAX_ATTEMPTS: i64 = 3;
 const FIRST_RETRY_MILLIS: Millis = 5_000;
 
 /// Who accepted a message, for idempotency and the log.
-pub const SOURCE_APP: &str = "app";
+const SOURCE_APP: &str = "app";
 
 impl Engine {
     /// Accepts a message for sending: once this returns, it is in the log (queued) and will be sent

@@ -14,7 +14,7 @@ pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use ingest::WebhookRejection;
 pub use instances::{AddInstanceRequest, LinkView, ProviderSetup};
 pub use keys::{key_allows, source_for, CreatedApiKey, KeyRejection, NewApiKey};
-pub use messages::{ComposeContent, OutboxStep, PauseReason, SendRequest, MAX_ATTEMPTS, SOURCE_APP};
+pub use messages::{ComposeContent, OutboxStep, PauseReason, SendRequest, MAX_ATTEMPTS};
 pub use upkeep::StatsQuery;
 pub use webhooks::{signature, CreatedSubscription, NewSubscription, EVENT_KINDS};
 
@@ -137,10 +137,6 @@ impl Engine {
             );
         }
         Ok(engine)
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.inner.store
     }
 
     fn now(&self) -> Millis {

@@ -215,10 +215,6 @@ impl EvolutionServer {
         }
     }
 
-    pub fn base_url(&self) -> &Url {
-        &self.api.base
-    }
-
     /// Checks that this is an Evolution API server and that the key is accepted.
     pub async fn check(&self) -> Result<(), ProviderError> {
         let info: Value = self.api.call(Method::GET, "", &self.global_key, None).await?;
