@@ -84,7 +84,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         for message in messages {
-            super::messages::insert_outbound_in(&mut tx, message).await?;
+            super::messages::insert_outbound_row(&mut *tx, message).await?;
         }
         tx.commit().await?;
         Ok(())

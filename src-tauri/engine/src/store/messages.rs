@@ -107,7 +107,7 @@ pub enum ReceiptOutcome {
     Parked,
 }
 
-struct MessageRow {
+pub(super) struct MessageRow {
     id: String,
     instance_id: String,
     direction: String,
@@ -175,35 +175,7 @@ impl Store {
     /// whether this call created it. An unknown instance fails the foreign key
     /// (`StoreError::is_missing_parent`).
     pub async fn insert_outbound(&self, new: NewOutbound<'_>) -> Result<(Message, bool), StoreError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let instance_id = new.instance_id.as_str();
-        let kind = new.kind.as_str();
-        let inserted = sqlx::query_as!(
-            MessageRow,
-            r#"INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, payload, status,
-                   scheduled_at, source, idempotency_key, campaign_id, created_at, updated_at)
-               VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, ?12, ?12)
-               ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-               RETURNING id AS "id!", instance_id AS "instance_id!", direction AS "direction!", chat_jid AS "chat_jid!",
-                   contact AS "contact!", sender_name, kind AS "kind!", body, status AS "status!", provider_message_id,
-                   error_code, error_message, attempts AS "attempts!", created_at AS "created_at!",
-                   updated_at AS "updated_at!", sent_at, delivered_at, read_at, scheduled_at, next_attempt_at,
-                   source AS "source!", campaign_id, media_path"#,
-            id,
-            instance_id,
-            new.chat_jid,
-            new.contact,
-            kind,
-            new.body,
-            new.payload,
-            new.scheduled_at,
-            new.source,
-            new.idempotency_key,
-            new.campaign_id,
-            new.now,
-        )
-        .fetch_optional(&self.pool)
-        .await?;
+        let inserted = insert_outbound_row(&self.pool, &new).await?;
         if let Some(row) = inserted {
             return Ok((Message::try_from(row)?, true));
         }
@@ -577,44 +549,39 @@ impl Store {
     }
 }
 
-pub(super) async fn insert_outbound_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+/// The one outbound INSERT: the new row, or `None` when the source already used the idempotency key.
+pub(super) async fn insert_outbound_row<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
     new: &NewOutbound<'_>,
-) -> Result<(String, bool), StoreError> {
+) -> Result<Option<MessageRow>, StoreError> {
     let id = uuid::Uuid::new_v4().to_string();
     let instance_id = new.instance_id.as_str();
     let kind = new.kind.as_str();
-    let inserted = sqlx::query!(
-        "INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, payload, status,
-            scheduled_at, source, idempotency_key, campaign_id, created_at, updated_at)
-         VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, ?12, ?12)
-         ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
-        id,
-        instance_id,
-        new.chat_jid,
-        new.contact,
-        kind,
-        new.body,
-        new.payload,
-        new.scheduled_at,
-        new.source,
-        new.idempotency_key,
-        new.campaign_id,
-        new.now,
-    )
-    .execute(&mut **tx)
-    .await?
-    .rows_affected()
-        > 0;
-    if inserted {
-        return Ok((id, true));
-    }
-    let first = sqlx::query_scalar!(
-        "SELECT id FROM messages WHERE source = ? AND idempotency_key = ?",
-        new.source,
-        new.idempotency_key
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok((first, false))
+    let inserted = sqlx::query_as!(
+            MessageRow,
+            r#"INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, payload, status,
+                   scheduled_at, source, idempotency_key, campaign_id, created_at, updated_at)
+               VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, ?12, ?12)
+               ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+               RETURNING id AS "id!", instance_id AS "instance_id!", direction AS "direction!", chat_jid AS "chat_jid!",
+                   contact AS "contact!", sender_name, kind AS "kind!", body, status AS "status!", provider_message_id,
+                   error_code, error_message, attempts AS "attempts!", created_at AS "created_at!",
+                   updated_at AS "updated_at!", sent_at, delivered_at, read_at, scheduled_at, next_attempt_at,
+                   source AS "source!", campaign_id, media_path"#,
+            id,
+            instance_id,
+            new.chat_jid,
+            new.contact,
+            kind,
+            new.body,
+            new.payload,
+            new.scheduled_at,
+            new.source,
+            new.idempotency_key,
+            new.campaign_id,
+            new.now,
+        )
+        .fetch_optional(executor)
+        .await?;
+    Ok(inserted)
 }
