@@ -37,6 +37,8 @@ pub enum KeyRejection {
 }
 
 const KEY_PREFIX: &str = "sbk_";
+/// How stale "last used" may be.
+const LAST_USED_RESOLUTION: crate::store::Millis = 60_000;
 /// Characters of the key used to find its row.
 const LOOKUP_CHARS: usize = 8;
 
@@ -124,7 +126,12 @@ impl Engine {
         if key.revoked_at.is_some() {
             return Err(KeyRejection::Revoked);
         }
-        let _ = self.inner.store.touch_api_key(&key.id, self.now()).await;
+        // "Last used" is for people reading the key list; a write per request would serialise
+        // every API call on SQLite's one writer, so it is refreshed at most once a minute.
+        let now = self.now();
+        if key.last_used_at.is_none_or(|at| now - at >= LAST_USED_RESOLUTION) {
+            let _ = self.inner.store.touch_api_key(&key.id, now).await;
+        }
         Ok(key)
     }
 
