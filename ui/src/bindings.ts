@@ -251,7 +251,17 @@ export type InstanceStatus =
 /**  The provider could not be reached, so the real status is unknown. */
 "unreachable" | 
 /**  The provider no longer knows this instance. */
-"missing";
+"missing" | 
+/**
+ *  WhatsApp suspended the number for a while (the reason says until when); it reconnects
+ *  by itself afterwards.
+ */
+"suspended" | 
+/**
+ *  Another device or program opened this session; it stays closed until a person restarts it
+ *  (reconnecting on our own would take the session back and forth).
+ */
+"replaced";
 
 export type InstanceStatusChanged = {
 	instanceId: InstanceId,

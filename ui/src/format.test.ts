@@ -27,6 +27,8 @@ describe("instance status labels", () => {
     qr_limit_reached: "QR expired",
     unreachable: "Server unreachable",
     missing: "Missing on server",
+    suspended: "Suspended by WhatsApp",
+    replaced: "Opened elsewhere",
   };
 
   it.each(Object.entries(expected))("labels %s as %s", (status, label) => {

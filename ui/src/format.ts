@@ -11,6 +11,8 @@ const INSTANCE_STATUS: Record<InstanceStatus, { label: string; tone: Tone }> = {
   qr_limit_reached: { label: "QR expired", tone: "amber" },
   unreachable: { label: "Server unreachable", tone: "red" },
   missing: { label: "Missing on server", tone: "red" },
+  suspended: { label: "Suspended by WhatsApp", tone: "red" },
+  replaced: { label: "Opened elsewhere", tone: "amber" },
 };
 
 const MESSAGE_STATUS: Record<MessageStatus, { label: string; tone: Tone }> = {

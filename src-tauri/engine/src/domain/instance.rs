@@ -97,6 +97,12 @@ pub enum InstanceStatus {
     Unreachable,
     /// The provider no longer knows this instance.
     Missing,
+    /// WhatsApp suspended the number for a while (the reason says until when); it reconnects
+    /// by itself afterwards.
+    Suspended,
+    /// Another device or program opened this session; it stays closed until a person restarts it
+    /// (reconnecting on our own would take the session back and forth).
+    Replaced,
 }
 
 /// What a provider tells about a connection, by webhook, by polling or from its own events.
@@ -113,6 +119,8 @@ pub enum ConnectionSignal {
     QrRefused,
     Unreachable,
     Missing,
+    Suspended,
+    Replaced,
 }
 
 impl InstanceStatus {
@@ -126,6 +134,8 @@ impl InstanceStatus {
             InstanceStatus::QrLimitReached => "qr_limit_reached",
             InstanceStatus::Unreachable => "unreachable",
             InstanceStatus::Missing => "missing",
+            InstanceStatus::Suspended => "suspended",
+            InstanceStatus::Replaced => "replaced",
         }
     }
 
@@ -140,6 +150,8 @@ impl InstanceStatus {
             QrLimitReached,
             Unreachable,
             Missing,
+            Suspended,
+            Replaced,
         ]
         .into_iter()
         .find(|s| s.as_str() == input)
@@ -167,11 +179,14 @@ impl InstanceStatus {
             S::LoggedOut => LoggedOut,
             S::Missing => Missing,
             S::Unreachable => Unreachable,
+            S::Suspended => Suspended,
+            S::Replaced => Replaced,
             S::Connecting if self.is_linked() || self == Unreachable => Connecting,
             S::Connecting => Linking,
             S::Closed => match self {
                 Linking => QrLimitReached,
-                LoggedOut | QrLimitReached => self,
+                // These wait for a person, whatever else closes.
+                LoggedOut | QrLimitReached | Suspended | Replaced => self,
                 _ => Disconnected,
             },
         }
@@ -229,6 +244,8 @@ mod tests {
         assert_eq!(Connected.next(S::Closed), Disconnected);
         assert_eq!(LoggedOut.next(S::Closed), LoggedOut);
         assert_eq!(QrLimitReached.next(S::Closed), QrLimitReached);
+        assert_eq!(Replaced.next(S::Closed), Replaced);
+        assert_eq!(Suspended.next(S::Closed), Suspended);
     }
 
     #[test]
@@ -242,8 +259,12 @@ mod tests {
             QrLimitReached,
             Unreachable,
             Missing,
+            Suspended,
+            Replaced,
         ] {
             assert_eq!(from.next(S::Open), Connected);
+            assert_eq!(from.next(S::Suspended), Suspended);
+            assert_eq!(from.next(S::Replaced), Replaced);
             assert_eq!(from.next(S::LoggedOut), LoggedOut);
             assert_eq!(from.next(S::QrRefused), QrLimitReached);
             assert_eq!(from.next(S::Unreachable), Unreachable);
