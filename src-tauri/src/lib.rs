@@ -112,7 +112,7 @@ async fn start_engine(app: tauri::AppHandle) -> Result<Engine, Box<dyn std::erro
     tracing::info!(path = %data_dir.display(), "data folder");
     let sink = Arc::new(bridge::TauriSink::new(app.clone()));
     let secrets = Arc::new(KeyringStore::new(KEYRING_SERVICE));
-    let engine = Engine::new(EngineOptions::new(store, secrets, sink, data_dir.join("media"))).await?;
+    let engine = Engine::new(EngineOptions::new(store, secrets, sink, data_dir.clone())).await?;
     let listener = listener::ListenerControl::new();
     listener.restart(engine.clone()).await;
     app.manage(listener);

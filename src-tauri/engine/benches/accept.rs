@@ -98,7 +98,7 @@ async fn main() {
         store.clone(),
         Arc::new(MemoryStore::default()),
         switchboard_engine::events::discard(),
-        dir.path().join("media"),
+        dir.path().to_path_buf(),
     );
     let engine = Engine::new(options).await.expect("engine");
 

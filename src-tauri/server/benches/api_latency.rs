@@ -123,7 +123,7 @@ async fn main() {
         store,
         Arc::new(MemoryStore::default()),
         switchboard_engine::events::discard(),
-        dir.path().join("media"),
+        dir.path().to_path_buf(),
     );
     let engine = Engine::new(options).await.expect("engine");
     let key = engine

@@ -29,14 +29,15 @@ struct Cli {
 enum Command {
     /// Run the engine, the outbox and the local API (the default).
     Serve,
-    /// Add an instance on an Evolution API server.
+    /// Add an instance: on an Evolution API server (with `--server-url` and `--api-key`), or
+    /// linked to this machine (without them; its QR code is served by `serve` through the API).
     AddInstance {
         #[arg(long)]
         name: String,
-        #[arg(long)]
-        server_url: String,
-        #[arg(long)]
-        api_key: String,
+        #[arg(long, requires = "api_key")]
+        server_url: Option<String>,
+        #[arg(long, requires = "server_url")]
+        api_key: Option<String>,
     },
     /// Create an API key for a local app; it is printed once.
     CreateKey {
@@ -67,7 +68,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         store,
         Arc::new(KeyringStore::new("switchboard")),
         switchboard_engine::events::discard(),
-        config.data_dir.join("media"),
+        config.data_dir.clone(),
     );
     let engine = Engine::new(options).await?;
     let print =
@@ -79,9 +80,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             server_url,
             api_key,
         } => {
+            let provider = match (server_url, api_key) {
+                (Some(server_url), Some(api_key)) => ProviderSetup::Evolution { server_url, api_key },
+                _ => ProviderSetup::Native,
+            };
             let request = AddInstanceRequest {
                 display_name: name,
-                provider: ProviderSetup::Evolution { server_url, api_key },
+                provider,
             };
             let instance = engine
                 .add_instance(request)

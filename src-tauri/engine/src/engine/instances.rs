@@ -81,9 +81,7 @@ impl Engine {
         let name = display_name(&request.display_name)?;
         let (server_url, api_key) = match request.provider {
             ProviderSetup::Evolution { server_url, api_key } => (server_url, api_key),
-            ProviderSetup::Native => {
-                return Err(ProviderError::Unsupported("linking on this computer yet").into())
-            }
+            ProviderSetup::Native => return self.add_native_instance(name).await,
             ProviderSetup::Cloud => {
                 return Err(ProviderError::Unsupported("the WhatsApp Cloud API yet").into())
             }
@@ -138,6 +136,35 @@ impl Engine {
         if let Some(offer) = created.offer {
             self.offer_link(&id, offer);
         }
+        Ok(instance)
+    }
+
+    /// A number linked to this computer: the instance starts linking at once; QR codes arrive as
+    /// the in-process client produces them.
+    async fn add_native_instance(&self, name: String) -> Result<Instance, EngineError> {
+        let now = self.now();
+        let instance = Instance {
+            id: InstanceId::new_random(),
+            display_name: name,
+            provider: ProviderKind::Native,
+            remote_name: "this-computer".into(),
+            remote_id: None,
+            server_url: None,
+            status: InstanceStatus::Linking,
+            status_reason: None,
+            profile_name: None,
+            phone: None,
+            uses_webhook: false,
+            created_at: now,
+            updated_at: now,
+        };
+        self.inner.store.insert_instance(&instance).await?;
+        if let Err(error) = self.provider(&instance).await {
+            let _ = self.inner.store.delete_instance(&instance.id).await;
+            return Err(error);
+        }
+        tracing::info!(instance = %instance.id, "native instance added");
+        self.emit(EngineEvent::InstancesChanged);
         Ok(instance)
     }
 

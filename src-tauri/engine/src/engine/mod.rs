@@ -23,6 +23,8 @@ use crate::domain::{InstanceId, ProviderKind};
 use crate::error::EngineError;
 use crate::events::{EngineEvent, EventSink};
 use crate::provider::evolution::{EvolutionInstance, EvolutionServer};
+use crate::provider::native::session::{Launcher, WhatsAppRust};
+use crate::provider::native::NativeProvider;
 use crate::provider::{LinkOffer, Provider, ProviderError};
 use crate::secrets::{SecretKind, SecretStore, Secrets};
 use crate::settings::Settings;
@@ -39,8 +41,11 @@ pub struct EngineOptions {
     pub secrets: Arc<dyn SecretStore>,
     pub events: Arc<dyn EventSink>,
     pub clock: Arc<dyn Clock>,
-    /// Where media files waiting to be sent, and downloaded ones, are kept.
-    pub media_dir: PathBuf,
+    /// Switchboard's data folder: media files (`media/`) and the native engine's session
+    /// stores (`native/`) live under it.
+    pub data_dir: PathBuf,
+    /// Starts the in-process WhatsApp clients of native instances.
+    pub native: Arc<dyn Launcher>,
 }
 
 impl EngineOptions {
@@ -48,14 +53,15 @@ impl EngineOptions {
         store: Store,
         secrets: Arc<dyn SecretStore>,
         events: Arc<dyn EventSink>,
-        media_dir: PathBuf,
+        data_dir: PathBuf,
     ) -> Self {
         Self {
             store,
             secrets,
             events,
             clock: Arc::new(SystemClock),
-            media_dir,
+            data_dir,
+            native: Arc::new(WhatsAppRust::default()),
         }
     }
 }
@@ -82,6 +88,11 @@ struct Inner {
     events: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
     media_dir: PathBuf,
+    /// One session store per native instance.
+    sessions_dir: PathBuf,
+    native: Arc<dyn Launcher>,
+    /// Providers are built one at a time: two clients for one number would replace each other.
+    provider_build: tokio::sync::Mutex<()>,
     http: reqwest::Client,
     reconnects: Mutex<supervisor::Reconnects>,
     /// Pacing: when each instance may send its next message.
@@ -114,7 +125,10 @@ impl Engine {
                 secrets: Secrets::new(options.secrets),
                 events: options.events,
                 clock: options.clock,
-                media_dir: options.media_dir,
+                media_dir: options.data_dir.join("media"),
+                sessions_dir: options.data_dir.join("native"),
+                native: options.native,
+                provider_build: tokio::sync::Mutex::new(()),
                 next_send: Mutex::default(),
                 reconnects: Mutex::default(),
                 http: crate::provider::evolution::http_client(),
@@ -232,6 +246,10 @@ impl Engine {
         if let Some(provider) = lock(&self.inner.providers).get(&instance.id) {
             return Ok(provider.clone());
         }
+        let _building = self.inner.provider_build.lock().await;
+        if let Some(provider) = lock(&self.inner.providers).get(&instance.id) {
+            return Ok(provider.clone());
+        }
         let provider: Arc<dyn Provider> = match instance.provider {
             ProviderKind::Evolution => {
                 let server = self.evolution_server(instance).await?;
@@ -243,10 +261,42 @@ impl Engine {
                 let evolution: EvolutionInstance = server.instance(&instance.remote_name, token);
                 Arc::new(evolution)
             }
-            ProviderKind::Native => return Err(ProviderError::Unsupported("the native engine yet").into()),
+            ProviderKind::Native => Arc::new(self.start_native(instance).await?),
             ProviderKind::Cloud => return Err(ProviderError::Unsupported("the Cloud API yet").into()),
         };
         lock(&self.inner.providers).insert(instance.id.clone(), provider.clone());
+        Ok(provider)
+    }
+
+    /// The provider of a native instance; what its client reports is applied as it comes. The
+    /// client starts at once unless the number waits for a person (to link it again, or to take
+    /// it back from another device).
+    async fn start_native(&self, instance: &Instance) -> Result<NativeProvider, EngineError> {
+        use crate::domain::InstanceStatus as S;
+        let id = &instance.id;
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+        let store = self.inner.sessions_dir.join(format!("{id}.db"));
+        let launch = !matches!(instance.status, S::QrLimitReached | S::LoggedOut | S::Replaced);
+        let inner = &self.inner;
+        let provider = NativeProvider::start(
+            store,
+            inner.native.clone(),
+            inner.http.clone(),
+            inner.clock.clone(),
+            sender,
+            launch,
+        )
+        .await?;
+        let engine = self.clone();
+        let id = id.clone();
+        // Ends when the provider (and so its sender) is dropped.
+        tokio::spawn(async move {
+            while let Some(event) = receiver.recv().await {
+                if let Err(error) = engine.apply_event(&id, event).await {
+                    tracing::warn!(%error, instance = %id, "native event not applied");
+                }
+            }
+        });
         Ok(provider)
     }
 

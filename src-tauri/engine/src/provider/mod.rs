@@ -5,6 +5,7 @@
 //! `ProviderEvent`s.
 
 pub mod evolution;
+pub mod native;
 
 use crate::domain::{
     ConnectionSignal, Direction, Jid, MessageKind, MessageStatus, OutgoingContent, PhoneNumber,

@@ -252,12 +252,12 @@ async fn start_up_resync_finds_missing_and_unreachable_instances() {
 }
 
 #[tokio::test]
-async fn unsupported_providers_say_so() {
+async fn the_cloud_api_is_not_supported_yet_and_says_so() {
     let h = harness().await;
-    for provider in [ProviderSetup::Native, ProviderSetup::Cloud] {
+    {
         let request = AddInstanceRequest {
             display_name: "Phone".into(),
-            provider,
+            provider: ProviderSetup::Cloud,
         };
         let error = h
             .engine

@@ -248,7 +248,7 @@ async fn media_location_contact_reply_and_group_messages_reach_the_server_as_the
         ]
     );
     assert!(
-        std::fs::read_dir(h.media.path().join("outbox"))
+        std::fs::read_dir(h.media.path().join("media").join("outbox"))
             .expect("dir")
             .next()
             .is_none(),

@@ -29,7 +29,7 @@ async fn main() {
         store,
         secrets,
         switchboard_engine::events::discard(),
-        data.join("media"),
+        data.clone(),
     );
     let engine = Engine::new(options).await.expect("engine");
 

@@ -1,0 +1,191 @@
+//! The adapter: the few things Switchboard asks of one in-process WhatsApp client, and their
+//! implementation over the `whatsapp-rust` crate. It stays thin on purpose: the crate changes
+//! between releases, and everything above this seam is tested with a scripted session and events
+//! built the way the crate builds them.
+
+use crate::domain::MediaKind;
+use crate::provider::{Group, ProviderError};
+use async_trait::async_trait;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use whatsapp_rust::prelude::{Bot, BotHandle, Client, Event, SqliteStore};
+use whatsapp_rust::upload::UploadOptions;
+use whatsapp_rust::wacore::download::MediaType;
+use whatsapp_rust::waproto::whatsapp as wa;
+use whatsapp_rust::Jid as WaJid;
+
+/// Where an encrypted upload went and how to decrypt it: what a media message carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedMedia {
+    pub url: String,
+    pub direct_path: String,
+    pub media_key: Vec<u8>,
+    pub file_sha256: Vec<u8>,
+    pub file_enc_sha256: Vec<u8>,
+    pub file_length: u64,
+    pub media_key_timestamp: i64,
+    /// Seek table for progressive playback (audio and video).
+    pub streaming_sidecar: Option<Vec<u8>>,
+}
+
+/// Called with every event the client reports, on the client's own tasks.
+pub type EventCallback = Arc<dyn Fn(Arc<Event>) + Send + Sync>;
+
+/// One running client: one linked (or linking) number.
+#[async_trait]
+pub trait Session: Send + Sync {
+    fn is_connected(&self) -> bool;
+    /// Whether the session store holds a linked device (it may be offline).
+    fn is_logged_in(&self) -> bool;
+    /// The account's push name and phone JID, once linked.
+    fn own_profile(&self) -> (Option<String>, Option<WaJid>);
+    /// Asks WhatsApp for an 8-character code to type on the phone (`phone_digits`: E.164 digits).
+    async fn request_pairing_code(&self, phone_digits: &str) -> Result<String, ProviderError>;
+    /// Encrypts and uploads a media file; the answer goes into the message that carries it.
+    async fn upload(&self, bytes: Vec<u8>, kind: MediaKind) -> Result<UploadedMedia, ProviderError>;
+    /// Sends a message; the answer is WhatsApp's message id.
+    async fn send(&self, to: WaJid, message: wa::Message) -> Result<String, ProviderError>;
+    async fn groups(&self) -> Result<Vec<Group>, ProviderError>;
+    /// Unlinks this device from the account (the keys stay on disk; the provider wipes them).
+    async fn logout(&self) -> Result<(), ProviderError>;
+    /// Stops the client; the session store is closed and may be removed afterwards.
+    async fn shutdown(&self);
+}
+
+/// Starts sessions from their store files.
+#[async_trait]
+pub trait Launcher: Send + Sync + 'static {
+    async fn launch(&self, store: &Path, on_event: EventCallback) -> Result<Arc<dyn Session>, ProviderError>;
+}
+
+/// The real client. `endpoint` replaces WhatsApp's address (a test server on `ws://127.0.0.1`);
+/// `None` is WhatsApp itself. `version` is the WhatsApp Web version to announce; `None` asks
+/// web.whatsapp.com for the current one, as WhatsApp expects.
+#[derive(Debug, Clone, Default)]
+pub struct WhatsAppRust {
+    pub endpoint: Option<String>,
+    pub version: Option<(u32, u32, u32)>,
+}
+
+fn failed(error: impl std::fmt::Display) -> ProviderError {
+    ProviderError::Unreachable(error.to_string())
+}
+
+#[async_trait]
+impl Launcher for WhatsAppRust {
+    async fn launch(&self, store: &Path, on_event: EventCallback) -> Result<Arc<dyn Session>, ProviderError> {
+        let backend = SqliteStore::new(&store.to_string_lossy()).await.map_err(failed)?;
+        let mut transport = whatsapp_rust::transport::TokioWebSocketTransportFactory::new();
+        if let Some(url) = &self.endpoint {
+            transport = transport.with_url(url.clone());
+        }
+        let mut builder = Bot::builder()
+            .with_backend(backend)
+            .with_transport_factory(transport);
+        if let Some(version) = self.version {
+            builder = builder.with_version(version);
+        }
+        let bot = builder
+            .on_event(move |event, _client| {
+                on_event(event);
+                async {}
+            })
+            .build()
+            .await
+            .map_err(failed)?;
+        let client = bot.client();
+        let handle = bot.spawn();
+        Ok(Arc::new(RunningClient {
+            client,
+            handle: Mutex::new(Some(handle)),
+        }))
+    }
+}
+
+struct RunningClient {
+    client: Arc<Client>,
+    handle: Mutex<Option<BotHandle>>,
+}
+
+fn media_type(kind: MediaKind) -> MediaType {
+    match kind {
+        MediaKind::Image => MediaType::Image,
+        MediaKind::Video => MediaType::Video,
+        MediaKind::Audio => MediaType::Audio,
+        MediaKind::Document => MediaType::Document,
+    }
+}
+
+#[async_trait]
+impl Session for RunningClient {
+    fn is_connected(&self) -> bool {
+        self.client.is_connected()
+    }
+
+    fn is_logged_in(&self) -> bool {
+        self.client.is_logged_in()
+    }
+
+    fn own_profile(&self) -> (Option<String>, Option<WaJid>) {
+        let name = self.client.push_name();
+        ((!name.is_empty()).then_some(name), self.client.pn())
+    }
+
+    async fn request_pairing_code(&self, phone_digits: &str) -> Result<String, ProviderError> {
+        let options = whatsapp_rust::pair_code::PairCodeOptions {
+            phone_number: phone_digits.to_owned(),
+            ..Default::default()
+        };
+        self.client
+            .pair_with_code(options)
+            .await
+            .map_err(|e| ProviderError::Rejected(e.to_string()))
+    }
+
+    async fn upload(&self, bytes: Vec<u8>, kind: MediaKind) -> Result<UploadedMedia, ProviderError> {
+        let sent = self
+            .client
+            .upload(bytes, media_type(kind), UploadOptions::default())
+            .await
+            .map_err(failed)?;
+        Ok(UploadedMedia {
+            url: sent.url,
+            direct_path: sent.direct_path,
+            media_key: sent.media_key.to_vec(),
+            file_sha256: sent.file_sha256.to_vec(),
+            file_enc_sha256: sent.file_enc_sha256.to_vec(),
+            file_length: sent.file_length,
+            media_key_timestamp: sent.media_key_timestamp,
+            streaming_sidecar: sent.streaming_sidecar,
+        })
+    }
+
+    async fn send(&self, to: WaJid, message: wa::Message) -> Result<String, ProviderError> {
+        let sent = self.client.send_message(to, message).await.map_err(failed)?;
+        Ok(sent.message_id)
+    }
+
+    async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
+        let groups = self.client.groups().get_participating().await.map_err(failed)?;
+        Ok(groups
+            .into_values()
+            .map(|g| Group {
+                jid: g.id.to_string(),
+                subject: g.subject,
+                size: u32::try_from(g.participants.len()).ok(),
+            })
+            .collect())
+    }
+
+    async fn logout(&self) -> Result<(), ProviderError> {
+        self.client.logout().await;
+        Ok(())
+    }
+
+    async fn shutdown(&self) {
+        let handle = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(handle) = handle {
+            handle.shutdown().await;
+        }
+    }
+}
