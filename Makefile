@@ -14,6 +14,10 @@ APT_PACKAGES := build-essential pkg-config libssl-dev libdbus-1-dev curl file li
 	libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev \
 	libxdo-dev xvfb xauth webkit2gtk-driver dbus keyutils gnome-keyring fonts-dejavu-core
 ENGINE_DIR := src-tauri/engine
+# Every Rust test, and the binaries the other suites start, come from this one build: a second cargo
+# invocation over a different set of packages would resolve other features and rebuild the
+# (large) native engine again.
+RUST_TESTS := cargo test --workspace --exclude switchboard
 SQLX_DB := $(CURDIR)/target/sqlx-check.db
 E2E_OUT := $(CURDIR)/tests/e2e/screenshots-out
 
@@ -60,10 +64,11 @@ clippy: ui
 	cargo clippy --workspace --all-targets -- -D warnings
 
 ## Engine, provider, store, webhook receiver: unit and integration tests (the keyring test runs
-## against a real Secret Service inside a private D-Bus session).
+## against a real Secret Service inside a private D-Bus session). The testkit's suites include the
+## real native client against the fake WhatsApp server, and the check that no build without tests
+## (the app, the headless server) carries the certificate bypass that fake needs.
 test-rust:
-	SWITCHBOARD_TEST_KEYRING=1 tests/desktop-session.sh cargo test --workspace --exclude switchboard --exclude switchboard-testkit
-	cargo test -p switchboard-testkit -- --nocapture
+	SWITCHBOARD_TEST_KEYRING=1 tests/desktop-session.sh $(RUST_TESTS)
 	cd ui && npx vitest run
 
 ## Regenerate the TypeScript bindings from the Rust commands and events.
@@ -95,7 +100,7 @@ $(SCHEMATHESIS):
 
 ## Generated requests against the served OpenAPI document: no server errors, no answer off-schema.
 test-api-fuzz: $(SCHEMATHESIS)
-	cargo build -p switchboard-server -p switchboard-testkit --bins
+	$(RUST_TESTS) --no-run
 	tests/desktop-session.sh tests/schemathesis/run.sh
 
 ## Rewrite the committed OpenAPI document from the code.
@@ -104,7 +109,7 @@ openapi:
 
 ## The real app in a real window (Xvfb), driven by WebDriver against the fake Evolution server.
 test-e2e: app tools
-	cargo build -p switchboard-testkit --bin fake-evolution
+	$(RUST_TESTS) --no-run
 	rm -rf $(E2E_OUT) && mkdir -p $(E2E_OUT)
 	XDG_DATA_HOME=$$(mktemp -d) SWITCHBOARD_LISTEN=127.0.0.1:0 \
 	APP_PATH=$(CURDIR)/target/debug/switchboard FAKE_EVOLUTION_BIN=$(CURDIR)/target/debug/fake-evolution \
@@ -114,4 +119,5 @@ test-e2e: app tools
 ## Benchmarks (each prints its ratio to a baseline measured in the same run).
 bench:
 	cargo bench -p switchboard-engine --bench accept
+	cargo bench -p switchboard-engine --bench native_memory
 	cargo bench -p switchboard-server --bench api_latency

@@ -6,9 +6,13 @@
 //!
 //! Tests drive the "phone side" through methods (`open`, `rotate_qr`, `receipt`, …) or, from
 //! another process, through the same operations under `/__fake/…`.
+//!
+//! `whatsapp::FakeWhatsApp` is a WhatsApp server that the real `whatsapp-rust` client pairs with
+//! (QR code, phone, 515 restart), logs in to and sends messages through; see its module docs.
 
 mod evolution;
 mod file_secrets;
+pub mod whatsapp;
 
 pub use evolution::{FakeEvolution, SentMessage};
 pub use file_secrets::FileSecretStore;
