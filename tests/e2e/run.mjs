@@ -235,6 +235,9 @@ async function run() {
     await byTestId("add-instance-button").click();
     await byTestId("display-name").waitForDisplayed({ timeout: WAIT });
     await byTestId("display-name").setValue("Loja Exemplo");
+    assert.ok(await byTestId("provider-native").isSelected(), "this computer is offered first");
+    await byTestId("provider-evolution").click();
+    await byTestId("server-url").waitForDisplayed({ timeout: WAIT });
     await byTestId("server-url").setValue(fakeUrl);
     await byTestId("api-key").setValue("wrong");
     await byTestId("add-instance-submit").click();

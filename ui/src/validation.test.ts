@@ -13,7 +13,12 @@ import {
   validateSettings,
 } from "./validation";
 
-const valid = { displayName: "Loja Exemplo", serverUrl: "http://localhost:8080", apiKey: "secret" };
+const valid = {
+  displayName: "Loja Exemplo",
+  provider: "evolution" as const,
+  serverUrl: "http://localhost:8080",
+  apiKey: "secret",
+};
 
 describe("add instance form", () => {
   it("accepts a complete form", () => {
@@ -24,6 +29,12 @@ describe("add instance form", () => {
     expect(validateAddInstance({ ...valid, displayName: "  " })).toMatch(/display name/);
     expect(validateAddInstance({ ...valid, serverUrl: "" })).toMatch(/Evolution API server/);
     expect(validateAddInstance({ ...valid, apiKey: "" })).toMatch(/API key/);
+  });
+
+  it("asks only for a name when the number links to this computer", () => {
+    const native = { displayName: "Loja Exemplo", provider: "native" as const, serverUrl: "", apiKey: "" };
+    expect(validateAddInstance(native)).toBeNull();
+    expect(validateAddInstance({ ...native, displayName: "" })).toMatch(/display name/);
   });
 
   it("requires an http or https server URL", () => {

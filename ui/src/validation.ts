@@ -1,4 +1,6 @@
-export type AddInstanceForm = { displayName: string; serverUrl: string; apiKey: string };
+/** How a new number connects: this computer (the in-process engine) or an Evolution API server. */
+export type ProviderKindChoice = "native" | "evolution";
+export type AddInstanceForm = { displayName: string; provider: ProviderKindChoice; serverUrl: string; apiKey: string };
 export type SettingsForm = {
   defaultCountryCode: string;
   webhookBaseUrl: string;
@@ -25,6 +27,7 @@ export function isHttpUrl(value: string): boolean {
 
 export function validateAddInstance(form: AddInstanceForm): string | null {
   if (form.displayName.trim() === "") return "Enter a display name for this number.";
+  if (form.provider === "native") return null;
   if (form.serverUrl.trim() === "") return "Enter the address of your Evolution API server.";
   if (!isHttpUrl(form.serverUrl)) return "The server URL must start with http:// or https://.";
   if (form.apiKey.trim() === "") return "Enter the global API key of the server.";

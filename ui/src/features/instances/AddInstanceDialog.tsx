@@ -12,7 +12,7 @@ import { ProviderChoice } from "./ProviderChoice";
 
 type Props = { onClose: () => void; onCreated: (instance: Instance) => void };
 
-const EMPTY: AddInstanceForm = { displayName: "", serverUrl: "", apiKey: "" };
+const EMPTY: AddInstanceForm = { displayName: "", provider: "native", serverUrl: "", apiKey: "" };
 
 export function AddInstanceDialog({ onClose, onCreated }: Props) {
   const client = useQueryClient();
@@ -23,7 +23,10 @@ export function AddInstanceDialog({ onClose, onCreated }: Props) {
     mutationFn: (values: AddInstanceForm) =>
       api.addInstance({
         displayName: values.displayName.trim(),
-        provider: { kind: "evolution", serverUrl: values.serverUrl.trim(), apiKey: values.apiKey.trim() },
+        provider:
+          values.provider === "native"
+            ? { kind: "native" }
+            : { kind: "evolution", serverUrl: values.serverUrl.trim(), apiKey: values.apiKey.trim() },
       }),
     onSuccess: (instance) => {
       client.setQueryData<Instance[]>(queryKeys.instances, (list) =>
@@ -34,7 +37,7 @@ export function AddInstanceDialog({ onClose, onCreated }: Props) {
     },
   });
 
-  const update = (key: keyof AddInstanceForm) => (value: string) => {
+  const update = (key: "displayName" | "serverUrl" | "apiKey") => (value: string) => {
     setForm((current) => ({ ...current, [key]: value }));
     setInvalid(null);
   };
@@ -64,7 +67,20 @@ export function AddInstanceDialog({ onClose, onCreated }: Props) {
             data-testid="display-name"
             autoComplete="off"
           />
-          <ProviderChoice />
+          <ProviderChoice
+            value={form.provider}
+            onChange={(provider) => {
+              setForm((current) => ({ ...current, provider }));
+              setInvalid(null);
+            }}
+          />
+          {form.provider === "native" ? (
+            <p className="text-xs text-slate-500" data-testid="native-note">
+              This computer becomes a linked device of the phone, like WhatsApp Web. Keep it on for the number to
+              send and receive.
+            </p>
+          ) : (
+            <>
           <Field
             label="Server URL"
             placeholder="http://localhost:8080"
@@ -83,6 +99,8 @@ export function AddInstanceDialog({ onClose, onCreated }: Props) {
             autoComplete="off"
             hint="The AUTHENTICATION_API_KEY configured on the Evolution API server."
           />
+            </>
+          )}
           <FormError message={error} />
         </ModalBody>
         <ModalFooter>

@@ -1,7 +1,10 @@
 import type { ReactNode } from "react";
 import { LaptopIcon, ServerIcon } from "../../components/icons";
+import type { ProviderKindChoice } from "../../validation";
 
-export function ProviderChoice() {
+type Props = { value: ProviderKindChoice; onChange: (value: ProviderKindChoice) => void };
+
+export function ProviderChoice({ value, onChange }: Props) {
   return (
     <fieldset>
       <legend className="mb-1 block text-sm font-medium text-slate-700">Connect through</legend>
@@ -9,16 +12,18 @@ export function ProviderChoice() {
         <Option
           icon={<LaptopIcon className="size-5" />}
           title="This computer (scan a QR)"
-          note="Coming soon"
+          note="No server needed"
           value="native"
-          disabled
+          checked={value === "native"}
+          onSelect={onChange}
         />
         <Option
           icon={<ServerIcon className="size-5" />}
           title="Evolution API server"
           note="Your own server"
           value="evolution"
-          checked
+          checked={value === "evolution"}
+          onSelect={onChange}
         />
       </div>
     </fieldset>
@@ -29,17 +34,15 @@ type OptionProps = {
   icon: ReactNode;
   title: string;
   note: string;
-  value: string;
-  checked?: boolean;
-  disabled?: boolean;
+  value: ProviderKindChoice;
+  checked: boolean;
+  onSelect: (value: ProviderKindChoice) => void;
 };
 
-function Option({ icon, title, note, value, checked = false, disabled = false }: OptionProps) {
-  const frame = disabled
-    ? "cursor-not-allowed border-slate-200 bg-slate-50 text-slate-400"
-    : checked
-      ? "border-emerald-500 bg-emerald-50/60 text-slate-900 ring-1 ring-emerald-500"
-      : "border-slate-200 text-slate-700";
+function Option({ icon, title, note, value, checked, onSelect }: OptionProps) {
+  const frame = checked
+    ? "border-emerald-500 bg-emerald-50/60 text-slate-900 ring-1 ring-emerald-500"
+    : "cursor-pointer border-slate-200 text-slate-700 hover:border-slate-300";
   return (
     <label className={`flex items-start gap-2.5 rounded-lg border p-3 ${frame}`}>
       <input
@@ -47,8 +50,7 @@ function Option({ icon, title, note, value, checked = false, disabled = false }:
         name="provider"
         value={value}
         checked={checked}
-        disabled={disabled}
-        readOnly
+        onChange={() => onSelect(value)}
         className="mt-0.5 accent-emerald-600"
         data-testid={`provider-${value}`}
       />
@@ -57,7 +59,7 @@ function Option({ icon, title, note, value, checked = false, disabled = false }:
           {icon}
           {title}
         </span>
-        <span className={`mt-0.5 block text-xs ${disabled ? "text-slate-400" : "text-slate-500"}`}>{note}</span>
+        <span className="mt-0.5 block text-xs text-slate-500">{note}</span>
       </span>
     </label>
   );
