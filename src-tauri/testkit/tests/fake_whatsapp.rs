@@ -217,7 +217,6 @@ fn builds_without_tests_keep_the_certificate_check() {
             .current_dir(workspace)
             .args([
                 "tree",
-                "--offline",
                 "--edges",
                 "no-dev",
                 "--depth",
