@@ -54,7 +54,9 @@ run: system-deps app
 	cargo run -p switchboard
 
 ## Every check and test, as CI runs them.
-test: system-deps node-deps tools fmt-check ui clippy test-rust check-bindings check-sqlx test-api-fuzz test-e2e
+# check-sqlx comes before the builds: its `cargo check` shares the dependencies' check data with
+# clippy, and running it after the test build would make that build compile the engine again.
+test: system-deps node-deps tools fmt-check ui check-sqlx clippy test-rust check-bindings test-api-fuzz test-e2e
 	@echo "make test: all suites passed"
 
 fmt-check:
@@ -90,7 +92,7 @@ sqlx-prepare: tools $(SQLX_DB)
 	cd $(ENGINE_DIR) && SQLX_OFFLINE=false DATABASE_URL=sqlite:$(SQLX_DB) cargo sqlx prepare -- --all-targets
 
 ## Fails when .sqlx/ does not match the queries and migrations.
-check-sqlx: tools $(SQLX_DB)
+check-sqlx: tools ui $(SQLX_DB)
 	cd $(ENGINE_DIR) && SQLX_OFFLINE=false DATABASE_URL=sqlite:$(SQLX_DB) cargo sqlx prepare --check -- --all-targets
 
 SCHEMATHESIS := target/schemathesis-venv/bin/schemathesis

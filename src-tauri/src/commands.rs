@@ -2,6 +2,7 @@
 //! boundary error. The `/v1` HTTP routes call the same engine methods.
 
 use switchboard_engine::domain::InstanceId;
+use switchboard_engine::domain::PhoneRegion;
 use switchboard_engine::provider::Group;
 use switchboard_engine::settings::Settings;
 use switchboard_engine::store::{
@@ -10,7 +11,7 @@ use switchboard_engine::store::{
 };
 use switchboard_engine::{
     AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, CreatedApiKey, CreatedSubscription, Engine,
-    LinkView, NewApiKey, NewSubscription, SendRequest, StatsQuery,
+    LinkView, NewApiKey, NewSubscription, RecipientCheck, SendRequest, StatsQuery,
 };
 use tauri::State;
 
@@ -74,6 +75,18 @@ pub async fn status_history(engine: State<'_, Engine>, instance_id: InstanceId) 
 #[specta::specta]
 pub async fn send_message(engine: State<'_, Engine>, request: SendRequest) -> Reply<Message> {
     Ok(engine.send_message(request).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn check_recipient(engine: State<'_, Engine>, to: String) -> Reply<RecipientCheck> {
+    Ok(engine.check_recipient(&to).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn phone_regions(engine: State<'_, Engine>) -> Reply<Vec<PhoneRegion>> {
+    Ok(engine.phone_regions())
 }
 
 #[tauri::command]

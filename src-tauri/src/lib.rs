@@ -29,6 +29,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::delete_instance,
             commands::status_history,
             commands::send_message,
+            commands::check_recipient,
+            commands::phone_regions,
             commands::get_message,
             commands::retry_message,
             commands::cancel_message,

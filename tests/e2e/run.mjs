@@ -147,6 +147,25 @@ async function fill(testId, value) {
   await waitFor(`${testId} to hold the text`, async () => (await element.getValue()) === value);
 }
 
+// Chooses an option of a select; falls back to choosing it the way React notices when the driver's
+// choice does not take.
+async function choose(testId, value) {
+  const element = await byTestId(testId);
+  await element.waitForDisplayed({ timeout: WAIT });
+  await element.selectByAttribute("value", value).catch(() => undefined);
+  if ((await element.getValue()) === value) return;
+  await browser.execute(
+    (id, chosen) => {
+      const field = document.querySelector(`[data-testid="${id}"]`);
+      Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value").set.call(field, chosen);
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    testId,
+    value,
+  );
+  await waitFor(`${testId} to have ${value} chosen`, async () => (await element.getValue()) === value);
+}
+
 async function screenshot(name) {
   await browser.saveScreenshot(join(screenshotDir, name));
 }
@@ -278,9 +297,40 @@ async function run() {
     await screenshot("02-connected.png");
   });
 
-  await step("a text message is sent through the server", async () => {
-    await byTestId("composer-to").setValue("+55 11 90000-0002");
+  await step("Brazil is chosen as the default country", async () => {
+    await byTestId("tab-settings").click();
+    await byTestId("settings-country").waitForDisplayed({ timeout: WAIT });
+    await waitFor("the list of countries", async () =>
+      browser.execute(() => document.querySelectorAll('[data-testid="settings-country"] option').length > 100),
+    );
+    await choose("settings-country", "BR");
+    const label = await browser.execute(
+      () => document.querySelector('[data-testid="settings-country"]')?.selectedOptions[0]?.text ?? null,
+    );
+    assert.match(label ?? "", /\(\+55\)$/, `the option shows the calling code, got ${label}`);
+    await byTestId("settings-save").click();
+    await byTestId("settings-saved").waitForDisplayed({ timeout: WAIT });
+    await byTestId("tab-instances").click();
+    await byTestId("composer-to").waitForDisplayed({ timeout: WAIT });
+  });
+
+  await step("the composer refuses a number the engine does not accept", async () => {
     await byTestId("composer-text").setValue("Olá Maria! Seu pedido #1042 foi enviado hoje.");
+    await byTestId("composer-to").setValue("(11) 8765-4321");
+    const problem = await waitFor("the engine's reason under the recipient", async () =>
+      textOf('[data-testid="composer-to-problem"]'),
+    );
+    assert.match(problem, /Did you mean \+55 11 98765-4321\?/);
+    await byTestId("composer-send").click();
+    const error = await waitFor("the reason in the form", async () => textOf('[data-testid="form-error"]'));
+    assert.equal(error, problem, "sending shows the reason instead");
+    assert.deepEqual(await fake("GET", "/__fake/sent"), [], "nothing reaches the server");
+  });
+
+  await step("a text message typed the local way is sent through the server", async () => {
+    await byTestId("composer-to").setValue("(11) 90000-0002");
+    const reading = await waitFor("where the message goes", async () => textOf('[data-testid="composer-to-reading"]'));
+    assert.equal(reading, "Sends to +55 11 90000-0002");
     await byTestId("composer-send").click();
     const sent = await waitFor("the fake server to receive the message", async () => {
       const list = await fake("GET", "/__fake/sent");

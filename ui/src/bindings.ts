@@ -14,6 +14,8 @@ export const commands = {
 	deleteInstance: (instanceId: InstanceId) => typedError<null, ApiError>(__TAURI_INVOKE("delete_instance", { instanceId })),
 	statusHistory: (instanceId: InstanceId) => typedError<StatusChange[], ApiError>(__TAURI_INVOKE("status_history", { instanceId })),
 	sendMessage: (request: SendRequest) => typedError<Message, ApiError>(__TAURI_INVOKE("send_message", { request })),
+	checkRecipient: (to: string) => typedError<RecipientCheck, ApiError>(__TAURI_INVOKE("check_recipient", { to })),
+	phoneRegions: () => typedError<PhoneRegion[], ApiError>(__TAURI_INVOKE("phone_regions")),
 	getMessage: (messageId: string) => typedError<Message, ApiError>(__TAURI_INVOKE("get_message", { messageId })),
 	retryMessage: (messageId: string) => typedError<Message, ApiError>(__TAURI_INVOKE("retry_message", { messageId })),
 	cancelMessage: (messageId: string) => typedError<Message, ApiError>(__TAURI_INVOKE("cancel_message", { messageId })),
@@ -129,11 +131,11 @@ export type CampaignState = "running" | "paused" | "cancelled";
 export type ComposeContent = { type: "text"; text: string; 
 /**  The id (in the log) of the message this one replies to. */
 replyTo: string | null } | 
-/**  From a public URL, or a file on this computer (exactly one of the two). */
+/**
+ *  From a public URL, or a file on this computer (exactly one of the two; local apps may
+ *  name files only in the folders allowed in Settings).
+ */
 { type: "media"; kind: MediaKind; url: string | null; path: string | null; caption: string | null; fileName: string | null } | { type: "location"; latitude: number | null; longitude: number | null; name: string | null; address: string | null } | { type: "contact"; fullName: string; phone: string; organization: string | null; email: string | null };
-
-/**  A country calling code (1–3 digits), used to complete numbers typed in local format. */
-export type CountryCode = string;
 
 /**  A new key and its secret, which is shown this once and never again. */
 export type CreatedApiKey = {
@@ -390,6 +392,12 @@ export type Pacing = {
 	quietEndMinute: number | null,
 };
 
+/**  A region a person can choose as the default, with its calling code (`BR`, 55). */
+export type PhoneRegion = {
+	region: Region,
+	callingCode: number,
+};
+
 export type PreviewMessage = {
 	line: number,
 	to: string,
@@ -412,6 +420,20 @@ export type QrUpdated = {
 	instanceId: InstanceId,
 };
 
+/**  Where a typed recipient would go: the composer shows it before anything is sent. */
+export type RecipientCheck = {
+	/**  The WhatsApp address the message would go to. */
+	jid: string,
+	/**  How a person reads it (`+55 11 98765-4321`, or the group address). */
+	display: string,
+};
+
+/**
+ *  A region of the numbering plan (ISO 3166 code, `BR`): numbers typed without a country code
+ *  are read as numbers of this region.
+ */
+export type Region = string;
+
 export type RowProblem = {
 	/**  The line in the file (the header is line 1). */
 	line: number,
@@ -431,8 +453,11 @@ export type SendRequest = {
 };
 
 export type Settings = {
-	/**  Completes numbers typed in local format (`0812…`). */
-	defaultCountryCode: CountryCode | null,
+	/**
+	 *  The country whose numbers may be typed the local way (`(11) 98765-4321`, `0812…`). Chosen
+	 *  from the system's locale on first start; `None` when the person cleared it.
+	 */
+	defaultRegion: Region | null,
 	/**
 	 *  The address an Evolution server should post webhooks to, when it cannot reach this computer
 	 *  at 127.0.0.1 (e.g. `http://192.168.1.20:47800` or `http://host.docker.internal:47800`).
@@ -450,6 +475,11 @@ export type Settings = {
 	allowedHosts: string[],
 	/**  Browser origins allowed to call the API (CORS); none by default. */
 	allowedOrigins: string[],
+	/**
+	 *  Folders local apps may send files from by path; none by default (they send links). The
+	 *  window's file picker is not limited by this.
+	 */
+	apiFileFolders: string[],
 };
 
 export type StatsQuery = {

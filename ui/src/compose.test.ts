@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Message } from "./bindings";
+import { ApiFailure } from "./api";
+import type { Message, RecipientCheck } from "./bindings";
 import {
   buildContent,
   buildSendRequest,
@@ -10,6 +11,8 @@ import {
   isComposeType,
   newIdempotencyKey,
   parseCoordinate,
+  recipientNote,
+  recipientProblem,
   replyTargetOf,
   toDateTimeLocal,
   validateCompose,
@@ -22,12 +25,55 @@ const now = new Date(2025, 2, 10, 12, 0, 0).getTime();
 const form = (patch: Partial<ComposeForm>): ComposeForm => ({ ...EMPTY_COMPOSE, to: "+55 11 90000-0002", ...patch });
 
 describe("recipient", () => {
-  it("takes a phone number or a WhatsApp address", () => {
-    expect(validateRecipient("")).toMatch(/phone number/);
-    expect(validateRecipient("123")).toMatch(/too short/);
+  it("needs a recipient, and leaves judging it to the engine", () => {
+    expect(validateRecipient(" ")).toMatch(/phone number/);
+    expect(validateRecipient("123")).toBeNull();
     expect(validateRecipient("+55 11 90000-0002")).toBeNull();
     expect(validateRecipient("120363025246125486@g.us")).toBeNull();
-    expect(validateRecipient("bad @g.us")).toMatch(/address/);
+  });
+});
+
+describe("recipient note", () => {
+  const typed = "(11) 98765-4321";
+  const reading = { jid: "5511987654321@s.whatsapp.net", display: "+55 11 98765-4321" };
+  const sentence = '"(11) 8765-4321" is not a valid phone number. Did you mean +55 11 98765-4321?';
+  const refusal = new ApiFailure({ code: "invalid_input", message: sentence });
+  const answered = (data: RecipientCheck | undefined, error: unknown = null) => ({ text: typed, data, error });
+
+  it("says nothing while nothing is typed", () => {
+    expect(recipientNote("  ", { text: "", data: undefined, error: null }, "BR")).toBeNull();
+  });
+
+  it("says where the message goes once the engine has read the text", () => {
+    expect(recipientNote(` ${typed} `, answered(reading), "BR")).toEqual({ kind: "reading", display: "+55 11 98765-4321" });
+  });
+
+  it("gives the engine's sentence when it refuses the text", () => {
+    expect(recipientNote(typed, answered(undefined, refusal), "BR")).toEqual({ kind: "problem", problem: sentence });
+    expect(recipientProblem(typed, answered(undefined, refusal))).toBe(sentence);
+  });
+
+  it("groups the typed number the default country's way until the engine has read it", () => {
+    const earlier = { text: "(11) 98765-432", data: reading, error: null };
+    expect(recipientNote("11987654321", earlier, "BR")).toEqual({ kind: "checking", typed: "(11) 98765-4321" });
+    expect(recipientNote("11987654321", earlier, null)).toEqual({ kind: "checking", typed: "11987654321" });
+    expect(recipientNote("120363025246125486@g.us", earlier, "BR")).toEqual({
+      kind: "checking",
+      typed: "120363025246125486@g.us",
+    });
+  });
+
+  it("does not hold a refusal of earlier text against what is typed now", () => {
+    const earlier = { text: "(11) 8765-4321", data: undefined, error: refusal };
+    expect(recipientProblem(typed, earlier)).toBeNull();
+    expect(recipientNote(typed, earlier, "BR")?.kind).toBe("checking");
+  });
+
+  it("stays quiet when the check failed for another reason than the recipient", () => {
+    const failure = new ApiFailure({ code: "internal", message: "The engine is not ready." });
+    expect(recipientProblem(typed, answered(undefined, failure))).toBeNull();
+    expect(recipientNote(typed, answered(undefined, failure), "BR")).toBeNull();
+    expect(recipientNote(typed, answered(reading, failure), "BR")).toEqual({ kind: "reading", display: reading.display });
   });
 });
 

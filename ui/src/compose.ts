@@ -1,4 +1,6 @@
-import type { ComposeContent, InstanceId, MediaKind, Message, SendRequest } from "./bindings";
+import { ApiFailure } from "./api";
+import type { ComposeContent, InstanceId, MediaKind, Message, RecipientCheck, Region, SendRequest } from "./bindings";
+import { formatTypedPhone } from "./format";
 import { isHttpUrl, optional } from "./validation";
 
 /** WhatsApp's limit for a text message (and a caption). */
@@ -132,12 +134,45 @@ export function validateSchedule(value: string, now: number): string | null {
   return null;
 }
 
+/** Only an empty recipient is refused here: whether a number or address is valid is the engine's call. */
 export function validateRecipient(to: string): string | null {
-  const value = to.trim();
-  if (value === "") return "Enter the phone number to send to, or choose a group.";
-  if (value.includes("@")) return /^[^\s@]+@[^\s@]+$/.test(value) ? null : "That WhatsApp address does not look right.";
-  if (value.replace(/\D/g, "").length < 6) return "The phone number looks too short.";
-  return null;
+  return to.trim() === "" ? "Enter the phone number to send to, or choose a group." : null;
+}
+
+/** The engine's latest check of a recipient: the text it read and what it answered. */
+export type RecipientCheckResult = { text: string; data: RecipientCheck | undefined; error: unknown };
+
+/** The line under the "To" field. */
+export type RecipientNote =
+  | { kind: "checking"; typed: string }
+  | { kind: "reading"; display: string }
+  | { kind: "problem"; problem: string };
+
+/**
+ * Why the engine refuses the recipient as typed now, if it does. A check of other text (typing
+ * has moved on since) says nothing about it, and neither does one that failed for another reason.
+ */
+export function recipientProblem(to: string, check: RecipientCheckResult): string | null {
+  if (to.trim() !== check.text) return null;
+  const { error } = check;
+  return error instanceof ApiFailure && error.code === "invalid_input" ? error.message : null;
+}
+
+/**
+ * What to say under the "To" field: where the message goes or why it cannot, once the engine has
+ * read the text; until then the text grouped as the default country writes numbers.
+ */
+export function recipientNote(to: string, check: RecipientCheckResult, defaultRegion: Region | null): RecipientNote | null {
+  const typed = to.trim();
+  if (typed === "") return null;
+  const problem = recipientProblem(typed, check);
+  if (problem !== null) return { kind: "problem", problem };
+  if (typed === check.text) {
+    if (check.data) return { kind: "reading", display: check.data.display };
+    if (check.error) return null;
+  }
+  const grouped = typed.includes("@") ? "" : formatTypedPhone(typed, defaultRegion);
+  return { kind: "checking", typed: grouped === "" ? typed : grouped };
 }
 
 function validateContent(form: ComposeForm): string | null {
@@ -170,7 +205,6 @@ function validateContent(form: ComposeForm): string | null {
     case "contact": {
       if (form.contactName.trim() === "") return "Give the contact card a name.";
       if (form.contactPhone.trim() === "") return "Enter the phone number on the contact card.";
-      if (form.contactPhone.replace(/\D/g, "").length < 6) return "The phone number on the contact card looks too short.";
       const email = form.email.trim();
       if (email !== "" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return "The e-mail address on the contact card does not look right.";
       return null;

@@ -6,6 +6,7 @@ import {
   formatPairingCode,
   formatPhone,
   formatPreciseTime,
+  formatTypedPhone,
   instanceStatusLabel,
   instanceStatusTone,
   isMessageStatus,
@@ -103,10 +104,41 @@ describe("pairing codes", () => {
 });
 
 describe("text helpers", () => {
-  it("formats phone numbers as international digits", () => {
-    expect(formatPhone("5511900000001")).toBe("+5511900000001");
-    expect(formatPhone("+55 11 90000-0002")).toBe("+5511900000002");
-    expect(formatPhone("Maria")).toBe("Maria");
+  it.each([
+    ["+5511987654321", "+55 11 98765 4321"],
+    ["5511987654321", "+55 11 98765 4321"],
+    ["+551133334444", "+55 11 3333 4444"],
+    ["+6281234567890", "+62 812 3456 7890"],
+    ["+12025550123", "+1 202 555 0123"],
+    ["+442079460958", "+44 20 7946 0958"],
+    ["+447911123456", "+44 7911 123456"],
+    ["+4930123456", "+49 30 123456"],
+    ["+491701234567", "+49 170 1234567"],
+  ])("formats %s the international way, grouped as its country does: %s", (stored, shown) => {
+    expect(formatPhone(stored)).toBe(shown);
+  });
+
+  it("reads a number typed with separators as its digits", () => {
+    expect(formatPhone("+55 (11) 98765.4321")).toBe("+55 11 98765 4321");
+  });
+
+  it.each(["Maria", "120363025246125486@g.us", "5511987654321@s.whatsapp.net", "12", ""])(
+    "leaves %j alone, as it is not a phone number",
+    (text) => {
+      expect(formatPhone(text)).toBe(text);
+    },
+  );
+
+  it("groups a number as it is typed, in the default country's way", () => {
+    expect(formatTypedPhone("11987654321", "BR")).toBe("(11) 98765-4321");
+    expect(formatTypedPhone(" 11 9876 ", "BR")).toBe("(11) 9876");
+    expect(formatTypedPhone("081234567890", "ID")).toBe("0812-3456-7890");
+    expect(formatTypedPhone("+1 2025550123", "BR")).toBe("+1 202 555 0123");
+  });
+
+  it("leaves a local number as typed without a default country", () => {
+    expect(formatTypedPhone("11987654321", null)).toBe("11987654321");
+    expect(formatTypedPhone("11987654321", "XX")).toBe("11987654321");
   });
 
   it("truncates long text with an ellipsis", () => {

@@ -1,4 +1,5 @@
-import type { Direction, InstanceStatus, MessageStatus, ProviderKind } from "./bindings";
+import { AsYouType, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js";
+import type { Direction, InstanceStatus, MessageStatus, ProviderKind, Region } from "./bindings";
 
 export type Tone = "green" | "amber" | "red" | "blue" | "gray";
 
@@ -70,10 +71,24 @@ export function formatPairingCode(code: string): string {
   return `${compact.slice(0, 4)}-${compact.slice(4)}`;
 }
 
+/**
+ * A stored number (`+5511987654321`, or its digits) the international way, grouped as its country
+ * groups it: `+55 11 98765 4321`. Anything that is not a phone number (a WhatsApp or group
+ * address, a name) comes back as it is.
+ */
 export function formatPhone(phone: string): string {
   if (!/^\+?[\d\s().-]+$/.test(phone.trim())) return phone;
-  const digits = phone.replace(/\D/g, "");
-  return digits.length === 0 ? phone : `+${digits}`;
+  const number = parsePhoneNumberFromString(`+${phone.replace(/\D/g, "")}`);
+  return number ? number.formatInternational() : phone;
+}
+
+/**
+ * A number as it is being typed, grouped the way its country writes it (`11987654321` with Brazil
+ * as the default reads `(11) 98765-4321`). Only for showing: validity is the engine's call.
+ */
+export function formatTypedPhone(typed: string, defaultRegion: Region | null): string {
+  const region = defaultRegion !== null && isSupportedCountry(defaultRegion) ? defaultRegion : undefined;
+  return new AsYouType(region).input(typed.trim());
 }
 
 export function truncate(text: string, max: number): string {

@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api } from "./api";
 import type { Campaign, Direction, InstanceId, MessageStatus } from "./bindings";
+import { useDebounced } from "./hooks/useDebounced";
 
 export const MESSAGE_PAGE_SIZE = 100;
 
@@ -29,6 +30,9 @@ export const queryKeys = {
   stats: ["stats"] as const,
   statsFor: (selection: StatsSelection) => ["stats", selection] as const,
   settings: ["settings"] as const,
+  phoneRegions: ["phone-regions"] as const,
+  recipientChecks: ["recipient-check"] as const,
+  recipientCheck: (to: string) => ["recipient-check", to] as const,
   apiAddress: ["api-address"] as const,
   apiKeys: ["api-keys"] as const,
   subscriptions: ["subscriptions"] as const,
@@ -90,6 +94,29 @@ export function useStatistics(selection: StatsSelection) {
 
 export function useSettings() {
   return useQuery({ queryKey: queryKeys.settings, queryFn: api.getSettings });
+}
+
+/** The countries the engine knows the numbers of; they only change with the app. */
+export function usePhoneRegions() {
+  return useQuery({ queryKey: queryKeys.phoneRegions, queryFn: api.phoneRegions, staleTime: Infinity });
+}
+
+/** Waits this long after the last key before asking the engine about a recipient. */
+const RECIPIENT_CHECK_DELAY_MS = 250;
+
+/**
+ * The engine's reading of a recipient once typing pauses; `checked` is the text it read, which
+ * trails what is typed while typing goes on. A refusal is an answer, so it is not retried.
+ */
+export function useRecipientCheck(to: string) {
+  const checked = useDebounced(to.trim(), RECIPIENT_CHECK_DELAY_MS);
+  const check = useQuery({
+    queryKey: queryKeys.recipientCheck(checked),
+    queryFn: () => api.checkRecipient(checked),
+    enabled: checked !== "",
+    retry: false,
+  });
+  return { checked, check };
 }
 
 /** Where the local API listens; checked often while it is not listening yet (it starts, or moves to a new port). */

@@ -2,7 +2,8 @@
 export type ProviderKindChoice = "native" | "evolution";
 export type AddInstanceForm = { displayName: string; provider: ProviderKindChoice; serverUrl: string; apiKey: string };
 export type SettingsForm = {
-  defaultCountryCode: string;
+  /** The ISO code of the default country (`BR`), or empty for none. */
+  defaultRegion: string;
   webhookBaseUrl: string;
   retentionDays: string;
   privacyMode: boolean;
@@ -12,6 +13,8 @@ export type SettingsForm = {
   allowedHosts: string;
   /** One browser origin per line (or separated by commas). */
   allowedOrigins: string;
+  /** One folder path per line: where local apps may send files from. */
+  apiFileFolders: string;
 };
 
 /** The longest retention the form accepts (ten years). */
@@ -19,7 +22,6 @@ export const MAX_RETENTION_DAYS = 3650;
 /** The ports the local API may listen on (no privileged ports). */
 export const MIN_API_PORT = 1024;
 export const MAX_API_PORT = 65535;
-export type ComposerForm = { to: string; text: string };
 
 export function isHttpUrl(value: string): boolean {
   return /^https?:\/\/\S+$/i.test(value.trim());
@@ -35,8 +37,6 @@ export function validateAddInstance(form: AddInstanceForm): string | null {
 }
 
 export function validateSettings(form: SettingsForm): string | null {
-  const code = form.defaultCountryCode.trim().replace(/^\+/, "");
-  if (code !== "" && !/^\d{1,3}$/.test(code)) return "The country code must be 1 to 3 digits, like 55.";
   const webhook = form.webhookBaseUrl.trim();
   if (webhook !== "" && !isHttpUrl(webhook)) return "The webhook address must start with http:// or https://.";
   const days = form.retentionDays.trim();
@@ -110,21 +110,12 @@ export function normaliseOrigins(text: string): string[] {
   return parseList(formatList(parseList(text).map((origin) => origin.replace(/\/+$/, ""))));
 }
 
-export function validateComposer(form: ComposerForm): string | null {
-  if (form.to.trim() === "") return "Enter the phone number to send to, or choose a group.";
-  if (form.to.replace(/\D/g, "").length < 6) return "The phone number looks too short.";
-  if (form.text.trim() === "") return "Write a message before sending.";
-  return null;
-}
-
 export function optional(value: string): string | null {
   const trimmed = value.trim();
   return trimmed === "" ? null : trimmed;
 }
 
+/** Only an empty number is refused here: whether it is valid is the engine's call. */
 export function validatePairingPhone(phone: string): string | null {
-  const digits = phone.replace(/\D/g, "");
-  if (digits === "") return "Enter the phone number of the WhatsApp account, with country code.";
-  if (digits.length < 8) return "The phone number looks too short. Include the country code.";
-  return null;
+  return phone.trim() === "" ? "Enter the phone number of the WhatsApp account, with country code." : null;
 }

@@ -2,7 +2,7 @@
 //! is the one typed error that leaves the engine, to the UI and to HTTP clients: a stable `code` and a
 //! sentence for a person. Internal causes are logged here and never copied into an `ApiError`.
 
-use crate::domain::InputError;
+use crate::domain::{InputError, PhoneError};
 use crate::provider::ProviderError;
 use crate::secrets::SecretError;
 use crate::store::StoreError;
@@ -18,6 +18,14 @@ pub enum EngineError {
     MessageNotFound(String),
     #[error("no campaign with id {0}")]
     CampaignNotFound(String),
+    #[error("no webhook delivery with id {0}")]
+    DeliveryNotFound(String),
+    /// The caller may not do this (a key sending a file from a folder not allowed).
+    #[error("{0}")]
+    Forbidden(String),
+    /// An API key's daily message limit is used up.
+    #[error("daily limit reached")]
+    DailyLimit,
     /// The request is fine but the thing it acts on is not in a state that allows it.
     #[error("{0}")]
     Conflict(String),
@@ -27,6 +35,12 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Secret(#[from] SecretError),
+}
+
+impl From<PhoneError> for EngineError {
+    fn from(error: PhoneError) -> Self {
+        EngineError::Input(error.into())
+    }
 }
 
 /// The machine-readable part of an `ApiError`. HTTP maps each code to one status.
@@ -93,6 +107,14 @@ impl From<EngineError> for ApiError {
             EngineError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
             EngineError::CampaignNotFound(_) => {
                 ApiError::new(ErrorCode::NotFound, "That campaign does not exist.")
+            }
+            EngineError::Forbidden(message) => ApiError::new(ErrorCode::Forbidden, message),
+            EngineError::DailyLimit => ApiError::new(
+                ErrorCode::RateLimited,
+                "This key's daily message limit is reached; it resets at local midnight.",
+            ),
+            EngineError::DeliveryNotFound(_) => {
+                ApiError::new(ErrorCode::NotFound, "That delivery does not exist.")
             }
             EngineError::Provider(e) => e.into(),
             EngineError::Store(e) => {

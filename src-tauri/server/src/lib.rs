@@ -134,6 +134,49 @@ pub async fn start_listener(engine: Engine, addr: SocketAddr) -> std::io::Result
     Ok(Listener { addr, task })
 }
 
+/// Applies the configuration to the engine, for every subcommand: the settings it carries, and
+/// the listener's address (where `serve` will listen), so that an instance added before the
+/// server first runs is created with its webhook.
+pub async fn configure(
+    engine: &Engine,
+    config: &config::ServerConfig,
+) -> Result<(), switchboard_engine::EngineError> {
+    let mut settings = engine.settings().await?;
+    settings.allowed_hosts = config.allowed_hosts.clone();
+    settings.allowed_origins = config.allowed_origins.clone();
+    settings.api_port = config.listen.port().max(1024);
+    if config.webhook_base_url.is_some() {
+        settings.webhook_base_url = config.webhook_base_url.clone();
+    }
+    if settings != engine.settings().await? {
+        engine.update_settings(settings).await?;
+    }
+    if config.listen.port() != 0 {
+        engine.set_listener(url::Url::parse(&format!("http://{}/", config.listen)).ok());
+    }
+    Ok(())
+}
+
+/// One line of `switchboard-server status`: the number, its state and how its events arrive.
+pub fn status_line(instance: &switchboard_engine::store::Instance) -> String {
+    let events = match (instance.provider, instance.uses_webhook) {
+        (switchboard_engine::domain::ProviderKind::Native, _) => "events: this machine's own connection",
+        (_, true) => "events: webhook",
+        (_, false) => "events: polling (status only; no receipts or incoming messages)",
+    };
+    let reason = instance
+        .status_reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    format!(
+        "{}  {}  {}{reason}  {events}",
+        instance.id,
+        instance.display_name,
+        instance.status.as_str()
+    )
+}
+
 /// The listener's address unless configured otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:47800";
 

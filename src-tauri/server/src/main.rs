@@ -5,7 +5,11 @@
 //! - `switchboard-server add-instance --name N --server-url U --api-key K` adds an Evolution instance
 //!   and prints its id and first QR text;
 //! - `switchboard-server create-key --name N --instance ID…` prints a new API key, once;
-//! - `switchboard-server list-instances`.
+//! - `switchboard-server list-instances`;
+//! - `switchboard-server status`: each number's state and how its events arrive.
+//!
+//! Every subcommand reads the same configuration, so an instance added before `serve` first ran
+//! gets its webhook to the configured listener address at once.
 //!
 //! Secrets go to the OS keyring, which on a headless Linux machine needs a Secret Service (for
 //! example `gnome-keyring-daemon` inside `dbus-run-session`; see `tests/desktop-session.sh`).
@@ -49,6 +53,8 @@ enum Command {
         daily_limit: Option<u32>,
     },
     ListInstances,
+    /// Each number's state, and whether its events arrive by webhook or by polling.
+    Status,
 }
 
 #[tokio::main]
@@ -71,6 +77,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         config.data_dir.clone(),
     );
     let engine = Engine::new(options).await?;
+    switchboard_server::configure(&engine, &config)
+        .await
+        .map_err(switchboard_engine::ApiError::from)?;
     let print =
         |value: serde_json::Value| println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     match cli.command.unwrap_or(Command::Serve) {
@@ -125,23 +134,30 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .await
                 .map_err(switchboard_engine::ApiError::from)?,
         )?),
+        Command::Status => {
+            let instances = engine
+                .list_instances()
+                .await
+                .map_err(switchboard_engine::ApiError::from)?;
+            if instances.is_empty() {
+                println!("No numbers yet: add one with `switchboard-server add-instance`.");
+            }
+            for instance in instances {
+                println!("{}", switchboard_server::status_line(&instance));
+            }
+        }
     }
     Ok(())
 }
 
 async fn serve(engine: Engine, config: ServerConfig) -> Result<(), Box<dyn std::error::Error>> {
-    let mut settings = engine.settings().await?;
-    settings.allowed_hosts = config.allowed_hosts.clone();
-    settings.allowed_origins = config.allowed_origins.clone();
-    settings.api_port = config.listen.port().max(1024);
-    if config.webhook_base_url.is_some() {
-        settings.webhook_base_url = config.webhook_base_url.clone();
-    }
-    engine
-        .update_settings(settings)
-        .await
-        .map_err(switchboard_engine::ApiError::from)?;
     let listener = switchboard_server::start_listener(engine.clone(), config.listen).await?;
+    // Repairs a webhook that is missing (an instance added while no listener was known) or
+    // points elsewhere (the listen address changed).
+    match engine.reconfigure_webhooks().await {
+        Ok(updated) => tracing::info!(updated, "webhooks checked"),
+        Err(error) => tracing::warn!(%error, "webhooks not checked; those numbers are polled"),
+    }
     engine.start();
     println!("switchboard-server listening on http://{}", listener.addr);
     tokio::signal::ctrl_c().await?;

@@ -53,6 +53,11 @@ struct World {
     requests: Vec<String>,
     /// When set, every route answers this status (to simulate an overloaded server).
     fail_with: Option<u16>,
+    /// What the receiver answered to each webhook posted: the event and the HTTP status (none
+    /// when unreachable).
+    webhook_answers: Vec<(String, Option<u16>)>,
+    /// Answers held back until released (a hanging or slow server), newest first.
+    holds: Vec<(String, String, Hold)>,
     next_message: u64,
 }
 
@@ -67,6 +72,48 @@ struct Fake {
 impl Fake {
     fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Answers of one route for one instance, held back: the fake does the work at once (a send is
+/// recorded as sent, a state is read) but answers only once released, like a server whose reply
+/// is stuck on the way. Never released, the request hangs until the caller gives up.
+#[derive(Clone)]
+pub struct Hold(Arc<HoldGate>);
+
+struct HoldGate {
+    released: tokio::sync::watch::Sender<bool>,
+    arrivals: tokio::sync::watch::Sender<usize>,
+}
+
+impl Hold {
+    fn new() -> Self {
+        Self(Arc::new(HoldGate {
+            released: tokio::sync::watch::channel(false).0,
+            arrivals: tokio::sync::watch::channel(0).0,
+        }))
+    }
+
+    /// Waits until this many requests have been held (answered or not).
+    pub async fn arrived(&self, count: usize) {
+        let mut arrivals = self.0.arrivals.subscribe();
+        let _ = arrivals.wait_for(|n| *n >= count).await;
+    }
+
+    /// How many requests are held now or were held before release.
+    pub fn arrivals(&self) -> usize {
+        *self.0.arrivals.borrow()
+    }
+
+    /// Lets every held answer (and every later one) go.
+    pub fn release(&self) {
+        self.0.released.send_replace(true);
+    }
+
+    async fn hold(&self) {
+        self.0.arrivals.send_modify(|n| *n += 1);
+        let mut released = self.0.released.subscribe();
+        let _ = released.wait_for(|released| *released).await;
     }
 }
 
@@ -171,6 +218,7 @@ impl FakeEvolution {
             .route("/webhook/set/{name}", post(set_webhook))
             .route("/message/{route}/{name}", post(send))
             .route("/group/fetchAllGroups/{name}", get(fetch_all_groups))
+            .route("/chat/whatsappNumbers/{name}", post(whatsapp_numbers))
             .route("/chat/getBase64FromMediaMessage/{name}", post(media_base64))
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(fake.clone(), record));
@@ -258,6 +306,23 @@ impl FakeEvolution {
         self.fake.world().fail_with = status;
     }
 
+    /// What the receiver answered to each webhook posted so far, oldest first.
+    pub fn webhook_answers(&self) -> Vec<(String, Option<u16>)> {
+        self.fake.world().webhook_answers.clone()
+    }
+
+    /// Holds back the answers of `route` (the path segment before the instance name, such as
+    /// `connectionState` or `sendText`) for instance `name`, until the returned hold is released.
+    pub fn hold(&self, name: &str, route: &str) -> Hold {
+        let hold = Hold::new();
+        let name = self.fake.resolve(name).unwrap_or_else(|| name.to_owned());
+        self.fake
+            .world()
+            .holds
+            .insert(0, (name, route.to_owned(), hold.clone()));
+        hold
+    }
+
     /// The phone scanned the QR: the instance opens (and the webhook says so).
     pub async fn open(&self, name: &str, profile_name: &str, phone_digits: &str) -> Option<u16> {
         self.fake
@@ -286,20 +351,33 @@ async fn record(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let failure = {
+    let (failure, hold) = {
         let mut world = fake.world();
-        world
-            .requests
-            .push(format!("{} {}", request.method(), request.uri().path()));
-        world.fail_with
+        let path = request.uri().path().to_owned();
+        world.requests.push(format!("{} {path}", request.method()));
+        let mut segments = path.rsplit('/');
+        let (name, route) = (
+            segments.next().unwrap_or_default(),
+            segments.next().unwrap_or_default(),
+        );
+        let hold = world
+            .holds
+            .iter()
+            .find(|(held_name, held_route, _)| held_name == name && held_route == route)
+            .map(|(_, _, hold)| hold.clone());
+        (world.fail_with, hold)
     };
-    match failure {
+    let response = match failure {
         Some(status) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             error(status, json!(["simulated failure"]))
         }
         None => next.run(request).await,
+    };
+    if let Some(hold) = hold {
+        hold.hold().await;
     }
+    response
 }
 
 impl Fake {
@@ -375,13 +453,15 @@ impl Fake {
                 request = request.header(header.as_str(), value);
             }
         }
-        match request.send().await {
+        let status = match request.send().await {
             Ok(response) => Some(response.status().as_u16()),
             Err(error) => {
                 tracing::warn!(%error, "webhook post failed");
                 None
             }
-        }
+        };
+        self.world().webhook_answers.push((event.to_owned(), status));
+        status
     }
 
     /// One simulated phone-side event; returns the webhook listener's status if one was posted.
@@ -520,6 +600,14 @@ async fn create(State(fake): State<Fake>, headers: HeaderMap, body: Bytes) -> Re
         owner: None,
     };
     fake.world().instances.push(instance.clone());
+    if request["qrcode"] == json!(true) {
+        // The real server opens the socket and waits for the first code before it answers, so
+        // the code's webhook reaches the receiver before the create call returns.
+        let mut data = contract_sample("evolution/webhook-qrcode-updated.json")["data"].clone();
+        data["qrcode"]["instance"] = json!(name);
+        data["qrcode"]["code"] = qr_payload(1, false)["code"].clone();
+        fake.post_webhook(&name, "qrcode.updated", data).await;
+    }
     let mut response = contract_sample("evolution/create-instance-response.json");
     response["instance"]["instanceName"] = json!(name);
     response["instance"]["instanceId"] = json!(instance.id);
@@ -901,6 +989,39 @@ fn contact_message(request: &Value) -> Result<(Value, String), Response> {
         json!({"contactMessage": {"displayName": cards[0]["fullName"]}}),
         "contactMessage".into(),
     ))
+}
+
+/// `POST /chat/whatsappNumbers/{name}`: whether each number is on WhatsApp, in the sample's shape.
+async fn whatsapp_numbers(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = fake.guard(&headers, &name) {
+        return response;
+    }
+    let request = parse_body(&body);
+    let Some(numbers) = request["numbers"].as_array() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["instance requires property \"numbers\""]),
+        );
+    };
+    let absent = fake.world().not_on_whatsapp.clone();
+    let answer: Vec<Value> = numbers
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|number| {
+            let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+            json!({
+                "jid": format!("{digits}@s.whatsapp.net"),
+                "exists": !absent.contains(&digits),
+                "number": digits,
+            })
+        })
+        .collect();
+    Json(Value::Array(answer)).into_response()
 }
 
 async fn fetch_all_groups(

@@ -14,7 +14,7 @@ mod evolution;
 mod file_secrets;
 pub mod whatsapp;
 
-pub use evolution::{FakeEvolution, SentMessage};
+pub use evolution::{FakeEvolution, Hold, SentMessage};
 pub use file_secrets::FileSecretStore;
 
 /// A shared contract sample, read from `../shared/contracts/` beside the repository.

@@ -102,7 +102,7 @@ async fn a_number_added_to_this_computer_links_by_qr_and_sends() {
     let accepted = engine
         .send_message(SendRequest {
             instance_id: instance.id.clone(),
-            to: "+1 555 000 2222".into(),
+            to: "+1 202 555 0142".into(),
             content: ComposeContent::Text {
                 text: "Your order is on its way".into(),
                 reply_to: None,
@@ -126,6 +126,6 @@ async fn a_number_added_to_this_computer_links_by_qr_and_sends() {
     let stanza = tokio::time::timeout(STEP_TIMEOUT, fake.wait_for_sent_message(&provider_id))
         .await
         .expect("acked");
-    assert_eq!(stanza.to, "15550002222@s.whatsapp.net");
+    assert_eq!(stanza.to, "12025550142@s.whatsapp.net");
     assert_eq!(stanza.kind, "text");
 }

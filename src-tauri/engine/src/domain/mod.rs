@@ -14,7 +14,7 @@ pub use content::{
 pub use instance::{remote_name_for, ConnectionSignal, InstanceId, InstanceStatus, ProviderKind};
 pub use jid::{contact_identity, Jid, JidKind};
 pub use message::{Direction, MessageKind, MessageStatus};
-pub use phone::{CountryCode, PhoneNumber};
+pub use phone::{PhoneError, PhoneNumber, PhoneRegion, Region};
 
 /// Why a value given by a person or another program was refused. The message is shown as is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,7 +3,7 @@
 //! and leave through the same pacing. Rows that cannot become a message are reported by line.
 
 use super::Engine;
-use crate::domain::{checked_text, CountryCode, InputError, InstanceId, Jid, OutgoingContent, PhoneNumber};
+use crate::domain::{checked_text, InputError, InstanceId, Jid, OutgoingContent, PhoneNumber, Region};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::store::{Campaign, CampaignState, Millis, NewCampaign, NewOutbound};
@@ -120,11 +120,7 @@ fn render(pieces: &[Piece], record: &csv::StringRecord) -> String {
         .collect()
 }
 
-fn parse(
-    csv_text: &str,
-    template: &str,
-    default_country: Option<&CountryCode>,
-) -> Result<Parsed, InputError> {
+fn parse(csv_text: &str, template: &str, default_region: Option<&Region>) -> Result<Parsed, InputError> {
     if csv_text.len() > MAX_CSV_BYTES {
         return Err(InputError::new(
             "The file is larger than 5 MB; split it into several campaigns.",
@@ -196,12 +192,12 @@ fn parse(
             });
             continue;
         }
-        let phone = match PhoneNumber::parse(record.get(phone_index).unwrap_or(""), default_country) {
+        let phone = match PhoneNumber::parse(record.get(phone_index).unwrap_or(""), default_region) {
             Ok(phone) => phone,
             Err(error) => {
                 parsed.problems.push(RowProblem {
                     line,
-                    reason: error.0,
+                    reason: error.to_string(),
                 });
                 continue;
             }
@@ -223,7 +219,7 @@ impl Engine {
         if draft.template.trim().is_empty() {
             return Err(InputError::new("Write the message template first.").into());
         }
-        let default_country = self.settings().await?.default_country_code;
+        let default_country = self.settings().await?.default_region;
         Ok(parse(&draft.csv, &draft.template, default_country.as_ref())?)
     }
 
@@ -310,7 +306,7 @@ impl Engine {
         self.emit(EngineEvent::CampaignChanged {
             campaign_id: id.clone(),
         });
-        self.inner.outbox_wake.notify_one();
+        self.wake_outbox(&draft.instance_id);
         self.campaign(&id).await
     }
 
@@ -341,7 +337,7 @@ impl Engine {
         self.emit(EngineEvent::CampaignChanged {
             campaign_id: id.to_owned(),
         });
-        self.inner.outbox_wake.notify_one();
+        self.wake_outbox(&campaign.instance_id);
         self.campaign(id).await
     }
 }
@@ -350,8 +346,8 @@ impl Engine {
 mod tests {
     use super::*;
 
-    fn cc() -> CountryCode {
-        CountryCode::parse("55").expect("cc")
+    fn cc() -> Region {
+        Region::parse("BR").expect("region")
     }
 
     #[test]

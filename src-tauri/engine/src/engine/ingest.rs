@@ -2,13 +2,15 @@
 //! stream), goes through `apply_event`: one place decides statuses, de-duplicates messages and
 //! keeps message statuses moving forward only.
 
-use super::{lock, Engine};
+use super::{lock, within, Engine, Observation};
 use crate::domain::Direction;
 use crate::domain::{ConnectionSignal, InstanceId, InstanceStatus, ProviderKind};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::provider::evolution::webhook;
-use crate::provider::{ConnectionReport, LinkProgress, ProviderError, ProviderEvent, ReportedMessage};
+use crate::provider::{
+    ConnectionReport, LinkOffer, LinkProgress, ProviderError, ProviderEvent, ReportedMessage,
+};
 use crate::secrets::SecretKind;
 use crate::store::{NewInbound, ReceiptOutcome};
 
@@ -28,7 +30,9 @@ pub enum WebhookRejection {
 
 fn default_reason(status: InstanceStatus) -> Option<&'static str> {
     match status {
-        InstanceStatus::QrLimitReached => Some("The QR code expired before it was scanned."),
+        InstanceStatus::QrLimitReached => {
+            Some("The QR code limit was reached before a phone scanned one. Press Try again for a new code.")
+        }
         InstanceStatus::Unreachable => Some("The server could not be reached."),
         InstanceStatus::Missing => Some("The server no longer has this instance."),
         InstanceStatus::LoggedOut => Some("The phone unlinked this device."),
@@ -39,9 +43,23 @@ fn default_reason(status: InstanceStatus) -> Option<&'static str> {
 impl Engine {
     /// Applies one provider event to the instance it concerns.
     pub async fn apply_event(&self, id: &InstanceId, event: ProviderEvent) -> Result<(), EngineError> {
+        let observed = self.observe(id);
+        self.apply_observed_event(id, event, observed).await
+    }
+
+    /// `apply_event` for an event observed earlier (held while its instance was being created).
+    pub(super) async fn apply_observed_event(
+        &self,
+        id: &InstanceId,
+        event: ProviderEvent,
+        observed: Observation,
+    ) -> Result<(), EngineError> {
         match event {
-            ProviderEvent::LinkOffered(offer) => self.accept_offer(id, offer).await,
-            ProviderEvent::Connection(report) => self.apply_connection(id, report).await,
+            ProviderEvent::LinkOffered(offer) => {
+                let report = ConnectionReport::bare(ConnectionSignal::QrShown);
+                self.transition(id, report, Some(offer), observed).await.map(drop)
+            }
+            ProviderEvent::Connection(report) => self.transition(id, report, None, observed).await.map(drop),
             ProviderEvent::Receipt {
                 provider_message_id,
                 status,
@@ -51,6 +69,7 @@ impl Engine {
                     .store
                     .apply_receipt(id, &provider_message_id, status, self.now())
                     .await?;
+                self.mark_alive(id);
                 if let ReceiptOutcome::Advanced { message_id } = outcome {
                     self.emit(EngineEvent::MessageStatusChanged {
                         instance_id: id.clone(),
@@ -60,7 +79,10 @@ impl Engine {
                 }
                 Ok(())
             }
-            ProviderEvent::Message(message) => self.record_reported(id, message).await,
+            ProviderEvent::Message(message) => {
+                self.mark_alive(id);
+                self.record_reported(id, message).await
+            }
         }
     }
 
@@ -95,7 +117,10 @@ impl Engine {
                 Direction::Inbound => EngineEvent::MessageReceived {
                     instance_id: id.clone(),
                     message_id: stored.id,
-                    from: stored.sender_name.unwrap_or(contact),
+                    // How a person reads the sender: the name, else the number as it is written.
+                    from: stored.sender_name.unwrap_or_else(|| {
+                        message.contact.phone().map_or(contact, |phone| phone.formatted())
+                    }),
                     preview: stored.body,
                 },
                 Direction::Outbound => EngineEvent::MessageStatusChanged {
@@ -109,13 +134,36 @@ impl Engine {
         Ok(())
     }
 
-    /// Moves an instance's status by what its provider reported.
+    /// Moves an instance's status by what its provider reported just now.
     pub(super) async fn apply_connection(
         &self,
         id: &InstanceId,
         report: ConnectionReport,
     ) -> Result<(), EngineError> {
-        let _serialised = self.inner.transitions.lock().await;
+        let observed = self.observe(id);
+        self.transition(id, report, None, observed).await.map(drop)
+    }
+
+    /// Applies a state observation of an instance (and the code it offers, if any) unless a
+    /// newer one was already applied: a poll answer that left the server before a webhook
+    /// arrived must not undo what the webhook said. Returns whether it was applied.
+    pub(super) async fn transition(
+        &self,
+        id: &InstanceId,
+        report: ConnectionReport,
+        offer: Option<LinkOffer>,
+        observed: Observation,
+    ) -> Result<bool, EngineError> {
+        let slot = self.slot(id);
+        let mut last_applied = slot.state.lock().await;
+        if observed < *last_applied {
+            tracing::debug!(instance = %id, signal = ?report.signal, "stale state read ignored");
+            return Ok(false);
+        }
+        *last_applied = observed;
+        if let Some(offer) = offer {
+            self.offer_link(id, offer);
+        }
         let instance = self.instance(id).await?;
         let next = instance.status.next(report.signal);
         let reason = report.reason.as_deref().or_else(|| default_reason(next));
@@ -143,9 +191,12 @@ impl Engine {
             });
         }
         if next == InstanceStatus::Connected {
-            self.inner.outbox_wake.notify_one();
+            if instance.status != InstanceStatus::Connected {
+                self.mark_alive(id);
+            }
+            self.wake_outbox(id);
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Handles one webhook POST for an instance: checks its signature, then applies its events.
@@ -159,13 +210,10 @@ impl Engine {
         // Unknown ids are refused exactly like bad signatures: no oracle for which ids exist.
         let unknown = || WebhookRejection::Unauthorized("unknown instance".into());
         let id = InstanceId::parse(instance_id).map_err(|_| unknown())?;
-        let instance = self
-            .inner
-            .store
-            .instance(&id)
-            .await
-            .map_err(EngineError::from)?
-            .ok_or_else(unknown)?;
+        let instance = self.inner.store.instance(&id).await.map_err(EngineError::from)?;
+        let Some(instance) = instance else {
+            return self.receive_pending_webhook(&id, authorization, body);
+        };
         if instance.provider != ProviderKind::Evolution {
             return Err(unknown());
         }
@@ -189,21 +237,88 @@ impl Engine {
         Ok(count)
     }
 
+    /// A webhook for an instance still being created: checked against its pending secret, its
+    /// events kept until the instance's row exists (`admit_pending`).
+    fn receive_pending_webhook(
+        &self,
+        id: &InstanceId,
+        authorization: Option<&str>,
+        body: &[u8],
+    ) -> Result<usize, WebhookRejection> {
+        let secret = lock(&self.inner.pending)
+            .get(id)
+            .map(|pending| pending.webhook_secret.clone())
+            .ok_or_else(|| WebhookRejection::Unauthorized("unknown instance".into()))?;
+        webhook::verify_authorization(authorization, &secret)
+            .map_err(|e| WebhookRejection::Unauthorized(e.to_string()))?;
+        let events =
+            webhook::parse(body, self.now()).map_err(|e| WebhookRejection::Malformed(e.to_string()))?;
+        let count = events.len();
+        let observed: Vec<_> = events
+            .into_iter()
+            .map(|event| (self.observe(id), event))
+            .collect();
+        match lock(&self.inner.pending).get_mut(id) {
+            Some(pending) => pending.events.extend(observed),
+            // Admitted meanwhile: the row exists now. A 5xx makes the server post it again;
+            // a 401 would make it give up.
+            None => {
+                let busy = EngineError::Conflict("the instance was created meanwhile".into());
+                return Err(WebhookRejection::Internal(busy));
+            }
+        }
+        tracing::debug!(instance = %id, count, "events of an instance being created kept");
+        Ok(count)
+    }
+
+    /// Expects webhooks for an instance about to be created on its server.
+    pub(super) fn expect_pending(&self, id: &InstanceId, webhook_secret: &str) {
+        let pending = super::PendingInstance {
+            webhook_secret: webhook_secret.to_owned(),
+            events: Vec::new(),
+        };
+        lock(&self.inner.pending).insert(id.clone(), pending);
+    }
+
+    /// The instance's row exists: applies what its webhooks said meanwhile, in their order (each
+    /// keeps the order it arrived in, so nothing newer is undone).
+    pub(super) async fn admit_pending(&self, id: &InstanceId) -> Result<(), EngineError> {
+        let Some(pending) = lock(&self.inner.pending).remove(id) else {
+            return Ok(());
+        };
+        if !pending.events.is_empty() {
+            lock(&self.inner.last_webhook).insert(id.clone(), self.now());
+        }
+        for (observed, event) in pending.events {
+            self.apply_observed_event(id, event, observed).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets an instance whose creation failed.
+    pub(super) fn drop_pending(&self, id: &InstanceId) {
+        lock(&self.inner.pending).remove(id);
+    }
+
     /// Asks the provider for an instance's state once (the polling path). While a QR waits to be
     /// scanned this also fetches the current code, which does not restart the linking session.
     pub async fn poll_instance(&self, id: &InstanceId) -> Result<InstanceStatus, EngineError> {
         let instance = self.instance(id).await?;
         let provider = self.provider(&instance).await?;
-        let report = match provider.connection().await {
+        let observed = self.observe(id);
+        let report = match within(self.inner.timeouts.state, "a state check", provider.connection()).await {
             Ok(report) => report,
             Err(error) => report_for_error(&error)?,
         };
         let waiting_for_scan =
             instance.status == InstanceStatus::Linking && report.signal == ConnectionSignal::Connecting;
-        self.apply_connection(id, report).await?;
-        if waiting_for_scan {
-            match provider.link(None).await {
-                Ok(LinkProgress::Offer(offer)) => self.accept_offer(id, offer).await?,
+        let fresh = self.transition(id, report, None, observed).await?;
+        if fresh && waiting_for_scan {
+            match within(self.inner.timeouts.state, "a QR refresh", provider.link(None)).await {
+                Ok(LinkProgress::Offer(offer)) => {
+                    let report = ConnectionReport::bare(ConnectionSignal::QrShown);
+                    self.transition(id, report, Some(offer), observed).await?;
+                }
                 Ok(LinkProgress::AlreadyConnected) => {
                     self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::Open))
                         .await?
@@ -214,22 +329,29 @@ impl Engine {
         Ok(self.instance(id).await?.status)
     }
 
-    /// Points every webhook-driven Evolution instance at the listener's current address. Returns
-    /// how many were updated; an unreachable server is logged and skipped (polling covers it).
+    /// Points every Evolution instance's webhook at the listener's current address, adding one to
+    /// instances that had none (added before the listener was known). Returns how many were
+    /// updated; an unreachable server is logged and skipped (polling covers it).
     pub async fn reconfigure_webhooks(&self) -> Result<usize, EngineError> {
         let mut updated = 0;
         for instance in self.list_instances().await? {
-            if instance.provider != ProviderKind::Evolution || !instance.uses_webhook {
+            if instance.provider != ProviderKind::Evolution {
                 continue;
             }
-            let (Some(url), Some(secret)) = (
-                self.webhook_url(&instance.id).await?,
-                self.inner
-                    .secrets
-                    .get(&instance.id, SecretKind::WebhookSecret)
-                    .await?,
-            ) else {
+            let Some(url) = self.webhook_url(&instance.id).await? else {
                 continue;
+            };
+            // An instance added while no listener was known polls; it gets its webhook now.
+            let secrets = &self.inner.secrets;
+            let secret = match secrets.get(&instance.id, SecretKind::WebhookSecret).await? {
+                Some(secret) => secret,
+                None => {
+                    let secret = crate::secrets::generate_secret();
+                    secrets
+                        .set(&instance.id, SecretKind::WebhookSecret, &secret)
+                        .await?;
+                    secret
+                }
             };
             let server = self.evolution_server(&instance).await?;
             let token = self
@@ -246,7 +368,12 @@ impl Engine {
                 .set_webhook(&target)
                 .await
             {
-                Ok(()) => updated += 1,
+                Ok(()) if instance.uses_webhook => updated += 1,
+                Ok(()) => {
+                    self.inner.store.set_uses_webhook(&instance.id, true).await?;
+                    tracing::info!(instance = %instance.id, "webhook added to an instance that polled");
+                    updated += 1;
+                }
                 Err(error) => tracing::warn!(%error, instance = %instance.id, "webhook address not updated"),
             }
         }
@@ -265,12 +392,20 @@ impl Engine {
             }
             servers_done.push(server_url.clone());
             let server = self.evolution_server(instance).await?;
-            let on_server = instances
+            let on_server: Vec<(&crate::store::Instance, Observation)> = instances
                 .iter()
-                .filter(|i| i.server_url.as_deref() == Some(server_url.as_str()));
-            match server.fetch_instances().await {
+                .filter(|i| i.server_url.as_deref() == Some(server_url.as_str()))
+                .map(|i| (i, self.observe(&i.id)))
+                .collect();
+            match within(
+                self.inner.timeouts.state,
+                "the instance list",
+                server.fetch_instances(),
+            )
+            .await
+            {
                 Ok(rows) => {
-                    for local in on_server {
+                    for (local, observed) in on_server {
                         let report = match rows.iter().find(|row| row.name == local.remote_name) {
                             Some(row) => ConnectionReport {
                                 signal: row.signal(),
@@ -280,15 +415,15 @@ impl Engine {
                             },
                             None => ConnectionReport::bare(ConnectionSignal::Missing),
                         };
-                        self.apply_connection(&local.id, report).await?;
+                        self.transition(&local.id, report, None, observed).await?;
                     }
                 }
                 Err(error) => {
                     tracing::warn!(%error, server = %server_url, "re-sync failed");
                     let report = report_for_error(&error)
                         .unwrap_or_else(|_| ConnectionReport::bare(ConnectionSignal::Unreachable));
-                    for local in on_server {
-                        self.apply_connection(&local.id, report.clone()).await?;
+                    for (local, observed) in on_server {
+                        self.transition(&local.id, report.clone(), None, observed).await?;
                     }
                 }
             }
@@ -299,8 +434,18 @@ impl Engine {
 
 /// What a failed status check says about the instance; other errors are real errors.
 fn report_for_error(error: &ProviderError) -> Result<ConnectionReport, EngineError> {
+    if let ProviderError::NotActivated { register_url } = error {
+        return Ok(ConnectionReport {
+            reason: Some(crate::provider::not_activated_sentence(register_url.as_deref())),
+            ..ConnectionReport::bare(ConnectionSignal::Unreachable)
+        });
+    }
     let (signal, reason) = match error {
         ProviderError::Unreachable(_) => (ConnectionSignal::Unreachable, "The server could not be reached."),
+        ProviderError::TimedOut(_) => (
+            ConnectionSignal::Unreachable,
+            "The server did not answer in time.",
+        ),
         ProviderError::ServerError(_) => (ConnectionSignal::Unreachable, "The server is failing (HTTP 5xx)."),
         ProviderError::Unauthorized => (ConnectionSignal::Unreachable, "The server refused the API key."),
         ProviderError::InstanceMissing => (

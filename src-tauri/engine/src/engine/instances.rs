@@ -100,7 +100,16 @@ impl Engine {
             url,
             jwt_secret: generate_secret(),
         });
-        let created = self.create_remote(&server, &name, target.as_ref()).await?;
+        if let Some(target) = &target {
+            self.expect_pending(&id, &target.jwt_secret);
+        }
+        let created = match self.create_remote(&server, &name, target.as_ref()).await {
+            Ok(created) => created,
+            Err(error) => {
+                self.drop_pending(&id);
+                return Err(error);
+            }
+        };
 
         let now = self.now();
         let instance = Instance {
@@ -123,6 +132,7 @@ impl Engine {
             .await
         {
             // Undo everything: the remote instance, any secret written, any row written.
+            self.drop_pending(&id);
             let _ = self.inner.store.delete_instance(&id).await;
             let _ = self.inner.secrets.delete_all(&id).await;
             if let Err(undo) = crate::provider::Provider::delete(&server.instance(&created.name, None)).await
@@ -132,11 +142,13 @@ impl Engine {
             return Err(error);
         }
         tracing::info!(instance = %id, remote = %instance.remote_name, webhook = instance.uses_webhook, "instance added");
-        self.emit(EngineEvent::InstancesChanged);
         if let Some(offer) = created.offer {
             self.offer_link(&id, offer);
         }
-        Ok(instance)
+        self.admit_pending(&id).await?;
+        self.start_worker(&id);
+        self.emit(EngineEvent::InstancesChanged);
+        self.instance(&id).await
     }
 
     /// A number linked to this computer: the instance starts linking at once; QR codes arrive as
@@ -164,6 +176,7 @@ impl Engine {
             return Err(error);
         }
         tracing::info!(instance = %instance.id, "native instance added");
+        self.start_worker(&instance.id);
         self.emit(EngineEvent::InstancesChanged);
         Ok(instance)
     }
@@ -248,7 +261,7 @@ impl Engine {
         pairing_phone: Option<&str>,
     ) -> Result<LinkView, EngineError> {
         let instance = self.instance(id).await?;
-        let default_country = self.settings().await?.default_country_code;
+        let default_country = self.settings().await?.default_region;
         let phone = pairing_phone
             .filter(|p| !p.trim().is_empty())
             .map(|p| PhoneNumber::parse(p, default_country.as_ref()))
@@ -272,12 +285,12 @@ impl Engine {
 
     /// Keeps a new QR / pairing code, moves the status to linking and tells listeners.
     pub(super) async fn accept_offer(&self, id: &InstanceId, offer: LinkOffer) -> Result<(), EngineError> {
-        self.offer_link(id, offer);
-        self.apply_connection(id, ConnectionReport::bare(ConnectionSignal::QrShown))
-            .await
+        let observed = self.observe(id);
+        let report = ConnectionReport::bare(ConnectionSignal::QrShown);
+        self.transition(id, report, Some(offer), observed).await.map(drop)
     }
 
-    fn offer_link(&self, id: &InstanceId, offer: LinkOffer) {
+    pub(super) fn offer_link(&self, id: &InstanceId, offer: LinkOffer) {
         let now = self.now();
         let qr_svg = offer
             .qr_code
@@ -373,6 +386,7 @@ impl Engine {
         }
         self.inner.store.delete_instance(id).await?;
         self.inner.secrets.delete_all(id).await?;
+        self.stop_worker(id);
         lock(&self.inner.providers).remove(id);
         lock(&self.inner.offers).remove(id);
         lock(&self.inner.last_webhook).remove(id);

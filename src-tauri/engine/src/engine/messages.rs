@@ -1,7 +1,7 @@
 //! Accepting messages into the outbox, and the outbox worker's single step: pacing, quiet hours,
 //! the daily quota, retries with back-off, and reading the log.
 
-use super::{lock, Engine};
+use super::{lock, within, Engine};
 use crate::domain::{
     checked_location, checked_text, optional, InputError, InstanceId, InstanceStatus, Jid, MediaKind,
     MediaSource, OutgoingContent, PhoneNumber, QuotedMessage,
@@ -9,7 +9,7 @@ use crate::domain::{
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::provider::{OutgoingMessage, ProviderError};
-use crate::store::{Message, MessageFilter, Millis, NewOutbound};
+use crate::store::{ApiKey, LimitedAccept, Message, MessageFilter, Millis, NewOutbound};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -36,7 +36,8 @@ pub enum ComposeContent {
         /// The id (in the log) of the message this one replies to.
         reply_to: Option<String>,
     },
-    /// From a public URL, or a file on this computer (exactly one of the two).
+    /// From a public URL, or a file on this computer (exactly one of the two; local apps may
+    /// name files only in the folders allowed in Settings).
     #[serde(rename_all = "camelCase")]
     Media {
         kind: MediaKind,
@@ -61,6 +62,16 @@ pub enum ComposeContent {
     },
 }
 
+/// Where a typed recipient would go: the composer shows it before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RecipientCheck {
+    /// The WhatsApp address the message would go to.
+    pub jid: String,
+    /// How a person reads it (`+55 11 98765-4321`, or the group address).
+    pub display: String,
+}
+
 /// Why the outbox of an instance is not sending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +94,10 @@ pub enum OutboxStep {
     Wait { until: Millis },
 }
 
+/// The error code of a message whose send was not answered in time and is not retried blindly.
+pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+const OUTCOME_UNKNOWN_REASON: &str = "The server did not answer in time, so this message may have gone out. Check the phone, and send it again only if it did not.";
+
 /// Transient failures are tried this many times in all.
 pub const MAX_ATTEMPTS: i64 = 3;
 /// First retry after this long; each later one waits four times longer.
@@ -98,8 +113,60 @@ impl Engine {
         self.send_message_as(request, SOURCE_APP).await
     }
 
+    /// `send_message` on behalf of a local app's key: its daily limit is checked after the
+    /// idempotency lookup (a repeat returns the original, never a refusal) and in the same write
+    /// transaction as the accept (two requests cannot both take the last slot).
+    pub async fn send_message_for_key(
+        &self,
+        request: SendRequest,
+        key: &ApiKey,
+    ) -> Result<Message, EngineError> {
+        if let ComposeContent::Media { path: Some(path), .. } = &request.content {
+            self.check_api_file(Path::new(path.trim())).await?;
+        }
+        let limit = key
+            .daily_limit
+            .map(|limit| (i64::from(limit), crate::clock::local_midnight(self.now())));
+        self.accept(request, &super::source_for(key), limit).await
+    }
+
+    /// A key may send a local file only from a folder the person listed in Settings: otherwise
+    /// any key could send any file this process can read. Nothing about the file is revealed.
+    async fn check_api_file(&self, path: &Path) -> Result<(), EngineError> {
+        let refused = || {
+            EngineError::Forbidden(
+                "Local apps may send files only from folders listed under Settings → Local API; send a link instead, or add the folder there."
+                    .into(),
+            )
+        };
+        let folders = self.settings().await?.api_file_folders;
+        if folders.is_empty() {
+            return Err(refused());
+        }
+        // Resolved first, so `..` and links cannot step out of an allowed folder.
+        let resolved = tokio::fs::canonicalize(path).await.map_err(|_| refused())?;
+        for folder in folders {
+            if let Ok(folder) = tokio::fs::canonicalize(&folder).await {
+                if resolved.starts_with(&folder) {
+                    return Ok(());
+                }
+            }
+        }
+        Err(refused())
+    }
+
     /// `send_message` on behalf of a source (`app`, `api:<key>`).
     pub async fn send_message_as(&self, request: SendRequest, source: &str) -> Result<Message, EngineError> {
+        self.accept(request, source, None).await
+    }
+
+    /// Accepts a message from a source, within `limit` messages since a time when given.
+    async fn accept(
+        &self,
+        request: SendRequest,
+        source: &str,
+        limit: Option<(i64, Millis)>,
+    ) -> Result<Message, EngineError> {
         // The instance is not read here: the insert's foreign key proves it exists.
         let instance_id = request.instance_id;
         let to = self.recipient(&request.to).await?;
@@ -116,34 +183,40 @@ impl Engine {
         let chat = to.to_string();
         let contact = to.display();
         let body = content.summary();
-        let (message, created) = self
-            .inner
-            .store
-            .insert_outbound(NewOutbound {
-                instance_id: &instance_id,
-                chat_jid: &chat,
-                contact: &contact,
-                kind: content.kind(),
-                body: Some(&body),
-                payload: &payload,
-                scheduled_at: request.scheduled_at,
-                source,
-                idempotency_key: key,
-                campaign_id: None,
-                now: self.now(),
-            })
-            .await
-            .map_err(|error| match error.is_missing_parent() {
-                true => EngineError::InstanceNotFound(instance_id.to_string()),
-                false => error.into(),
-            })?;
+        let new = NewOutbound {
+            instance_id: &instance_id,
+            chat_jid: &chat,
+            contact: &contact,
+            kind: content.kind(),
+            body: Some(&body),
+            payload: &payload,
+            scheduled_at: request.scheduled_at,
+            source,
+            idempotency_key: key,
+            campaign_id: None,
+            now: self.now(),
+        };
+        let store = &self.inner.store;
+        let accepted = match limit {
+            None => store.insert_outbound(new).await,
+            Some((limit, since)) => match store.insert_outbound_within(new, limit, since).await {
+                Ok(LimitedAccept::Created(message)) => Ok((message, true)),
+                Ok(LimitedAccept::Repeated(message)) => Ok((message, false)),
+                Ok(LimitedAccept::OverLimit) => return Err(EngineError::DailyLimit),
+                Err(error) => Err(error),
+            },
+        };
+        let (message, created) = accepted.map_err(|error| match error.is_missing_parent() {
+            true => EngineError::InstanceNotFound(instance_id.to_string()),
+            false => error.into(),
+        })?;
         if created {
             self.emit(EngineEvent::MessageStatusChanged {
                 instance_id: instance_id.clone(),
                 message_id: message.id.clone(),
                 status: message.status,
             });
-            self.inner.outbox_wake.notify_one();
+            self.wake_outbox(&instance_id);
         }
         Ok(message)
     }
@@ -152,11 +225,29 @@ impl Engine {
         if input.contains('@') {
             return Ok(Jid::parse(input)?);
         }
-        let default_country = self.settings().await?.default_country_code;
+        let default_region = self.settings().await?.default_region;
         Ok(Jid::for_phone(&PhoneNumber::parse(
             input,
-            default_country.as_ref(),
+            default_region.as_ref(),
         )?))
+    }
+
+    /// Reads a recipient exactly as `send_message` would, without sending: the number it goes to,
+    /// or why it would be refused.
+    pub async fn check_recipient(&self, input: &str) -> Result<RecipientCheck, EngineError> {
+        let jid = self.recipient(input).await?;
+        let display = jid
+            .phone()
+            .map_or_else(|| jid.to_string(), |phone| phone.formatted());
+        Ok(RecipientCheck {
+            jid: jid.to_string(),
+            display,
+        })
+    }
+
+    /// The countries a person can choose as the default, with their calling codes.
+    pub fn phone_regions(&self) -> Vec<crate::domain::PhoneRegion> {
+        crate::domain::Region::all()
     }
 
     /// Checks what a person composed and turns it into what will be sent.
@@ -228,7 +319,7 @@ impl Engine {
                 if full_name.is_empty() {
                     return Err(InputError::new("A contact card needs a name.").into());
                 }
-                let default_country = self.settings().await?.default_country_code;
+                let default_country = self.settings().await?.default_region;
                 let phone = PhoneNumber::parse(&phone, default_country.as_ref())?;
                 OutgoingContent::Contact {
                     full_name,
@@ -408,7 +499,7 @@ impl Engine {
             message_id: retried.id.clone(),
             status: retried.status,
         });
-        self.inner.outbox_wake.notify_one();
+        self.wake_outbox(&retried.instance_id);
         Ok(retried)
     }
 
@@ -470,14 +561,17 @@ impl Engine {
             .and_then(|p| serde_json::from_str(p).ok());
         let result = match (Jid::parse(&message.chat_jid), content) {
             (Ok(to), Some(content)) => match media_bytes(&content).await {
-                Ok(media_bytes) => provider
-                    .send(&OutgoingMessage {
+                Ok(media_bytes) => {
+                    let message = OutgoingMessage {
+                        id: message.id.clone(),
                         to,
                         content: content.clone(),
                         media_bytes,
-                    })
-                    .await
-                    .map(|r| (r, content)),
+                    };
+                    within(self.inner.timeouts.send, "a send", provider.send(&message))
+                        .await
+                        .map(|r| (r, content))
+                }
                 Err(error) => Err(error),
             },
             _ => Err(ProviderError::Rejected(
@@ -494,6 +588,14 @@ impl Engine {
             now + Millis::from(pacing.min_interval_ms) + Millis::from(jitter),
         );
         let now = self.now();
+        match &result {
+            Ok(_) => self.mark_alive(id),
+            Err(error) if super::supervisor::is_unresponsive(error) => {
+                let observed = self.observe(id);
+                self.unresponsive(id, observed, error).await?;
+            }
+            Err(_) => {}
+        }
         let message = match result {
             Ok((receipt, content)) => {
                 if let OutgoingContent::Media {
@@ -512,6 +614,15 @@ impl Engine {
                     self.inner.store.forget_content(&sent.id).await?;
                 }
                 sent
+            }
+            // No answer in time: the provider may have sent it. Sent again, the customer could get
+            // it twice, unless the provider makes a repeat harmless; otherwise a person decides.
+            Err(ProviderError::TimedOut(_)) if !provider.repeats_are_harmless() => {
+                tracing::warn!(message = %message.id, "send not answered in time; outcome unknown");
+                self.inner
+                    .store
+                    .mark_failed(&message.id, OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_REASON, now)
+                    .await?
             }
             Err(error) => {
                 let reason = crate::error::ApiError::from(error.clone()).message;

@@ -14,7 +14,10 @@ pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use ingest::WebhookRejection;
 pub use instances::{AddInstanceRequest, LinkView, ProviderSetup};
 pub use keys::{key_allows, source_for, CreatedApiKey, KeyRejection, NewApiKey};
-pub use messages::{ComposeContent, OutboxStep, PauseReason, SendRequest, MAX_ATTEMPTS};
+pub use messages::{
+    ComposeContent, OutboxStep, PauseReason, RecipientCheck, SendRequest, MAX_ATTEMPTS, OUTCOME_UNKNOWN,
+};
+pub use supervisor::PROBE_QUIET_MILLIS;
 pub use upkeep::StatsQuery;
 pub use webhooks::{signature, CreatedSubscription, NewSubscription, EVENT_KINDS};
 
@@ -32,8 +35,39 @@ use crate::store::{Instance, Millis, Store};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::sync::Notify;
 use url::Url;
+
+/// How long each kind of provider call may take before it counts as failed.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// A state read, a QR refresh or a liveness probe.
+    pub state: Duration,
+    /// A send: uploads and a slow server take longer than a state read.
+    pub send: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            state: Duration::from_secs(10),
+            send: Duration::from_secs(45),
+        }
+    }
+}
+
+/// A provider call bounded by its operation's time limit, so one slow answer holds up only the
+/// loop of its own instance, and only for that long.
+async fn within<T>(
+    limit: Duration,
+    operation: &'static str,
+    call: impl std::future::Future<Output = Result<T, ProviderError>>,
+) -> Result<T, ProviderError> {
+    tokio::time::timeout(limit, call)
+        .await
+        .unwrap_or(Err(ProviderError::TimedOut(operation)))
+}
 
 /// How an engine is put together: everything outside it is injected.
 pub struct EngineOptions {
@@ -46,6 +80,10 @@ pub struct EngineOptions {
     pub data_dir: PathBuf,
     /// Starts the in-process WhatsApp clients of native instances.
     pub native: Arc<dyn Launcher>,
+    pub timeouts: Timeouts,
+    /// The system's locale (`pt-BR`): on first start its country becomes the default country for
+    /// numbers typed the local way.
+    pub system_locale: Option<String>,
 }
 
 impl EngineOptions {
@@ -62,6 +100,8 @@ impl EngineOptions {
             clock: Arc::new(SystemClock),
             data_dir,
             native: Arc::new(WhatsAppRust::default()),
+            timeouts: Timeouts::default(),
+            system_locale: sys_locale::get_locale(),
         }
     }
 }
@@ -77,6 +117,34 @@ struct LiveOffer {
     shown: u32,
 }
 
+/// What belongs to one instance alone, so that its work never serialises with another's.
+#[derive(Default)]
+struct InstanceSlot {
+    /// Its provider is built once: two clients for one number would replace each other.
+    provider_build: tokio::sync::Mutex<()>,
+    /// Status transitions (read, decide, write) one at a time, holding the observation last applied.
+    state: tokio::sync::Mutex<Observation>,
+    /// Hands out observation order: taken when a state read starts (a poll request leaves, a
+    /// webhook arrives), so an answer that left before a newer observation cannot undo it.
+    observations: std::sync::atomic::AtomicU64,
+    /// Wakes this instance's outbox worker (new message, reconnect, pacing change).
+    outbox_wake: Notify,
+    /// When something last went through WhatsApp for it (a send, a receipt, a probe): a number
+    /// that shows as connected is probed only when it has been quiet.
+    last_alive: std::sync::atomic::AtomicI64,
+}
+
+/// An instance whose row does not exist yet: webhooks signed with its secret are accepted and
+/// their events kept, in arrival order, until the row is written.
+struct PendingInstance {
+    webhook_secret: String,
+    events: Vec<(Observation, crate::provider::ProviderEvent)>,
+}
+
+/// The order of a state observation of one instance; later ones win.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Observation(u64);
+
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
@@ -91,21 +159,24 @@ struct Inner {
     /// One session store per native instance.
     sessions_dir: PathBuf,
     native: Arc<dyn Launcher>,
-    /// Providers are built one at a time: two clients for one number would replace each other.
-    provider_build: tokio::sync::Mutex<()>,
+    timeouts: Timeouts,
+    /// Per-instance locks, wake-ups and state order: one number never waits on another's.
+    slots: Mutex<HashMap<InstanceId, Arc<InstanceSlot>>>,
+    /// Each instance's background loops, while the engine runs them (`start`).
+    workers: Mutex<Option<HashMap<InstanceId, supervisor::InstanceWorker>>>,
     http: reqwest::Client,
     reconnects: Mutex<supervisor::Reconnects>,
     /// Pacing: when each instance may send its next message.
     next_send: Mutex<HashMap<InstanceId, Millis>>,
     providers: Mutex<HashMap<InstanceId, Arc<dyn Provider>>>,
     offers: Mutex<HashMap<InstanceId, LiveOffer>>,
+    /// Instances being created on their server, by the secret their webhooks are signed with:
+    /// the server starts the connection (and posts events) before it answers the create call.
+    pending: Mutex<HashMap<InstanceId, PendingInstance>>,
     /// When each instance last got a verified webhook: polling slows down while they flow.
     last_webhook: Mutex<HashMap<InstanceId, Millis>>,
     /// The embedded listener's base URL, when it runs.
     listener: Mutex<Option<Url>>,
-    /// Serialises status transitions (read, decide, write) per engine; they are short.
-    transitions: tokio::sync::Mutex<()>,
-    outbox_wake: Notify,
     webhook_wake: Notify,
     settings: Mutex<Option<Settings>>,
     /// Every event, for the local API's stream and the outgoing webhooks.
@@ -128,21 +199,23 @@ impl Engine {
                 media_dir: options.data_dir.join("media"),
                 sessions_dir: options.data_dir.join("native"),
                 native: options.native,
-                provider_build: tokio::sync::Mutex::new(()),
+                timeouts: options.timeouts,
+                slots: Mutex::default(),
+                workers: Mutex::default(),
                 next_send: Mutex::default(),
                 reconnects: Mutex::default(),
                 http: crate::provider::evolution::http_client(),
                 providers: Mutex::default(),
                 offers: Mutex::default(),
+                pending: Mutex::default(),
                 last_webhook: Mutex::default(),
                 listener: Mutex::default(),
-                transitions: tokio::sync::Mutex::new(()),
-                outbox_wake: Notify::new(),
                 webhook_wake: Notify::new(),
                 settings: Mutex::default(),
                 broadcast: tokio::sync::broadcast::channel(1024).0,
             }),
         };
+        Settings::choose_default_region(&engine.inner.store, options.system_locale.as_deref()).await?;
         let interrupted = engine.inner.store.fail_interrupted_sends(engine.now()).await?;
         if interrupted > 0 {
             tracing::warn!(
@@ -155,6 +228,24 @@ impl Engine {
 
     fn now(&self) -> Millis {
         self.inner.clock.now()
+    }
+
+    fn slot(&self, id: &InstanceId) -> Arc<InstanceSlot> {
+        lock(&self.inner.slots).entry(id.clone()).or_default().clone()
+    }
+
+    /// Marks the start of a state observation of an instance (see `InstanceSlot::observations`).
+    fn observe(&self, id: &InstanceId) -> Observation {
+        let order = self
+            .slot(id)
+            .observations
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Observation(order + 1)
+    }
+
+    /// Wakes an instance's outbox worker: something it may send changed.
+    fn wake_outbox(&self, id: &InstanceId) {
+        self.slot(id).outbox_wake.notify_one();
     }
 
     fn emit(&self, event: EngineEvent) {
@@ -193,6 +284,14 @@ impl Engine {
         }
         if settings.retention_days == 0 {
             return Err(crate::domain::InputError::new("Keep the log for at least one day.").into());
+        }
+        for folder in &settings.api_file_folders {
+            if !std::path::Path::new(folder).is_absolute() {
+                return Err(crate::domain::InputError::new(format!(
+                    "\"{folder}\" is not a full folder path; write it like /home/me/invoices."
+                ))
+                .into());
+            }
         }
         for origin in &settings.allowed_origins {
             let ok = url::Url::parse(origin)
@@ -246,7 +345,8 @@ impl Engine {
         if let Some(provider) = lock(&self.inner.providers).get(&instance.id) {
             return Ok(provider.clone());
         }
-        let _building = self.inner.provider_build.lock().await;
+        let slot = self.slot(&instance.id);
+        let _building = slot.provider_build.lock().await;
         if let Some(provider) = lock(&self.inner.providers).get(&instance.id) {
             return Ok(provider.clone());
         }
@@ -300,8 +400,9 @@ impl Engine {
         Ok(provider)
     }
 
-    /// Starts the background work: the supervisor (status polling, start-up re-sync) and the
-    /// outbox worker. Tests drive the same steps by hand instead.
+    /// Starts the background work: the shared loops (start-up re-sync, retention, outgoing
+    /// webhooks) and, for each instance, its own outbox worker and status loop. Instances added
+    /// later get theirs when added. Tests drive the same steps by hand instead.
     pub fn start(&self) {
         supervisor::spawn(self.clone());
     }

@@ -1,15 +1,18 @@
-//! Background work, each loop only calling the engine's single steps (which tests call directly):
-//! re-sync at start, status polling where webhooks do not flow, reconnecting disconnected numbers
-//! (with back-off, giving up after five tries and saying so), the outbox worker, outgoing webhook
-//! deliveries, and retention.
+//! Background work, each loop only calling the engine's single steps (which tests call directly).
+//! Shared: re-sync at start, outgoing webhook deliveries, retention. Per instance, started and
+//! stopped with it: its outbox worker, and its status loop (polling where webhooks do not flow,
+//! reconnecting with back-off, giving up after five tries and saying so). A provider that hangs
+//! holds up only its own instance's loops.
 
-use super::{lock, Engine};
-use crate::domain::{ConnectionSignal, InstanceId, InstanceStatus};
+use super::{lock, within, Engine, InstanceSlot, Observation};
+use crate::domain::{ConnectionSignal, InstanceId, InstanceStatus, PhoneNumber};
 use crate::engine::OutboxStep;
-use crate::provider::ConnectionReport;
+use crate::provider::{ConnectionReport, ProviderError};
 use crate::store::Millis;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 
 /// How often to ask a provider for an instance's state.
 fn poll_interval(status: InstanceStatus, webhooks_flowing: bool) -> Millis {
@@ -34,6 +37,18 @@ const FIRST_RECONNECT_MILLIS: Millis = 15_000;
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 /// The outbox worker looks again at least this often (new schedules, retries coming due).
 const OUTBOX_IDLE: Duration = Duration::from_secs(5);
+
+/// A number that shows as connected, with nothing through WhatsApp for this long, is probed: with
+/// the state read's time limit, a connection that only looks alive is found within a minute.
+pub const PROBE_QUIET_MILLIS: Millis = 30_000;
+
+pub(super) const UNRESPONSIVE_REASON: &str =
+    "It showed as connected, but WhatsApp stopped answering for this number. Switchboard is restarting it.";
+
+/// A failure that means the connection is not really there (as opposed to the server failing).
+pub(super) fn is_unresponsive(error: &ProviderError) -> bool {
+    matches!(error, ProviderError::TimedOut(_) | ProviderError::NotConnected)
+}
 
 /// Reconnect attempts per instance: how many so far and when the next is due.
 #[derive(Default)]
@@ -78,46 +93,187 @@ impl Engine {
         Ok(true)
     }
 
+    /// Probes a connected number that has been quiet for `PROBE_QUIET_MILLIS` (the status loop
+    /// calls this every tick). One that shows as connected but does not answer is taken as
+    /// disconnected, with why, and the reconnect step restarts it with its usual back-off.
+    /// Returns whether it probed.
+    pub async fn probe_step(&self, id: &InstanceId) -> Result<bool, crate::EngineError> {
+        use std::sync::atomic::Ordering;
+        let instance = self.instance(id).await?;
+        let quiet_since = self.slot(id).last_alive.load(Ordering::SeqCst);
+        if instance.status != InstanceStatus::Connected || self.now() - quiet_since < PROBE_QUIET_MILLIS {
+            return Ok(false);
+        }
+        let provider = self.provider(&instance).await?;
+        let own_number = instance
+            .phone
+            .as_deref()
+            .and_then(|phone| PhoneNumber::from_international_digits(phone.trim_start_matches('+')).ok());
+        let observed = self.observe(id);
+        let probe = provider.probe(own_number.as_ref());
+        match within(self.inner.timeouts.state, "a liveness probe", probe).await {
+            Ok(()) => self.mark_alive(id),
+            Err(error) if is_unresponsive(&error) => self.unresponsive(id, observed, &error).await?,
+            // The server itself failing is the state poll's to report.
+            Err(error) => tracing::debug!(instance = %id, %error, "liveness probe failed"),
+        }
+        Ok(true)
+    }
+
+    /// Something went through WhatsApp for this number just now.
+    pub(super) fn mark_alive(&self, id: &InstanceId) {
+        let now = self.now();
+        self.slot(id)
+            .last_alive
+            .store(now, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The provider says connected but nothing goes through: shown as disconnected with why.
+    pub(super) async fn unresponsive(
+        &self,
+        id: &InstanceId,
+        observed: Observation,
+        error: &ProviderError,
+    ) -> Result<(), crate::EngineError> {
+        tracing::warn!(instance = %id, %error, "shows as connected but does not answer");
+        let report = ConnectionReport {
+            reason: Some(UNRESPONSIVE_REASON.to_owned()),
+            ..ConnectionReport::bare(ConnectionSignal::Closed)
+        };
+        self.transition(id, report, None, observed).await.map(drop)
+    }
+
     /// Forgets past reconnect failures (a person pressed Restart).
     pub(super) fn reset_reconnects(&self, id: &InstanceId) {
         lock(&self.inner.reconnects).0.remove(id);
     }
 }
 
-pub(super) fn spawn(engine: Engine) {
-    let poller = engine.clone();
-    tokio::spawn(async move {
-        if let Err(error) = poller.resync().await {
-            tracing::warn!(%error, "start-up re-sync failed");
+/// The background loops of one instance; dropping it stops them.
+pub(super) struct InstanceWorker {
+    tasks: [JoinHandle<()>; 2],
+}
+
+impl Drop for InstanceWorker {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
         }
-        let mut last_poll: HashMap<InstanceId, Millis> = HashMap::new();
-        loop {
-            tokio::time::sleep(TICK).await;
-            let instances = match poller.list_instances().await {
-                Ok(instances) => instances,
-                Err(error) => {
-                    tracing::warn!(%error, "supervisor could not list instances");
-                    continue;
-                }
-            };
-            let now = poller.now();
-            for instance in instances {
-                let flowing = lock(&poller.inner.last_webhook)
-                    .get(&instance.id)
-                    .is_some_and(|at| now - at < WEBHOOK_FRESH_MILLIS);
-                let due = last_poll
-                    .get(&instance.id)
-                    .is_none_or(|at| now - at >= poll_interval(instance.status, flowing));
-                if due {
-                    last_poll.insert(instance.id.clone(), now);
-                    if let Err(error) = poller.poll_instance(&instance.id).await {
-                        tracing::debug!(%error, instance = %instance.id, "poll failed");
-                    }
-                }
-                if let Err(error) = poller.reconnect_step(&instance.id).await {
-                    tracing::debug!(%error, instance = %instance.id, "reconnect step failed");
-                }
+    }
+}
+
+impl Engine {
+    /// Starts an instance's own loops, if the engine runs its background work and they are not
+    /// running yet.
+    pub(super) fn start_worker(&self, id: &InstanceId) {
+        let mut workers = lock(&self.inner.workers);
+        let Some(workers) = workers.as_mut() else {
+            return;
+        };
+        if workers.contains_key(id) {
+            return;
+        }
+        let slot = self.slot(id);
+        let outbox = tokio::spawn(outbox_loop(self.clone(), id.clone(), slot));
+        let status = tokio::spawn(status_loop(self.clone(), id.clone()));
+        workers.insert(
+            id.clone(),
+            InstanceWorker {
+                tasks: [outbox, status],
+            },
+        );
+    }
+
+    /// Stops an instance's loops and forgets its per-instance state (it was deleted).
+    pub(super) fn stop_worker(&self, id: &InstanceId) {
+        let worker = lock(&self.inner.workers).as_mut().and_then(|w| w.remove(id));
+        drop(worker);
+        lock(&self.inner.slots).remove(id);
+        lock(&self.inner.next_send).remove(id);
+        self.reset_reconnects(id);
+    }
+}
+
+/// Sends an instance's due messages one step at a time; sleeps until the earliest wait is over
+/// or something wakes it (a new message, the number connecting, a pacing change).
+async fn outbox_loop(engine: Engine, id: InstanceId, slot: Arc<InstanceSlot>) {
+    loop {
+        let wait = drain_outbox(&engine, &id).await;
+        let _ = tokio::time::timeout(wait, slot.outbox_wake.notified()).await;
+    }
+}
+
+/// Runs outbox steps for one instance until it is idle, paused or waiting; returns how long
+/// until its wait is over.
+async fn drain_outbox(engine: &Engine, id: &InstanceId) -> Duration {
+    loop {
+        match engine.outbox_step(id).await {
+            Ok(OutboxStep::Processed(_)) => continue,
+            Ok(OutboxStep::Wait { until }) => {
+                let millis = u64::try_from(until - engine.now()).unwrap_or(0);
+                return OUTBOX_IDLE.min(Duration::from_millis(millis.max(50)));
             }
+            Ok(OutboxStep::Idle | OutboxStep::Paused(_)) => return OUTBOX_IDLE,
+            Err(error) => {
+                tracing::warn!(%error, instance = %id, "outbox step failed");
+                return OUTBOX_IDLE;
+            }
+        }
+    }
+}
+
+/// Polls one instance's state when due (often while a QR waits, rarely while webhooks flow) and
+/// takes its reconnect decisions. Ends when the instance is gone.
+async fn status_loop(engine: Engine, id: InstanceId) {
+    let mut last_poll: Option<Millis> = None;
+    loop {
+        tokio::time::sleep(TICK).await;
+        let instance = match engine.get_instance(&id).await {
+            Ok(instance) => instance,
+            Err(crate::EngineError::InstanceNotFound(_)) => return,
+            Err(error) => {
+                tracing::warn!(%error, instance = %id, "status loop could not read its instance");
+                continue;
+            }
+        };
+        let now = engine.now();
+        let flowing = lock(&engine.inner.last_webhook)
+            .get(&id)
+            .is_some_and(|at| now - at < WEBHOOK_FRESH_MILLIS);
+        let due = last_poll.is_none_or(|at| now - at >= poll_interval(instance.status, flowing));
+        if due {
+            last_poll = Some(now);
+            if let Err(error) = engine.poll_instance(&id).await {
+                tracing::debug!(%error, instance = %id, "poll failed");
+            }
+        }
+        if let Err(error) = engine.probe_step(&id).await {
+            tracing::debug!(%error, instance = %id, "probe step failed");
+        }
+        if let Err(error) = engine.reconnect_step(&id).await {
+            tracing::debug!(%error, instance = %id, "reconnect step failed");
+        }
+    }
+}
+
+pub(super) fn spawn(engine: Engine) {
+    {
+        let mut workers = lock(&engine.inner.workers);
+        if workers.is_some() {
+            return;
+        }
+        *workers = Some(HashMap::new());
+    }
+    let starter = engine.clone();
+    tokio::spawn(async move {
+        match starter.list_instances().await {
+            Ok(instances) => instances.iter().for_each(|i| starter.start_worker(&i.id)),
+            Err(error) => tracing::error!(%error, "instances could not be listed; their loops did not start"),
+        }
+        // After the loops start, so that a slow server delays no number's sending; the order of
+        // observations keeps a late answer from undoing a newer one.
+        if let Err(error) = starter.resync().await {
+            tracing::warn!(%error, "start-up re-sync failed");
         }
     });
 
@@ -152,53 +308,16 @@ pub(super) fn spawn(engine: Engine) {
         }
     });
 
-    let deliverer = engine.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(error) = deliverer.deliver_due_webhooks().await {
+            if let Err(error) = engine.deliver_due_webhooks().await {
                 tracing::warn!(%error, "webhook delivery pass failed");
             }
-            let wait = match deliverer.next_delivery_due().await {
-                Some(due) => Duration::from_millis(u64::try_from(due - deliverer.now()).unwrap_or(0).max(50)),
+            let wait = match engine.next_delivery_due().await {
+                Some(due) => Duration::from_millis(u64::try_from(due - engine.now()).unwrap_or(0).max(50)),
                 None => OUTBOX_IDLE,
             };
-            let _ =
-                tokio::time::timeout(wait.min(OUTBOX_IDLE), deliverer.inner.webhook_wake.notified()).await;
+            let _ = tokio::time::timeout(wait.min(OUTBOX_IDLE), engine.inner.webhook_wake.notified()).await;
         }
     });
-
-    tokio::spawn(async move {
-        loop {
-            let wait = drain_outboxes(&engine).await;
-            // Woken on new messages and reconnects, or when the earliest wait is over.
-            let _ = tokio::time::timeout(wait, engine.inner.outbox_wake.notified()).await;
-        }
-    });
-}
-
-/// Runs outbox steps for every connected instance until each is idle, paused or waiting; returns
-/// how long until the earliest wait is over.
-async fn drain_outboxes(engine: &Engine) -> Duration {
-    let mut wait = OUTBOX_IDLE;
-    let Ok(instances) = engine.list_instances().await else {
-        return wait;
-    };
-    for instance in instances.iter().filter(|i| i.status == InstanceStatus::Connected) {
-        loop {
-            match engine.outbox_step(&instance.id).await {
-                Ok(OutboxStep::Processed(_)) => continue,
-                Ok(OutboxStep::Wait { until }) => {
-                    let millis = u64::try_from(until - engine.now()).unwrap_or(0);
-                    wait = wait.min(Duration::from_millis(millis.max(50)));
-                    break;
-                }
-                Ok(OutboxStep::Idle | OutboxStep::Paused(_)) => break,
-                Err(error) => {
-                    tracing::warn!(%error, instance = %instance.id, "outbox step failed");
-                    break;
-                }
-            }
-        }
-    }
-    wait
 }

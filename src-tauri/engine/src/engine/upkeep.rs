@@ -41,7 +41,7 @@ impl Engine {
             );
         }
         self.inner.store.set_pacing(id, &pacing).await?;
-        self.inner.outbox_wake.notify_one();
+        self.wake_outbox(id);
         Ok(pacing)
     }
 

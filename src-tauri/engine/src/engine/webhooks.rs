@@ -12,7 +12,7 @@ use crate::domain::InputError;
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::secrets::SecretKey;
-use crate::store::{Delivery, Millis, Subscription};
+use crate::store::{ApiKey, Delivery, Millis, Subscription};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -121,15 +121,32 @@ impl Engine {
 
     /// Sends a delivery again, whatever happened to it before.
     pub async fn replay_delivery(&self, id: &str) -> Result<Delivery, EngineError> {
+        let missing = || EngineError::DeliveryNotFound(id.to_owned());
         if !self.inner.store.replay_delivery(id, self.now()).await? {
-            return Err(InputError::new("That delivery does not exist.").into());
+            return Err(missing());
         }
         self.inner.webhook_wake.notify_one();
-        self.inner
+        self.inner.store.delivery(id).await?.ok_or_else(missing)
+    }
+
+    /// `replay_delivery` for a local app: only deliveries of its own key's subscriptions, and
+    /// another key's look exactly like ones that do not exist.
+    pub async fn replay_delivery_as(&self, id: &str, key: &ApiKey) -> Result<Delivery, EngineError> {
+        let delivery = self
+            .inner
             .store
             .delivery(id)
             .await?
-            .ok_or_else(|| InputError::new("That delivery does not exist.").into())
+            .ok_or_else(|| EngineError::DeliveryNotFound(id.to_owned()))?;
+        let owned = self
+            .list_subscriptions()
+            .await?
+            .iter()
+            .any(|s| s.id == delivery.subscription_id && s.key_id.as_deref() == Some(key.id.as_str()));
+        if !owned {
+            return Err(EngineError::DeliveryNotFound(id.to_owned()));
+        }
+        self.replay_delivery(id).await
     }
 
     /// Turns one engine event into deliveries for the subscriptions that want it. Returns how many.

@@ -19,8 +19,14 @@ use serde::Serialize;
 pub enum ProviderError {
     #[error("provider unreachable: {0}")]
     Unreachable(String),
+    /// No answer within the operation's time limit (the provider may still act on it).
+    #[error("provider did not answer {0} in time")]
+    TimedOut(&'static str),
     #[error("provider refused the credentials")]
     Unauthorized,
+    /// The gateway needs a one-time activation by its owner before it serves anything.
+    #[error("provider not activated")]
+    NotActivated { register_url: Option<String> },
     #[error("provider does not know this instance")]
     InstanceMissing,
     #[error("instance name already in use on the provider")]
@@ -46,7 +52,7 @@ impl ProviderError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            ProviderError::Unreachable(_) | ProviderError::ServerError(_)
+            ProviderError::Unreachable(_) | ProviderError::TimedOut(_) | ProviderError::ServerError(_)
         )
     }
 
@@ -54,7 +60,9 @@ impl ProviderError {
     pub fn code(&self) -> &'static str {
         match self {
             ProviderError::Unreachable(_) => "unreachable",
+            ProviderError::TimedOut(_) => "timed_out",
             ProviderError::Unauthorized => "unauthorized",
+            ProviderError::NotActivated { .. } => "not_activated",
             ProviderError::InstanceMissing => "instance_missing",
             ProviderError::NameTaken => "name_taken",
             ProviderError::NotOnWhatsApp { .. } => "not_on_whatsapp",
@@ -72,6 +80,13 @@ impl From<ProviderError> for ApiError {
     fn from(error: ProviderError) -> Self {
         use ErrorCode as C;
         match error {
+            ProviderError::TimedOut(operation) => {
+                tracing::warn!(operation, "provider timed out");
+                ApiError::new(
+                    C::ProviderUnreachable,
+                    "WhatsApp's side did not answer in time. Switchboard will try again.",
+                )
+            }
             ProviderError::Unreachable(detail) => {
                 tracing::warn!(%detail, "provider unreachable");
                 ApiError::new(
@@ -86,11 +101,18 @@ impl From<ProviderError> for ApiError {
             ProviderError::InstanceMissing => {
                 ApiError::new(C::NotFound, "The server no longer has this instance.")
             }
+            ProviderError::NotActivated { register_url } => ApiError::new(
+                C::ProviderRejected,
+                not_activated_sentence(register_url.as_deref()),
+            ),
             ProviderError::NameTaken => {
                 ApiError::new(C::Conflict, "The server already has an instance with that name.")
             }
             ProviderError::NotOnWhatsApp { number } => {
-                ApiError::new(C::InvalidInput, format!("{number} is not on WhatsApp."))
+                let shown =
+                    crate::domain::PhoneNumber::from_international_digits(number.trim_start_matches('+'))
+                        .map_or(number, |phone| phone.formatted());
+                ApiError::new(C::InvalidInput, format!("{shown} is not on WhatsApp."))
             }
             ProviderError::Rejected(reason) => ApiError::new(
                 C::ProviderRejected,
@@ -117,6 +139,19 @@ impl From<ProviderError> for ApiError {
                     "The server answered in a way Switchboard does not understand. Is it Evolution API v2?",
                 )
             }
+        }
+    }
+}
+
+/// What to tell a person whose gateway waits for its one-time activation.
+pub fn not_activated_sentence(register_url: Option<&str>) -> String {
+    match register_url {
+        Some(url) => {
+            format!("This Evolution server is not activated yet. Activate it at {url}, then try again.")
+        }
+        None => {
+            "This Evolution server is not activated yet. Activate it (see its start page), then try again."
+                .to_owned()
         }
     }
 }
@@ -160,6 +195,9 @@ impl ConnectionReport {
 /// A message to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutgoingMessage {
+    /// Switchboard's id of the message: every attempt to send it carries the same one, so a
+    /// provider that lets the caller choose the wire id can make a repeat harmless.
+    pub id: String,
     pub to: Jid,
     pub content: OutgoingContent,
     /// The bytes of a media file (when the content's source is a local file), read by the engine.
@@ -221,12 +259,26 @@ pub trait Provider: Send + Sync + 'static {
     /// Starts (or continues) linking: a QR code, or a pairing code for `pairing_phone`.
     async fn link(&self, pairing_phone: Option<&PhoneNumber>) -> Result<LinkProgress, ProviderError>;
     async fn connection(&self) -> Result<ConnectionReport, ProviderError>;
+    /// A cheap call that must go through WhatsApp itself, not only the provider's own idea of
+    /// the connection: it tells a live connection from one that says "connected" while nothing
+    /// goes through. `own_number` is the account's number when known. The default trusts the
+    /// provider's connection state: a client that keeps its own socket alive (the native engine
+    /// pings WhatsApp and reports a drop itself) needs nothing more.
+    async fn probe(&self, _own_number: Option<&PhoneNumber>) -> Result<(), ProviderError> {
+        Ok(())
+    }
     async fn restart(&self) -> Result<(), ProviderError>;
     /// Unlinks the device from the account.
     async fn logout(&self) -> Result<(), ProviderError>;
     /// Removes the instance from the provider.
     async fn delete(&self) -> Result<(), ProviderError>;
     async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ProviderError>;
+    /// Whether sending the same `OutgoingMessage` again after an unanswered attempt cannot
+    /// deliver it twice (the provider sends it under an id derived from Switchboard's, which
+    /// WhatsApp de-duplicates). When not, a send whose outcome is unknown is left for a person.
+    fn repeats_are_harmless(&self) -> bool {
+        false
+    }
     /// The groups the account is in.
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
         Err(ProviderError::Unsupported("listing groups"))

@@ -75,6 +75,20 @@ impl TryFrom<InstanceRow> for Instance {
 }
 
 impl Store {
+    /// Records how an instance's events arrive (a webhook was added to one that polled).
+    pub async fn set_uses_webhook(&self, id: &InstanceId, webhook: bool) -> Result<(), StoreError> {
+        let id = id.as_str();
+        let transport = if webhook { "webhook" } else { "polling" };
+        sqlx::query!(
+            "UPDATE instances SET event_transport = ? WHERE id = ?",
+            transport,
+            id
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub async fn insert_instance(&self, instance: &Instance) -> Result<(), StoreError> {
         let id = instance.id.as_str();
         let provider = instance.provider.as_str();

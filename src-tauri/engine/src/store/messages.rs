@@ -62,6 +62,16 @@ pub struct MessageFilter {
     pub scope: Option<Vec<InstanceId>>,
 }
 
+/// What an accept under a limit did.
+#[derive(Debug)]
+pub enum LimitedAccept {
+    Created(Message),
+    /// The same idempotency key was accepted before: the first message.
+    Repeated(Message),
+    /// The limit is reached; nothing was written.
+    OverLimit,
+}
+
 pub struct NewOutbound<'a> {
     pub instance_id: &'a InstanceId,
     pub chat_jid: &'a str,
@@ -179,18 +189,63 @@ impl Store {
         if let Some(row) = inserted {
             return Ok((Message::try_from(row)?, true));
         }
+        let first = self.idempotent_repeat(&new).await?;
+        let first = first.ok_or_else(|| StoreError::Corrupt("idempotent message vanished".into()))?;
+        Ok((first, false))
+    }
+
+    /// `insert_outbound` for a source with a limit on messages accepted since a time (an API
+    /// key's daily limit). A repeat of an accepted request returns the original, whatever the
+    /// count; otherwise the count and the insert share one write transaction, so two concurrent
+    /// requests cannot both take the last slot.
+    pub async fn insert_outbound_within(
+        &self,
+        new: NewOutbound<'_>,
+        limit: i64,
+        since: Millis,
+    ) -> Result<LimitedAccept, StoreError> {
+        if let Some(first) = self.idempotent_repeat(&new).await? {
+            return Ok(LimitedAccept::Repeated(first));
+        }
+        let mut tx = self.write_transaction().await?;
+        let used = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "count!: i64" FROM messages WHERE source = ? AND created_at >= ?"#,
+            new.source,
+            since
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if used >= limit {
+            return Ok(LimitedAccept::OverLimit);
+        }
+        let inserted = insert_outbound_row(&mut *tx, &new).await?;
+        tx.commit().await?;
+        match inserted {
+            Some(row) => Ok(LimitedAccept::Created(Message::try_from(row)?)),
+            // The same key committed by a concurrent request just before this one.
+            None => match self.idempotent_repeat(&new).await? {
+                Some(first) => Ok(LimitedAccept::Repeated(first)),
+                None => Err(StoreError::Corrupt("idempotent message vanished".into())),
+            },
+        }
+    }
+
+    /// The message a source already accepted under this idempotency key, if any.
+    async fn idempotent_repeat(&self, new: &NewOutbound<'_>) -> Result<Option<Message>, StoreError> {
+        if new.idempotency_key.is_none() {
+            return Ok(None);
+        }
         let first = sqlx::query_scalar!(
             "SELECT id FROM messages WHERE source = ? AND idempotency_key = ?",
             new.source,
             new.idempotency_key
         )
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        let message = self
-            .message(&first)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("idempotent message vanished".into()))?;
-        Ok((message, false))
+        match first {
+            Some(id) => self.message(&id).await,
+            None => Ok(None),
+        }
     }
 
     /// Records a message the provider reported (inbound, or typed on the phone). Returns `None` when

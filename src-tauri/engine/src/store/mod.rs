@@ -12,7 +12,7 @@ mod upkeep;
 pub use api::{ApiKey, Delivery, MessageEvent, Subscription};
 pub use campaigns::{Campaign, CampaignState, NewCampaign};
 pub use instances::{Instance, StatusChange};
-pub use messages::{Claimed, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome};
+pub use messages::{Claimed, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome};
 pub use upkeep::{DailyStats, Pacing};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -109,15 +109,10 @@ async fn polling_follows_qr_rotation_then_the_connection() {
         "no QR once connected"
     );
 
-    let history: Vec<InstanceStatus> = h
-        .engine
-        .status_history(&instance.id)
-        .await
-        .expect("history")
-        .into_iter()
-        .map(|c| c.status)
-        .collect();
-    assert_eq!(history, vec![InstanceStatus::Connected, InstanceStatus::Linking]);
+    assert_eq!(
+        h.history(&instance).await,
+        vec![InstanceStatus::Connected, InstanceStatus::Linking]
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! cover webhooks.
 
 mod campaigns;
+mod independence;
 mod linking;
 mod outbox;
 mod sending;

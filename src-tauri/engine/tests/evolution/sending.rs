@@ -1,7 +1,7 @@
 //! Every message type through the outbox to the fake server, receipts, inbound messages, the log.
 
 use crate::support::*;
-use switchboard_engine::domain::{Direction, MediaKind, MessageKind, MessageStatus};
+use switchboard_engine::domain::{Direction, MediaKind, MessageKind, MessageStatus, Region};
 use switchboard_engine::events::EngineEvent;
 use switchboard_engine::provider::{ProviderEvent, ReportedMessage};
 use switchboard_engine::store::MessageFilter;
@@ -124,6 +124,56 @@ async fn sending_waits_while_not_connected_and_bad_recipients_are_refused() {
     );
 }
 
+/// Typed the local way with Brazil as the default country, a mobile goes to +55; one missing its
+/// ninth digit, or one that could be two numbers, is refused with what it could be, and nothing is
+/// queued for it.
+#[tokio::test]
+async fn local_numbers_go_to_the_default_country_and_doubtful_ones_are_refused_with_a_suggestion() {
+    let h = harness().await;
+    let instance = h.add().await;
+    let mut settings = h.engine.settings().await.expect("settings");
+    settings.default_region = Some(Region::parse("BR").expect("region"));
+    h.engine.update_settings(settings).await.expect("saved");
+
+    let sent = h.send(&instance, "(11) 98765-4321").await;
+    assert_eq!(sent.chat_jid, "5511987654321@s.whatsapp.net");
+    assert_eq!(sent.contact, "+5511987654321");
+    let reading = h
+        .engine
+        .check_recipient("(11) 98765-4321")
+        .await
+        .expect("reading");
+    assert_eq!(reading.display, "+55 11 98765-4321");
+
+    let error = h
+        .engine
+        .send_message(text(&instance, "(11) 8765-4321", "Olá"))
+        .await
+        .map_err(api)
+        .expect_err("ninth digit missing");
+    assert_eq!(error.code, ErrorCode::InvalidInput);
+    assert!(
+        error.message.contains("Did you mean +55 11 98765-4321?"),
+        "{}",
+        error.message
+    );
+    let checked = h
+        .engine
+        .check_recipient("(11) 8765-4321")
+        .await
+        .map_err(api)
+        .expect_err("same");
+    assert_eq!(checked, error, "the composer's check says what sending would");
+    assert_eq!(
+        h.engine
+            .list_messages(MessageFilter::default())
+            .await
+            .expect("log")
+            .len(),
+        1
+    );
+}
+
 #[tokio::test]
 async fn a_number_not_on_whatsapp_fails_at_once_with_a_sentence() {
     let h = harness().await;
@@ -136,7 +186,7 @@ async fn a_number_not_on_whatsapp_fails_at_once_with_a_sentence() {
     assert_eq!(failed.error_code.as_deref(), Some("not_on_whatsapp"));
     assert_eq!(
         failed.error_message.as_deref(),
-        Some("+5511900000003 is not on WhatsApp.")
+        Some("+55 11 90000-0003 is not on WhatsApp.")
     );
 }
 

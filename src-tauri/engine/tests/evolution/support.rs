@@ -9,7 +9,7 @@ use switchboard_engine::secrets::MemoryStore;
 use switchboard_engine::store::{Instance, Message, Store};
 use switchboard_engine::{
     AddInstanceRequest, ApiError, ComposeContent, Engine, EngineError, EngineOptions, OutboxStep,
-    ProviderSetup, SendRequest,
+    ProviderSetup, SendRequest, Timeouts,
 };
 use switchboard_testkit::FakeEvolution;
 
@@ -24,6 +24,11 @@ pub struct Harness {
 }
 
 pub async fn harness() -> Harness {
+    harness_with(Timeouts::default()).await
+}
+
+/// A harness whose provider calls give up after these limits (short ones for hanging servers).
+pub async fn harness_with(timeouts: Timeouts) -> Harness {
     let fake = FakeEvolution::start(KEY).await;
     let events = RecordingSink::default();
     let store = Store::in_memory().await.expect("store");
@@ -41,6 +46,9 @@ pub async fn harness() -> Harness {
         media.path().to_path_buf(),
     );
     options.clock = clock.clone();
+    options.timeouts = timeouts;
+    // Whatever this machine's locale, tests start with no default country.
+    options.system_locale = None;
     let engine = Engine::new(options).await.expect("engine");
     Harness {
         engine,
@@ -109,6 +117,12 @@ impl Harness {
             InstanceStatus::Connected
         );
         instance
+    }
+
+    /// The instance's statuses, newest first.
+    pub async fn history(&self, instance: &Instance) -> Vec<InstanceStatus> {
+        let changes = self.engine.status_history(&instance.id).await.expect("history");
+        changes.into_iter().map(|change| change.status).collect()
     }
 
     pub async fn send(&self, instance: &Instance, to: &str) -> Message {

@@ -241,6 +241,7 @@ async fn the_client_reports_map_onto_switchboard_states() {
 
 fn message(to: &str, content: OutgoingContent, media_bytes: Option<Vec<u8>>) -> OutgoingMessage {
     OutgoingMessage {
+        id: uuid::Uuid::new_v4().to_string(),
         to: Jid::parse(to).expect("jid"),
         content,
         media_bytes,
@@ -256,14 +257,16 @@ async fn every_message_type_goes_out_as_its_own_wire_message() {
         text: "Olá Maria!".into(),
         quoted: None,
     };
+    let text = message(MARIA, text, None);
     assert_eq!(
         setup
             .provider
-            .send(&message(MARIA, text, None))
+            .send(&text)
             .await
             .expect("text")
             .provider_message_id,
-        "3EB000000001"
+        switchboard_engine::provider::native::wire_message_id(&text.id),
+        "the id WhatsApp answers is the one it was sent under"
     );
     let place = OutgoingContent::Location {
         latitude: -23.5505,
@@ -331,6 +334,27 @@ async fn every_message_type_goes_out_as_its_own_wire_message() {
         (image.caption.as_deref(), image.file_length),
         (Some("Cardápio"), Some(2048))
     );
+}
+
+/// A send whose answer was lost is tried again under the same wire id, which WhatsApp
+/// de-duplicates: the customer sees one message.
+#[tokio::test]
+async fn every_attempt_at_one_message_carries_the_same_wire_id() {
+    let setup = connected().await;
+    let text = OutgoingContent::Text {
+        text: "Seu pedido saiu".into(),
+        quoted: None,
+    };
+    let first = message(MARIA, text.clone(), None);
+    let other = message(MARIA, text, None);
+    for attempt in [&first, &first, &other] {
+        setup.provider.send(attempt).await.expect("sent");
+    }
+    let ids = setup.launcher.script().sent_ids.clone();
+    assert_eq!(ids[0], ids[1], "the same message, the same id");
+    assert_ne!(ids[0], ids[2], "another message, another id");
+    assert!(ids[0].starts_with("3EB0") && ids[0].len() == 22, "{}", ids[0]);
+    assert!(setup.provider.repeats_are_harmless());
 }
 
 #[tokio::test]

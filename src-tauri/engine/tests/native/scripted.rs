@@ -25,6 +25,8 @@ pub struct Script {
     pub pairing_requests: Vec<String>,
     pub uploads: Vec<(usize, MediaKind)>,
     pub sent: Vec<(String, wa::Message)>,
+    /// The wire id each sent message carried, in the same order.
+    pub sent_ids: Vec<String>,
     pub groups: Vec<Group>,
     callback: Option<EventCallback>,
 }
@@ -116,10 +118,11 @@ impl Session for ScriptedSession {
         })
     }
 
-    async fn send(&self, to: WaJid, message: wa::Message) -> Result<String, ProviderError> {
+    async fn send(&self, to: WaJid, message: wa::Message, message_id: &str) -> Result<String, ProviderError> {
         let mut script = self.0.script();
         script.sent.push((to.to_string(), message));
-        Ok(format!("3EB0{:08X}", script.sent.len()))
+        script.sent_ids.push(message_id.to_owned());
+        Ok(message_id.to_owned())
     }
 
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {

@@ -28,8 +28,8 @@ use switchboard_engine::store::{
     ApiKey, DailyStats, Delivery, Instance, Message, MessageEvent, MessageFilter, Subscription,
 };
 use switchboard_engine::{
-    key_allows, source_for, ApiError, ComposeContent, CreatedSubscription, Engine, ErrorCode, LinkView,
-    NewSubscription, SendRequest, StatsQuery,
+    key_allows, ApiError, ComposeContent, CreatedSubscription, Engine, ErrorCode, LinkView, NewSubscription,
+    SendRequest, StatsQuery,
 };
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -187,7 +187,8 @@ async fn list_groups(
 #[serde(rename_all = "camelCase")]
 struct ApiSendRequest {
     instance_id: Option<String>,
-    /// A phone number (international, or local with the default country code) or a WhatsApp address.
+    /// A phone number (international, or written the local way for the default country) or a
+    /// WhatsApp address.
     to: String,
     content: ComposeContent,
     /// Milliseconds since 1970; send at this time rather than now.
@@ -215,17 +216,6 @@ async fn send_message(
             ))
         }
     };
-    if state
-        .engine
-        .remaining_today(&key)
-        .await?
-        .is_some_and(|left| left <= 0)
-    {
-        return Err(HttpError::new(
-            ErrorCode::RateLimited,
-            "This key's daily message limit is reached; it resets at local midnight.",
-        ));
-    }
     let idempotency_key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -237,7 +227,7 @@ async fn send_message(
         scheduled_at: request.scheduled_at,
         idempotency_key,
     };
-    let message = state.engine.send_message_as(send, &source_for(&key)).await?;
+    let message = state.engine.send_message_for_key(send, &key).await?;
     Ok((StatusCode::ACCEPTED, Json(message)))
 }
 
@@ -477,21 +467,8 @@ async fn replay_delivery(
     Caller(key): Caller,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Delivery>), HttpError> {
-    let missing = || HttpError::new(ErrorCode::NotFound, "That delivery does not exist.");
-    let delivery = state
-        .engine
-        .list_deliveries(None)
-        .await?
-        .into_iter()
-        .find(|d| d.id == id)
-        .ok_or_else(missing)?;
-    own_subscription(&state.engine, &key, &delivery.subscription_id)
-        .await
-        .map_err(|_| missing())?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(state.engine.replay_delivery(&id).await?),
-    ))
+    let replayed = state.engine.replay_delivery_as(&id, &key).await?;
+    Ok((StatusCode::ACCEPTED, Json(replayed)))
 }
 
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "meta", responses((status = 200, body = Object, description = "This document")))]

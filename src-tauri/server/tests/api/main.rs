@@ -92,6 +92,16 @@ async fn sending_is_idempotent_scoped_and_validated() {
         h.post("/v1/messages", Some(&h.key_a), &bad_number, None).await.0,
         422
     );
+    // A Brazilian mobile without its ninth digit: refused with the number it probably is.
+    let old_mobile = json!({"to": "+55 11 8765-4321", "content": {"type": "text", "text": "x"}});
+    let (status, error) = h.post("/v1/messages", Some(&h.key_a), &old_mobile, None).await;
+    assert_eq!((status, error["code"].as_str()), (422, Some("invalid_input")));
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Did you mean +55 11 98765-4321?")),
+        "{error}"
+    );
     let wrong_shape = json!({"to": "5511900000002", "content": {"type": "telegram"}});
     assert_eq!(
         h.post("/v1/messages", Some(&h.key_a), &wrong_shape, None).await.0,
@@ -197,6 +207,30 @@ async fn rate_and_daily_limits_answer_429() {
     assert_eq!(h.post("/v1/messages", Some(&limited), &send, None).await.0, 202);
     let (status, error) = h.post("/v1/messages", Some(&limited), &send, None).await;
     assert_eq!((status, error["code"].as_str()), (429, Some("rate_limited")));
+
+    // A repeat of an accepted request is the original message, even with the limit reached.
+    let keyed = h.key_with_limit(1).await;
+    let (status, first) = h.post("/v1/messages", Some(&keyed), &send, Some("order-7")).await;
+    assert_eq!(status, 202, "{first}");
+    let (status, again) = h.post("/v1/messages", Some(&keyed), &send, Some("order-7")).await;
+    assert_eq!((status, &again["id"]), (202, &first["id"]), "{again}");
+    assert_eq!(
+        h.post("/v1/messages", Some(&keyed), &send, Some("order-8"))
+            .await
+            .0,
+        429
+    );
+
+    // Concurrent requests for the last slot: exactly one is accepted.
+    let last_slot = h.key_with_limit(1).await;
+    let racing = (0..6).map(|_| h.post("/v1/messages", Some(&last_slot), &send, None));
+    let statuses: Vec<u16> = futures_util::future::join_all(racing)
+        .await
+        .into_iter()
+        .map(|(status, _)| status)
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 5, "{statuses:?}");
 
     let mut statuses = Vec::new();
     for _ in 0..80 {
@@ -416,6 +450,23 @@ async fn webhooks_are_signed_recorded_retried_and_replayable() {
         404
     );
 
+    // An old delivery is found by its id, however many came after it.
+    for _ in 0..205 {
+        h.engine.record_webhook_event(&event).await.expect("record");
+    }
+    assert_eq!(
+        h.post(
+            &format!("/v1/deliveries/{delivery}/replay"),
+            Some(&h.key_a),
+            &json!({}),
+            None
+        )
+        .await
+        .0,
+        202,
+        "the first of 206 deliveries"
+    );
+
     // Events of instances outside the key's scope are not delivered to it.
     let mut events = h.engine.subscribe();
     h.engine
@@ -487,4 +538,63 @@ async fn the_openapi_document_is_served() {
     assert_eq!(status, 200);
     assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
     assert!(document["paths"]["/v1/messages"]["post"].is_object());
+}
+
+/// A key sends a file from this computer only from a folder the person listed; anything else,
+/// `..` tricks included, is refused without saying whether the file exists.
+#[tokio::test]
+async fn keys_send_local_files_only_from_folders_the_person_allowed() {
+    let allowed = tempfile::tempdir().expect("allowed folder");
+    let elsewhere = tempfile::tempdir().expect("another folder");
+    for dir in [allowed.path(), elsewhere.path()] {
+        std::fs::write(dir.join("nota.pdf"), b"%PDF-1.4 test").expect("file");
+    }
+    let media = |path: &std::path::Path| json!({"to": "5511900000002", "content": {"type": "media", "kind": "document", "path": path}});
+
+    let closed = harness(Settings::default()).await;
+    let (status, error) = closed
+        .post(
+            "/v1/messages",
+            Some(&closed.key_a),
+            &media(&allowed.path().join("nota.pdf")),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (403, Some("forbidden")),
+        "none allowed by default"
+    );
+
+    let h = harness(Settings {
+        api_file_folders: vec![allowed.path().to_string_lossy().into_owned()],
+        ..Settings::default()
+    })
+    .await;
+    let inside = allowed.path().join("nota.pdf");
+    assert_eq!(
+        h.post("/v1/messages", Some(&h.key_a), &media(&inside), None)
+            .await
+            .0,
+        202
+    );
+    let escaping = allowed
+        .path()
+        .join("..")
+        .join(elsewhere.path().file_name().expect("name"))
+        .join("nota.pdf");
+    for refused in [
+        elsewhere.path().join("nota.pdf"),
+        escaping,
+        allowed.path().join("missing.pdf"),
+    ] {
+        let (status, error) = h
+            .post("/v1/messages", Some(&h.key_a), &media(&refused), None)
+            .await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (403, Some("forbidden")),
+            "{refused:?}"
+        );
+    }
 }

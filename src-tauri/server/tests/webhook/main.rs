@@ -22,6 +22,19 @@ struct Harness {
 }
 
 async fn harness() -> Harness {
+    let harness = harness_without_listener().await;
+    let listener =
+        switchboard_server::start_listener(harness.engine.clone(), "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("listener");
+    Harness {
+        listener: format!("http://{}", listener.addr),
+        ..harness
+    }
+}
+
+/// The engine before any listener runs (as `switchboard-server add-instance` once was).
+async fn harness_without_listener() -> Harness {
     let fake = FakeEvolution::start(KEY).await;
     let store = Store::in_memory().await.expect("store");
     let media = std::env::temp_dir().join(format!("switchboard-test-media-{}", std::process::id()));
@@ -33,13 +46,10 @@ async fn harness() -> Harness {
     ))
     .await
     .expect("engine");
-    let listener = switchboard_server::start_listener(engine.clone(), "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("listener");
     Harness {
         engine,
         fake,
-        listener: format!("http://{}", listener.addr),
+        listener: String::new(),
         http: reqwest::Client::new(),
     }
 }
@@ -343,4 +353,83 @@ async fn when_the_listener_moves_the_servers_are_told() {
         Some(200)
     );
     assert_eq!(h.status(&instance).await, InstanceStatus::Connected);
+}
+
+/// The server posts the first QR code's webhook before it answers the create call: the
+/// listener accepts it (no "unknown instance") and its code is on offer once the instance exists.
+#[tokio::test]
+async fn the_first_webhooks_of_a_new_instance_are_accepted_while_it_is_created() {
+    let h = harness().await;
+    let instance = h.add().await;
+    assert_eq!(
+        h.fake.webhook_answers(),
+        vec![("qrcode.updated".to_owned(), Some(200))],
+        "posted before the create call answered, and accepted"
+    );
+    let link = h.engine.link_view(&instance.id).await.expect("link");
+    assert_eq!(link.status, InstanceStatus::Linking);
+    assert!(link.qr_svg.is_some());
+    assert_eq!(
+        link.codes_shown, 1,
+        "the same code from the webhook and the answer is one code"
+    );
+}
+
+/// Added while no listener was known, an instance polls; when the listener starts, the check of
+/// every instance's event path gives it a webhook, and its events then arrive signed.
+#[tokio::test]
+async fn an_instance_added_before_the_listener_gets_its_webhook_when_the_server_starts() {
+    let h = harness_without_listener().await;
+    let instance = h.add().await;
+    assert!(!instance.uses_webhook);
+    assert_eq!(h.fake.webhook_url_of(&instance.remote_name), None);
+
+    let listener = switchboard_server::start_listener(h.engine.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("listener");
+    assert_eq!(h.engine.reconfigure_webhooks().await.expect("repair"), 1);
+    let expected = format!("http://{}/webhooks/evolution/{}", listener.addr, instance.id);
+    assert_eq!(h.fake.webhook_url_of(&instance.remote_name), Some(expected));
+    assert!(
+        h.engine
+            .get_instance(&instance.id)
+            .await
+            .expect("instance")
+            .uses_webhook
+    );
+    assert_eq!(
+        h.fake
+            .open(&instance.remote_name, "Loja Exemplo", "5511900000001")
+            .await,
+        Some(200),
+        "signed with the secret the repair stored"
+    );
+    assert_eq!(h.status(&instance).await, InstanceStatus::Connected);
+    let line = switchboard_server::status_line(&h.engine.get_instance(&instance.id).await.expect("instance"));
+    assert!(
+        line.contains("connected") && line.contains("events: webhook"),
+        "{line}"
+    );
+}
+
+/// Every subcommand applies the configuration: the listen address is known before `serve`.
+#[tokio::test]
+async fn configuration_gives_instances_added_before_serve_their_webhook() {
+    let h = harness_without_listener().await;
+    let config = switchboard_server::config::ServerConfig {
+        listen: "127.0.0.1:47999".parse().expect("addr"),
+        ..Default::default()
+    };
+    switchboard_server::configure(&h.engine, &config)
+        .await
+        .expect("configured");
+    let instance = h.add().await;
+    assert!(instance.uses_webhook);
+    assert_eq!(
+        h.fake.webhook_url_of(&instance.remote_name),
+        Some(format!(
+            "http://127.0.0.1:47999/webhooks/evolution/{}",
+            instance.id
+        ))
+    );
 }

@@ -13,9 +13,12 @@ import {
   isMediaType,
   MEDIA_FILTERS,
   newIdempotencyKey,
+  recipientNote,
+  recipientProblem,
   toDateTimeLocal,
   validateCompose,
   type ComposeForm,
+  type RecipientNote,
   type ReplyTarget,
 } from "../../compose";
 import { Button } from "../../components/Button";
@@ -26,7 +29,7 @@ import { SendIcon } from "../../components/icons";
 import { Select } from "../../components/Select";
 import { formatPhone, formatTime, truncate } from "../../format";
 import { useInvalidate } from "../../hooks/useInvalidate";
-import { queryKeys, useGroups } from "../../queries";
+import { queryKeys, useGroups, useRecipientCheck, useSettings } from "../../queries";
 
 type Props = { instance: Instance; reply: ReplyTarget | null; onReplyDone: () => void };
 
@@ -36,6 +39,9 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
   const [invalid, setInvalid] = useState<string | null>(null);
   const [replyFor, setReplyFor] = useState<string | null>(reply?.messageId ?? null);
   const groups = useGroups(instance.id, instance.status === "connected");
+  const settings = useSettings();
+  const recipient = useRecipientCheck(form.to);
+  const check = { text: recipient.checked, data: recipient.check.data, error: recipient.check.error };
 
   // A reply chosen while the composer is open: address it to the same conversation, as a text.
   if (reply && reply.messageId !== replyFor) {
@@ -60,7 +66,8 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     if (send.isPending) return;
-    const problem = validateCompose(form, Date.now());
+    // A refusal the engine already gave is shown without sending; the send itself is checked again.
+    const problem = validateCompose(form, Date.now()) ?? recipientProblem(form.to, check);
     setInvalid(problem);
     if (problem !== null) return;
     const replyTo = reply && form.type === "text" ? reply.messageId : null;
@@ -120,6 +127,7 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
                 id={id}
                 to={form.to}
                 groups={groupList}
+                note={recipientNote(form.to, check, settings.data?.defaultRegion ?? null)}
                 onChange={(to) => update({ to })}
               />
             )}
@@ -185,9 +193,15 @@ function Row({ label, top = false, children }: { label: string; top?: boolean; c
   );
 }
 
-type RecipientProps = { id: string; to: string; groups: Group[]; onChange: (to: string) => void };
+type RecipientProps = {
+  id: string;
+  to: string;
+  groups: Group[];
+  note: RecipientNote | null;
+  onChange: (to: string) => void;
+};
 
-function Recipient({ id, to, groups, onChange }: RecipientProps) {
+function Recipient({ id, to, groups, note, onChange }: RecipientProps) {
   const chosen = groups.find((group) => group.jid === to.trim());
   return (
     <div>
@@ -221,13 +235,38 @@ function Recipient({ id, to, groups, onChange }: RecipientProps) {
           </Select>
         )}
       </div>
-      {chosen && (
+      {chosen ? (
         <p data-testid="composer-group-chosen" className="mt-1 text-xs text-slate-500">
           To the group <span className="font-medium text-slate-700">{chosen.subject}</span>
         </p>
+      ) : (
+        note && <RecipientNoteLine note={note} />
       )}
     </div>
   );
+}
+
+function RecipientNoteLine({ note }: { note: RecipientNote }) {
+  switch (note.kind) {
+    case "checking":
+      return (
+        <p data-testid="composer-to-checking" className="mt-1 text-xs text-slate-400">
+          Checking <span className="tabular-nums">{note.typed}</span>…
+        </p>
+      );
+    case "reading":
+      return (
+        <p data-testid="composer-to-reading" className="mt-1 text-xs text-slate-500">
+          Sends to <span className="font-medium tabular-nums text-slate-700">{note.display}</span>
+        </p>
+      );
+    case "problem":
+      return (
+        <p data-testid="composer-to-problem" className="mt-1 text-xs text-amber-700">
+          {note.problem}
+        </p>
+      );
+  }
 }
 
 function ReplyBanner({ reply, onCancel }: { reply: ReplyTarget; onCancel: () => void }) {

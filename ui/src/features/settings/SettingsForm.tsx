@@ -1,19 +1,22 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useId, useState, type FormEvent, type ReactNode } from "react";
+import { useId, useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { api, errorMessage } from "../../api";
 import type { Settings } from "../../bindings";
 import { Button } from "../../components/Button";
 import { Card } from "../../components/Card";
 import { Field, inputClass } from "../../components/Field";
 import { FormError } from "../../components/FormError";
+import { Select } from "../../components/Select";
 import { Switch } from "../../components/Switch";
-import { queryKeys } from "../../queries";
+import { queryKeys, usePhoneRegions } from "../../queries";
+import { regionOptions } from "../../regions";
 import {
   formatList,
   MAX_API_PORT,
   MIN_API_PORT,
   normaliseHosts,
   normaliseOrigins,
+  parseList,
   optional,
   validateSettings,
   type SettingsForm as Form,
@@ -22,7 +25,7 @@ import { ApiAddress } from "../api/ApiAddress";
 
 function toForm(settings: Settings): Form {
   return {
-    defaultCountryCode: settings.defaultCountryCode ?? "",
+    defaultRegion: settings.defaultRegion ?? "",
     webhookBaseUrl: settings.webhookBaseUrl ?? "",
     retentionDays: String(settings.retentionDays),
     privacyMode: settings.privacyMode,
@@ -30,12 +33,13 @@ function toForm(settings: Settings): Form {
     apiPort: String(settings.apiPort),
     allowedHosts: formatList(settings.allowedHosts),
     allowedOrigins: formatList(settings.allowedOrigins),
+    apiFileFolders: formatList(settings.apiFileFolders),
   };
 }
 
 function toSettings(form: Form): Settings {
   return {
-    defaultCountryCode: optional(form.defaultCountryCode.replace(/^\s*\+/, "")),
+    defaultRegion: optional(form.defaultRegion),
     webhookBaseUrl: optional(form.webhookBaseUrl),
     retentionDays: Number(form.retentionDays.trim()),
     privacyMode: form.privacyMode,
@@ -43,6 +47,7 @@ function toSettings(form: Form): Settings {
     apiPort: Number(form.apiPort.trim()),
     allowedHosts: normaliseHosts(form.allowedHosts),
     allowedOrigins: normaliseOrigins(form.allowedOrigins),
+    apiFileFolders: parseList(form.apiFileFolders),
   };
 }
 
@@ -60,6 +65,8 @@ export function SettingsForm({ initial }: { initial: Settings }) {
       setForm(toForm(next));
       // The listener moves to a new port, or stops answering, with the settings.
       void client.invalidateQueries({ queryKey: queryKeys.apiAddress });
+      // A number typed the local way may now be read as another country's.
+      void client.invalidateQueries({ queryKey: queryKeys.recipientChecks });
     },
   });
 
@@ -81,16 +88,7 @@ export function SettingsForm({ initial }: { initial: Settings }) {
   return (
     <Card>
       <form onSubmit={submit} noValidate className="space-y-5">
-        <Field
-          label="Default country code"
-          placeholder="55"
-          inputMode="numeric"
-          value={form.defaultCountryCode}
-          onChange={(event) => update("defaultCountryCode")(event.target.value)}
-          data-testid="settings-country-code"
-          hint="Added to phone numbers typed without one. For Brazil, use 55."
-          className="max-w-xs"
-        />
+        <CountryField value={form.defaultRegion} onChange={update("defaultRegion")} />
         <Field
           label="Webhook address override (optional)"
           placeholder="https://switchboard.example.com"
@@ -174,6 +172,14 @@ export function SettingsForm({ initial }: { initial: Settings }) {
             testId="settings-allowed-origins"
             hint="Web pages allowed to call the API from a browser (none by default). One per line."
           />
+          <ListField
+            label="Folders local apps may send files from"
+            placeholder="/home/me/invoices"
+            value={form.apiFileFolders}
+            onChange={update("apiFileFolders")}
+            testId="settings-api-file-folders"
+            hint="Local apps can send a file by its path only from these folders (none by default: they send links). Files you choose in this window are not limited. One per line."
+          />
         </fieldset>
         <FormError message={error} />
         <div className="flex items-center justify-end gap-3">
@@ -188,6 +194,34 @@ export function SettingsForm({ initial }: { initial: Settings }) {
         </div>
       </form>
     </Card>
+  );
+}
+
+/** The country whose numbers may be typed without a country code; "" for none. */
+function CountryField({ value, onChange }: { value: string; onChange: (region: string) => void }) {
+  const id = useId();
+  const regions = usePhoneRegions();
+  const options = useMemo(
+    () => regionOptions(regions.data ?? [], optional(value), navigator.language),
+    [regions.data, value],
+  );
+  return (
+    <div className="max-w-sm">
+      <label htmlFor={id} className="mb-1 block text-sm font-medium text-slate-700">
+        Default country
+      </label>
+      <Select id={id} value={value} onChange={(event) => onChange(event.target.value)} data-testid="settings-country">
+        <option value="">None — always type the country code</option>
+        {options.map((option) => (
+          <option key={option.region} value={option.region}>
+            {option.label}
+          </option>
+        ))}
+      </Select>
+      <p className="mt-1 text-xs text-slate-500">
+        Numbers typed without a country code, like (11) 98765-4321, are read as numbers of this country.
+      </p>
+    </div>
   );
 }
 

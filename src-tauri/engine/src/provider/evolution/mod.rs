@@ -77,7 +77,8 @@ pub fn parse_server_url(input: &str) -> Result<Url, crate::domain::InputError> {
 pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(30))
+        // The outer bound; the engine limits each operation more tightly (a state read, a send).
+        .timeout(Duration::from_secs(60))
         .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_else(|_| reqwest::Client::new())
@@ -190,6 +191,17 @@ fn error_from_status(status: StatusCode, body: &[u8]) -> ProviderError {
                 ProviderError::Rejected(format!("HTTP {}", status.as_u16()))
             } else {
                 ProviderError::Rejected(text)
+            }
+        }
+        // Evolution 2.4 refuses business routes until the server is activated once.
+        StatusCode::SERVICE_UNAVAILABLE
+            if value.get("code").and_then(Value::as_str) == Some("LICENSE_REQUIRED") =>
+        {
+            ProviderError::NotActivated {
+                register_url: value
+                    .get("register_url")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             }
         }
         // 429: the server is busy; like a 5xx, worth trying again later.
@@ -329,6 +341,19 @@ impl Provider for EvolutionInstance {
             }
         }
         Ok(report)
+    }
+
+    /// Asks WhatsApp, through the server's socket, whether the account's own number is on
+    /// WhatsApp: the server's state route only reads what the server believes.
+    async fn probe(&self, own_number: Option<&PhoneNumber>) -> Result<(), ProviderError> {
+        let Some(own) = own_number else {
+            return Ok(());
+        };
+        let body = serde_json::json!({ "numbers": [own.digits()] });
+        let _: Value = self
+            .call(Method::POST, "chat/whatsappNumbers", Some(&body))
+            .await?;
+        Ok(())
     }
 
     async fn restart(&self) -> Result<(), ProviderError> {
@@ -536,6 +561,25 @@ mod tests {
         assert_eq!(
             error_from_status(StatusCode::BAD_GATEWAY, b"<html>"),
             ProviderError::ServerError(502)
+        );
+        // Evolution 2.4 before its one-time activation.
+        let unlicensed = br#"{"code":"LICENSE_REQUIRED","message":"License required","register_url":"https://evo.example.com/register"}"#;
+        let error = error_from_status(StatusCode::SERVICE_UNAVAILABLE, unlicensed);
+        assert_eq!(
+            error,
+            ProviderError::NotActivated {
+                register_url: Some("https://evo.example.com/register".into())
+            }
+        );
+        let told = crate::error::ApiError::from(error).message;
+        assert!(
+            told.contains("not activated") && told.contains("https://evo.example.com/register"),
+            "{told}"
+        );
+        assert_eq!(
+            error_from_status(StatusCode::SERVICE_UNAVAILABLE, b"{}"),
+            ProviderError::ServerError(503),
+            "a plain 503 is still a passing failure"
         );
         assert_eq!(
             error_from_ok_body(&serde_json::json!({"error": true, "message": "[object Object]"})),

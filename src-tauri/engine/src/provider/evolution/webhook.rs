@@ -380,6 +380,28 @@ mod tests {
         assert_eq!(message.status, MessageStatus::Received);
     }
 
+    /// Evolution 2.4 swaps the pair (phone JID first, LID second); some messages carry only the
+    /// LID. Either order files the message under the phone number.
+    #[test]
+    fn the_phone_is_the_contact_whichever_order_the_pair_comes_in() {
+        let mut swapped: Value =
+            serde_json::from_slice(&sample("webhook-messages-upsert-text.json")).expect("json");
+        let key = &mut swapped["data"]["key"];
+        let (first, second) = (key["remoteJid"].clone(), key["remoteJidAlt"].clone());
+        assert!(
+            first.as_str().is_some_and(|j| j.ends_with("@lid")),
+            "the 2.3.6 sample is LID first"
+        );
+        key["remoteJid"] = second;
+        key["remoteJidAlt"] = first;
+        let events = parse(&serde_json::to_vec(&swapped).expect("json"), 0).expect("parse");
+        let [ProviderEvent::Message(message)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
+        assert_eq!(message.contact.to_string(), "5511900000002@s.whatsapp.net");
+        assert_eq!(message.chat, message.contact);
+    }
+
     #[test]
     fn inbound_image_keeps_kind_and_caption() {
         let events = parse(&sample("webhook-messages-upsert-image.json"), 0).expect("parse");

@@ -114,6 +114,8 @@ pub(crate) fn signal_for_state(state: &str, status_reason: Option<i64>) -> Conne
         ("connecting", _) => ConnectionSignal::Connecting,
         ("refused", _) | (_, Some(428)) => ConnectionSignal::QrRefused,
         ("close", Some(401)) => ConnectionSignal::LoggedOut,
+        // A timed-out stream: the server reconnects by itself.
+        ("close", Some(408)) => ConnectionSignal::Connecting,
         _ => ConnectionSignal::Closed,
     }
 }
@@ -211,6 +213,19 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         );
         serde_json::from_str(&std::fs::read_to_string(&path).expect("sample file")).expect("sample JSON")
+    }
+
+    #[test]
+    fn states_and_close_reasons_map_to_signals() {
+        assert_eq!(signal_for_state("open", Some(200)), ConnectionSignal::Open);
+        assert_eq!(signal_for_state("close", Some(401)), ConnectionSignal::LoggedOut);
+        assert_eq!(
+            signal_for_state("refused", Some(428)),
+            ConnectionSignal::QrRefused
+        );
+        // 408 is a timed-out stream the server reconnects by itself: not a final close.
+        assert_eq!(signal_for_state("close", Some(408)), ConnectionSignal::Connecting);
+        assert_eq!(signal_for_state("close", Some(403)), ConnectionSignal::Closed);
     }
 
     #[test]

@@ -363,8 +363,14 @@ impl Provider for NativeProvider {
                 email,
             } => outgoing::contact(full_name, phone, organization.as_deref(), email.as_deref()),
         };
-        let provider_message_id = session.send(to, wire).await?;
+        let provider_message_id = session.send(to, wire, &wire_message_id(&message.id)).await?;
         Ok(SendReceipt { provider_message_id })
+    }
+
+    /// Every attempt at one message goes out under the same wire id, which WhatsApp's clients
+    /// de-duplicate: a retry after an unanswered send cannot show the customer a second copy.
+    fn repeats_are_harmless(&self) -> bool {
+        true
     }
 
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
@@ -372,4 +378,12 @@ impl Provider for NativeProvider {
         groups.sort_by(|a, b| a.subject.cmp(&b.subject));
         Ok(groups)
     }
+}
+
+/// The wire id of a Switchboard message: stable across attempts, in the shape WhatsApp Web's own
+/// ids have (`3EB0` and upper-case hex).
+pub fn wire_message_id(message_id: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(message_id.as_bytes());
+    format!("3EB0{}", hex::encode_upper(&digest[..9]))
 }

@@ -43,8 +43,9 @@ pub trait Session: Send + Sync {
     async fn request_pairing_code(&self, phone_digits: &str) -> Result<String, ProviderError>;
     /// Encrypts and uploads a media file; the answer goes into the message that carries it.
     async fn upload(&self, bytes: Vec<u8>, kind: MediaKind) -> Result<UploadedMedia, ProviderError>;
-    /// Sends a message; the answer is WhatsApp's message id.
-    async fn send(&self, to: WaJid, message: wa::Message) -> Result<String, ProviderError>;
+    /// Sends a message under the given wire id (the same id again is the same message to
+    /// WhatsApp); the answer is WhatsApp's message id.
+    async fn send(&self, to: WaJid, message: wa::Message, message_id: &str) -> Result<String, ProviderError>;
     async fn groups(&self) -> Result<Vec<Group>, ProviderError>;
     /// Unlinks this device from the account (the keys stay on disk; the provider wipes them).
     async fn logout(&self) -> Result<(), ProviderError>;
@@ -160,8 +161,13 @@ impl Session for RunningClient {
         })
     }
 
-    async fn send(&self, to: WaJid, message: wa::Message) -> Result<String, ProviderError> {
-        let sent = self.client.send_message(to, message).await.map_err(failed)?;
+    async fn send(&self, to: WaJid, message: wa::Message, message_id: &str) -> Result<String, ProviderError> {
+        let options = whatsapp_rust::SendOptions::default().with_message_id(message_id);
+        let sent = self
+            .client
+            .send_message_with_options(to, message, options)
+            .await
+            .map_err(failed)?;
         Ok(sent.message_id)
     }
 
