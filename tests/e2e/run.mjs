@@ -310,6 +310,8 @@ async function run() {
     assert.match(label ?? "", /\(\+55\)$/, `the option shows the calling code, got ${label}`);
     await byTestId("settings-save").click();
     await byTestId("settings-saved").waitForDisplayed({ timeout: WAIT });
+    await byTestId("settings-country").scrollIntoView();
+    await screenshot("02a-settings-country.png");
     await byTestId("tab-instances").click();
     await byTestId("composer-to").waitForDisplayed({ timeout: WAIT });
   });
@@ -321,6 +323,7 @@ async function run() {
       textOf('[data-testid="composer-to-problem"]'),
     );
     assert.match(problem, /Did you mean \+55 11 98765-4321\?/);
+    await screenshot("02b-composer-refused.png");
     await byTestId("composer-send").click();
     const error = await waitFor("the reason in the form", async () => textOf('[data-testid="form-error"]'));
     assert.equal(error, problem, "sending shows the reason instead");

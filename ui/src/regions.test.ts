@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { regionOptions } from "./regions";
+import { regionOptions, usableLanguage } from "./regions";
 
 const regions = [
   { region: "BR", callingCode: 55 },
@@ -30,5 +30,21 @@ describe("default country options", () => {
   it("keeps the chosen country among the options before the list has loaded", () => {
     expect(regionOptions([], "BR", "en")).toEqual([{ region: "BR", label: "Brazil" }]);
     expect(regionOptions([], null, "en")).toEqual([]);
+  });
+});
+
+describe("the language the window reports", () => {
+  it("is kept when Intl accepts it", () => {
+    expect(usableLanguage("pt-BR")).toBe("pt-BR");
+    expect(usableLanguage("es_419".replace("_", "-"))).toBe("es-419");
+  });
+
+  it.each(["c", "C", "", undefined])("falls back to English for %j", (reported) => {
+    expect(usableLanguage(reported)).toBe("en");
+  });
+
+  it("names countries even when the system reports the C locale", () => {
+    const options = regionOptions([{ region: "BR", callingCode: 55 }], "BR", "c");
+    expect(options).toEqual([{ region: "BR", label: "Brazil (+55)" }]);
   });
 });
