@@ -90,6 +90,15 @@ pub fn run() {
     let builder = specta_builder();
     let invoke_handler = builder.invoke_handler();
     let result = tauri::Builder::default()
+        // First of all: a second launch hands over to the running window and exits, so two
+        // copies never run two in-process clients for one number.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(invoke_handler)

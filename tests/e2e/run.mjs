@@ -507,6 +507,22 @@ async function run() {
     assert.equal(copies.length, 1, "the fake server received the API message exactly once");
     await screenshot("09-api-message.png");
   });
+
+  await step("a second launch hands over to the running window and exits", async () => {
+    const second = spawn(appPath, [], { env: process.env, stdio: "ignore" });
+    const code = await new Promise((done, fail) => {
+      const timer = setTimeout(() => {
+        second.kill("SIGKILL");
+        fail(new Error("the second copy kept running"));
+      }, WAIT);
+      second.once("exit", (exitCode) => {
+        clearTimeout(timer);
+        done(exitCode);
+      });
+    });
+    assert.equal(code, 0, "the second copy exits cleanly");
+    assert.equal(await byTestId("tab-messages").isDisplayed(), true, "the first window is still there");
+  });
 }
 
 async function cleanup() {
