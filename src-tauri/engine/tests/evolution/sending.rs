@@ -113,15 +113,7 @@ async fn sending_waits_while_not_connected_and_bad_recipients_are_refused() {
     assert_eq!(error.code, ErrorCode::NotFound);
     let too_long = text(&instance, "5511900000002", &"a".repeat(4097));
     assert!(h.engine.send_message(too_long).await.is_err());
-    assert_eq!(
-        h.engine
-            .list_messages(MessageFilter::default())
-            .await
-            .expect("log")
-            .len(),
-        1,
-        "nothing else logged"
-    );
+    assert_eq!(h.logged().await, 1, "nothing else logged");
 }
 
 /// Typed the local way with Brazil as the default country, a mobile goes to +55; one missing its
@@ -164,14 +156,7 @@ async fn local_numbers_go_to_the_default_country_and_doubtful_ones_are_refused_w
         .map_err(api)
         .expect_err("same");
     assert_eq!(checked, error, "the composer's check says what sending would");
-    assert_eq!(
-        h.engine
-            .list_messages(MessageFilter::default())
-            .await
-            .expect("log")
-            .len(),
-        1
-    );
+    assert_eq!(h.logged().await, 1, "nothing queued for the refused numbers");
 }
 
 #[tokio::test]

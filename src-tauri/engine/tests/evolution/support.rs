@@ -119,6 +119,12 @@ impl Harness {
         instance
     }
 
+    /// How many messages the log holds.
+    pub async fn logged(&self) -> usize {
+        let log = self.engine.list_messages(Default::default()).await.expect("log");
+        log.len()
+    }
+
     /// The instance's statuses, newest first.
     pub async fn history(&self, instance: &Instance) -> Vec<InstanceStatus> {
         let changes = self.engine.status_history(&instance.id).await.expect("history");
