@@ -65,6 +65,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             bridge::MessageReceived,
             bridge::CampaignChanged,
         ])
+        // The window checks input against the engine's own limits, never copies of them.
+        .constant("LIMITS", switchboard_engine::limits::LIMITS)
         // Times are milliseconds since 1970: far inside the range a JS number holds exactly.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type (these types go one way each, so phases add nothing).

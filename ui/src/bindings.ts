@@ -55,6 +55,9 @@ export const events = {
 	qrUpdated: makeEvent<QrUpdated, QrUpdated>("qr-updated"),
 };
 
+/* Constants */
+export const LIMITS = {"maxKeyNameChars":60,"maxPacingIntervalMs":3600000,"maxRetentionDays":3650,"maxTextChars":4096,"minApiPort":1024} as const;
+
 /* Types */
 export type AddInstanceRequest = {
 	displayName: string,

@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { ApiFailure } from "./api";
-import type { Message, RecipientCheck } from "./bindings";
+import { LIMITS, type Message, type RecipientCheck } from "./bindings";
 import {
   buildContent,
   buildSendRequest,
+  characterCount,
   clearedAfterSend,
   EMPTY_COMPOSE,
   fileNameOf,
   fromDateTimeLocal,
   isComposeType,
+  MAX_TEXT_CHARS,
   newIdempotencyKey,
   parseCoordinate,
   recipientNote,
@@ -78,6 +80,14 @@ describe("recipient note", () => {
 });
 
 describe("text", () => {
+  it("counts characters as the engine does, from the engine's limit", () => {
+    expect(MAX_TEXT_CHARS).toBe(LIMITS.maxTextChars);
+    // Each emoji is one character but two UTF-16 units: the whole limit of them is allowed.
+    expect(validateCompose(form({ text: "😀".repeat(LIMITS.maxTextChars) }), now)).toBeNull();
+    expect(validateCompose(form({ text: "😀".repeat(LIMITS.maxTextChars + 1) }), now)).toMatch(/at most/);
+    expect(characterCount("Olá 😀")).toBe(5);
+  });
+
   it("needs a text, trimmed, with an optional reply", () => {
     expect(validateCompose(form({ text: "  " }), now)).toMatch(/Write a message/);
     expect(validateCompose(form({ text: "x".repeat(4097) }), now)).toMatch(/4096/);

@@ -1,10 +1,24 @@
 import { ApiFailure } from "./api";
-import type { ComposeContent, InstanceId, MediaKind, Message, RecipientCheck, Region, SendRequest } from "./bindings";
+import {
+  LIMITS,
+  type ComposeContent,
+  type InstanceId,
+  type MediaKind,
+  type Message,
+  type RecipientCheck,
+  type Region,
+  type SendRequest,
+} from "./bindings";
 import { formatTypedPhone } from "./format";
 import { isHttpUrl, optional } from "./validation";
 
 /** WhatsApp's limit for a text message (and a caption). */
-export const MAX_TEXT_CHARS = 4096;
+export const MAX_TEXT_CHARS = LIMITS.maxTextChars;
+
+/** Characters as the engine counts them (Unicode characters, so an emoji is one, not two). */
+export function characterCount(text: string): number {
+  return [...text].length;
+}
 
 export const MEDIA_KINDS: MediaKind[] = ["image", "video", "audio", "document"];
 
@@ -179,7 +193,7 @@ function validateContent(form: ComposeForm): string | null {
   switch (form.type) {
     case "text":
       if (form.text.trim() === "") return "Write a message before sending.";
-      if (form.text.trim().length > MAX_TEXT_CHARS) return `A message can have at most ${MAX_TEXT_CHARS} characters.`;
+      if (characterCount(form.text.trim()) > MAX_TEXT_CHARS) return `A message can have at most ${MAX_TEXT_CHARS} characters.`;
       return null;
     case "image":
     case "video":
@@ -190,7 +204,7 @@ function validateContent(form: ComposeForm): string | null {
       if (url === "" && path === "") return "Choose a file, or paste a link to one.";
       if (url !== "" && path !== "") return "Choose a file or give a link, not both.";
       if (url !== "" && !isHttpUrl(url)) return "The link must start with http:// or https://.";
-      if (form.caption.trim().length > MAX_TEXT_CHARS) return "The caption is too long.";
+      if (characterCount(form.caption.trim()) > MAX_TEXT_CHARS) return "The caption is too long.";
       return null;
     }
     case "location": {

@@ -1,4 +1,12 @@
-import type { ApiKey, Delivery, InstanceId, NewApiKey, NewSubscription, Subscription } from "./bindings";
+import {
+  LIMITS,
+  type ApiKey,
+  type Delivery,
+  type InstanceId,
+  type NewApiKey,
+  type NewSubscription,
+  type Subscription,
+} from "./bindings";
 import type { Tone } from "./format";
 import { isHttpUrl } from "./validation";
 
@@ -34,7 +42,7 @@ export function joinNames(names: readonly string[]): string {
   return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
-export const MAX_KEY_NAME = 60;
+export const MAX_KEY_NAME = LIMITS.maxKeyNameChars;
 
 export type ApiKeyForm = { name: string; instanceIds: InstanceId[]; dailyLimit: string };
 

@@ -1,8 +1,8 @@
-import type { Pacing } from "./bindings";
+import { LIMITS, type Pacing } from "./bindings";
 
 export const MINUTES_PER_DAY = 24 * 60;
-/** The backend refuses intervals and jitter longer than an hour. */
-export const MAX_INTERVAL_MS = 3_600_000;
+/** The engine refuses intervals and jitter longer than this (an hour). */
+export const MAX_INTERVAL_MS = LIMITS.maxPacingIntervalMs;
 
 const pad2 = (value: number) => String(value).padStart(2, "0");
 

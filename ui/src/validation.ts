@@ -1,3 +1,5 @@
+import { LIMITS } from "./bindings";
+
 /** How a new number connects: this computer (the in-process engine) or an Evolution API server. */
 export type ProviderKindChoice = "native" | "evolution";
 export type AddInstanceForm = { displayName: string; provider: ProviderKindChoice; serverUrl: string; apiKey: string };
@@ -17,10 +19,10 @@ export type SettingsForm = {
   apiFileFolders: string;
 };
 
-/** The longest retention the form accepts (ten years). */
-export const MAX_RETENTION_DAYS = 3650;
+/** The longest retention the engine accepts (ten years). */
+export const MAX_RETENTION_DAYS = LIMITS.maxRetentionDays;
 /** The ports the local API may listen on (no privileged ports). */
-export const MIN_API_PORT = 1024;
+export const MIN_API_PORT = LIMITS.minApiPort;
 export const MAX_API_PORT = 65535;
 
 export function isHttpUrl(value: string): boolean {

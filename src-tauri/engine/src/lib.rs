@@ -9,6 +9,7 @@ pub mod domain;
 mod engine;
 pub mod error;
 pub mod events;
+pub mod limits;
 pub mod provider;
 pub mod qr;
 pub mod secrets;

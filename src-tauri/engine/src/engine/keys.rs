@@ -49,10 +49,11 @@ fn hash(secret: &str) -> String {
 impl Engine {
     pub async fn create_api_key(&self, new: NewApiKey) -> Result<CreatedApiKey, EngineError> {
         let name = new.name.trim();
-        if name.is_empty() || name.chars().count() > 60 {
-            return Err(InputError::new(
-                "Name the key after the app that will use it (up to 60 characters).",
-            )
+        let most = crate::limits::LIMITS.max_key_name_chars;
+        if name.is_empty() || name.chars().count() > most {
+            return Err(InputError::new(format!(
+                "Name the key after the app that will use it (up to {most} characters)."
+            ))
             .into());
         }
         if new.instance_ids.is_empty() {

@@ -279,11 +279,20 @@ impl Engine {
         if let Some(url) = &settings.webhook_base_url {
             crate::provider::evolution::parse_server_url(url)?;
         }
-        if settings.api_port < 1024 {
-            return Err(crate::domain::InputError::new("Choose a port from 1024 to 65535.").into());
+        let limits = crate::limits::LIMITS;
+        if settings.api_port < limits.min_api_port {
+            return Err(crate::domain::InputError::new(format!(
+                "Choose a port from {} to 65535.",
+                limits.min_api_port
+            ))
+            .into());
         }
-        if settings.retention_days == 0 {
-            return Err(crate::domain::InputError::new("Keep the log for at least one day.").into());
+        if settings.retention_days == 0 || settings.retention_days > limits.max_retention_days {
+            return Err(crate::domain::InputError::new(format!(
+                "Keep the log for 1 to {} days.",
+                limits.max_retention_days
+            ))
+            .into());
         }
         for folder in &settings.api_file_folders {
             if !std::path::Path::new(folder).is_absolute() {

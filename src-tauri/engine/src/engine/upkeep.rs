@@ -28,7 +28,8 @@ impl Engine {
         if pacing.daily_quota == 0 {
             return Err(InputError::new("The daily quota must allow at least one message.").into());
         }
-        if pacing.min_interval_ms > 3_600_000 || pacing.jitter_ms > 3_600_000 {
+        let most = crate::limits::LIMITS.max_pacing_interval_ms;
+        if pacing.min_interval_ms > most || pacing.jitter_ms > most {
             return Err(InputError::new("Intervals can be at most an hour.").into());
         }
         let minute_ok = |m: Option<u16>| m.is_none_or(|m| m < 24 * 60);

@@ -194,3 +194,22 @@ async fn a_disconnected_number_is_restarted_with_back_off_and_then_left_for_a_pe
         "trying again"
     );
 }
+
+/// The engine checks its own limits whoever calls: the window only reads them.
+#[tokio::test]
+async fn settings_and_pacing_past_the_engines_limits_are_refused() {
+    let h = harness().await;
+    let limits = switchboard_engine::limits::LIMITS;
+    let mut settings = h.engine.settings().await.expect("settings");
+    settings.retention_days = limits.max_retention_days + 1;
+    assert!(h.engine.update_settings(settings.clone()).await.is_err());
+    settings.retention_days = limits.max_retention_days;
+    assert!(h.engine.update_settings(settings.clone()).await.is_ok());
+    settings.api_port = limits.min_api_port - 1;
+    assert!(h.engine.update_settings(settings).await.is_err());
+
+    let instance = h.add().await;
+    let mut pacing = h.engine.pacing(&instance.id).await.expect("pacing");
+    pacing.jitter_ms = limits.max_pacing_interval_ms + 1;
+    assert!(h.engine.set_pacing(&instance.id, pacing).await.is_err());
+}

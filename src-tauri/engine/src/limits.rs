@@ -1,0 +1,28 @@
+//! The limits the engine holds what people and local apps give it to. The window takes them from
+//! here through the generated bindings (`LIMITS`), so its checks and the engine's cannot drift apart;
+//! the engine checks every one of them itself, whoever calls.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// Characters in a text or a caption, counted as Unicode characters (not UTF-16 units).
+    pub max_text_chars: usize,
+    /// The longest the log may be kept, in days.
+    pub max_retention_days: u32,
+    /// The lowest port the listener may use (no privileged ports).
+    pub min_api_port: u16,
+    /// The longest pause between sends, and the most jitter, in milliseconds.
+    pub max_pacing_interval_ms: u32,
+    /// Characters in an API key's name.
+    pub max_key_name_chars: usize,
+}
+
+pub const LIMITS: Limits = Limits {
+    max_text_chars: crate::domain::MAX_TEXT_CHARS,
+    max_retention_days: 3650,
+    min_api_port: 1024,
+    max_pacing_interval_ms: 3_600_000,
+    max_key_name_chars: 60,
+};
