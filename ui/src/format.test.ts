@@ -7,6 +7,7 @@ import {
   formatPhone,
   formatPreciseTime,
   formatTypedPhone,
+  wasLinked,
   instanceStatusLabel,
   instanceStatusTone,
   isMessageStatus,
@@ -184,5 +185,12 @@ describe("queued message notes", () => {
     expect(plural(1, "row")).toBe("1 row");
     expect(plural(2, "row")).toBe("2 rows");
     expect(plural(0, "reply", "replies")).toBe("0 replies");
+  });
+});
+
+describe("logging out", () => {
+  it("is offered only for a number a phone was linked to", () => {
+    expect(wasLinked({ phone: null })).toBe(false);
+    expect(wasLinked({ phone: "+5511900000001" })).toBe(true);
   });
 });

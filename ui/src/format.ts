@@ -1,5 +1,5 @@
 import { AsYouType, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js";
-import type { Direction, InstanceStatus, MessageStatus, ProviderKind, Region } from "./bindings";
+import type { Direction, Instance, InstanceStatus, MessageStatus, ProviderKind, Region } from "./bindings";
 
 export type Tone = "green" | "amber" | "red" | "blue" | "gray";
 
@@ -162,4 +162,12 @@ export function isMessageStatus(value: string): value is MessageStatus {
 
 export function isDirection(value: string): value is Direction {
   return value === "inbound" || value === "outbound";
+}
+
+/**
+ * Whether a phone was ever linked to this number: only then is there a session to log out of.
+ * The number's own phone is known from its first connection on.
+ */
+export function wasLinked(instance: Pick<Instance, "phone">): boolean {
+  return instance.phone !== null;
 }

@@ -3,7 +3,9 @@
 //! and leave through the same pacing. Rows that cannot become a message are reported by line.
 
 use super::Engine;
-use crate::domain::{checked_text, InputError, InstanceId, Jid, OutgoingContent, PhoneNumber, Region};
+use crate::domain::{
+    checked_text, InputError, InstanceId, Jid, OutgoingContent, PhoneError, PhoneNumber, Region,
+};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::store::{Campaign, CampaignState, Millis, NewCampaign, NewOutbound};
@@ -61,6 +63,9 @@ const PHONE_COLUMNS: [&str; 8] = [
     "phone number",
     "tel",
 ];
+/// Column names taken as the person's name, so a skipped row says whose it is ("Carla: no phone
+/// number").
+const NAME_COLUMNS: [&str; 7] = ["name", "nome", "nombre", "nama", "cliente", "customer", "contact"];
 const MAX_CSV_BYTES: usize = 5 * 1024 * 1024;
 const PREVIEW_SAMPLES: usize = 5;
 
@@ -120,6 +125,15 @@ fn render(pieces: &[Piece], record: &csv::StringRecord) -> String {
         .collect()
 }
 
+/// A reason that stands alone starts with a capital ("No phone number.").
+fn capitalised(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn parse(csv_text: &str, template: &str, default_region: Option<&Region>) -> Result<Parsed, InputError> {
     if csv_text.len() > MAX_CSV_BYTES {
         return Err(InputError::new(
@@ -157,6 +171,9 @@ fn parse(csv_text: &str, template: &str, default_region: Option<&Region>) -> Res
         .iter()
         .find_map(|name| columns.iter().position(|c| c.eq_ignore_ascii_case(name)))
         .unwrap_or(0);
+    let name_index = NAME_COLUMNS
+        .iter()
+        .find_map(|name| columns.iter().position(|c| c.eq_ignore_ascii_case(name)));
     let pieces = compile_template(template, &columns)?;
     let mut parsed = Parsed {
         phone_column: columns[phone_index].clone(),
@@ -195,10 +212,19 @@ fn parse(csv_text: &str, template: &str, default_region: Option<&Region>) -> Res
         let phone = match PhoneNumber::parse(record.get(phone_index).unwrap_or(""), default_region) {
             Ok(phone) => phone,
             Err(error) => {
-                parsed.problems.push(RowProblem {
-                    line,
-                    reason: error.to_string(),
-                });
+                let reason = match error {
+                    PhoneError::Empty => "no phone number.".to_owned(),
+                    other => other.to_string(),
+                };
+                let person = name_index
+                    .and_then(|i| record.get(i))
+                    .map(str::trim)
+                    .filter(|name| !name.is_empty());
+                let reason = match person {
+                    Some(name) => format!("{name}: {reason}"),
+                    None => capitalised(&reason),
+                };
+                parsed.problems.push(RowProblem { line, reason });
                 continue;
             }
         };
@@ -401,6 +427,8 @@ mod tests {
                 .any(|(line, reason)| *line == 5 && reason.contains("not-a-number")),
             "{lines:?}"
         );
+        // A skipped row says whose it is.
+        assert!(lines.contains(&(4, "Bruno: no phone number.")), "{lines:?}");
         // Row 6 renders "Hi" (the name is blank) and is still a valid message.
         assert_eq!(parsed.recipients[1].text, "Hi");
     }

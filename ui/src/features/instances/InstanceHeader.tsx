@@ -5,7 +5,7 @@ import type { Instance } from "../../bindings";
 import { Button } from "../../components/Button";
 import { LogoutIcon, RestartIcon, TrashIcon } from "../../components/icons";
 import { StatusBadge } from "../../components/StatusBadge";
-import { formatPhone, providerLabel } from "../../format";
+import { formatPhone, providerLabel, wasLinked } from "../../format";
 import { useInvalidate } from "../../hooks/useInvalidate";
 import { queryKeys } from "../../queries";
 import { DeleteInstanceDialog } from "./DeleteInstanceDialog";
@@ -52,18 +52,20 @@ export function InstanceHeader({ instance, onDeleted }: Props) {
           >
             Restart
           </Button>
-          <Button
-            icon={<LogoutIcon />}
-            busy={logout.isPending}
-            disabled={busy}
-            onClick={() => {
-              restart.reset();
-              logout.mutate();
-            }}
-            data-testid="logout-instance"
-          >
-            Log out
-          </Button>
+          {wasLinked(instance) && (
+            <Button
+              icon={<LogoutIcon />}
+              busy={logout.isPending}
+              disabled={busy}
+              onClick={() => {
+                restart.reset();
+                logout.mutate();
+              }}
+              data-testid="logout-instance"
+            >
+              Log out
+            </Button>
+          )}
           <Button
             variant="danger-outline"
             icon={<TrashIcon />}
