@@ -342,6 +342,10 @@ async function run() {
     messageId = sent[0].id;
     assert.ok(messageId, "the fake server assigned a message id");
     await waitFor("the composer to clear", async () => (await byTestId("composer-text").getValue()) === "");
+    await byTestId("composer-result").waitForDisplayed({ timeout: WAIT });
+    await byTestId("composer-text").setValue("O");
+    await waitFor("the note about the last message to go", async () => !(await byTestId("composer-result").isExisting()));
+    await byTestId("composer-text").clearValue();
     await byTestId("tab-messages").click();
     await byTestId("message-log").waitForDisplayed({ timeout: WAIT });
     await waitFor(

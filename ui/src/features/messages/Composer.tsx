@@ -61,6 +61,8 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
   const update = (patch: Partial<ComposeForm>) => {
     setForm((current) => ({ ...current, ...patch }));
     setInvalid(null);
+    // The note speaks of the message just sent: it goes once the person starts the next one.
+    if (send.isSuccess) send.reset();
   };
 
   const submit = (event?: FormEvent) => {
