@@ -276,11 +276,7 @@ impl Reading {
     /// the old way, without its ninth digit.
     fn national_suggestion(digits: &str, region: &Region) -> Option<String> {
         let meta = DATABASE.by_id(region.as_str())?;
-        let national = digits.trim_start_matches('0');
-        Self::brazil_ninth_digit_fix(meta.country_code(), national).or_else(|| {
-            let with_code = format!("{}{national}", meta.country_code());
-            Self::brazil_ninth_digit_fix(BRAZIL, &with_code)
-        })
+        Self::brazil_ninth_digit_fix(meta.country_code(), digits.trim_start_matches('0'))
     }
 
     /// `+55 11 98765-4321` for `11 8765-4321` (with or without the 55), if that is a valid mobile.
