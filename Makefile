@@ -83,6 +83,7 @@ check-bindings: app
 	diff -u ui/src/bindings.ts target/bindings.ts || { echo "ui/src/bindings.ts is stale: run make bindings"; exit 1; }
 
 $(SQLX_DB): $(wildcard $(ENGINE_DIR)/migrations/*.sql)
+	mkdir -p $(dir $(SQLX_DB))
 	rm -f $(SQLX_DB)
 	DATABASE_URL=sqlite:$(SQLX_DB) sqlx database create
 	DATABASE_URL=sqlite:$(SQLX_DB) sqlx migrate run --source $(ENGINE_DIR)/migrations
