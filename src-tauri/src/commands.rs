@@ -3,7 +3,7 @@
 
 use switchboard_engine::domain::InstanceId;
 use switchboard_engine::domain::PhoneRegion;
-use switchboard_engine::provider::Group;
+use switchboard_engine::provider::{Group, Profile};
 use switchboard_engine::settings::Settings;
 use switchboard_engine::store::{
     ApiKey, Campaign, CampaignState, DailyStats, Delivery, Instance, Message, MessageEvent, MessageFilter,
@@ -11,7 +11,7 @@ use switchboard_engine::store::{
 };
 use switchboard_engine::{
     AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, CreatedApiKey, CreatedSubscription, Engine,
-    LinkView, NewApiKey, NewSubscription, RecipientCheck, SendRequest, StatsQuery,
+    LinkView, NewApiKey, NewSubscription, ProfileUpdate, RecipientCheck, Requester, SendRequest, StatsQuery,
 };
 use tauri::State;
 
@@ -63,6 +63,24 @@ pub async fn logout_instance(engine: State<'_, Engine>, instance_id: InstanceId)
 #[specta::specta]
 pub async fn delete_instance(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<()> {
     Ok(engine.delete_instance(&instance_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_profile(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<Profile> {
+    Ok(engine.profile(&instance_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_profile(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+    update: ProfileUpdate,
+) -> Reply<Profile> {
+    Ok(engine
+        .update_profile(&instance_id, update, Requester::Window)
+        .await?)
 }
 
 #[tauri::command]
@@ -256,4 +274,34 @@ pub async fn message_history(engine: State<'_, Engine>, message_id: String) -> R
 #[specta::specta]
 pub async fn api_address(listener: State<'_, crate::listener::ListenerControl>) -> Reply<Option<String>> {
     Ok(listener.address_now().await.map(|addr| format!("http://{addr}")))
+}
+
+/// Whether Switchboard opens (in the tray, without its window) when the person logs in.
+#[tauri::command]
+#[specta::specta]
+pub async fn start_with_computer(app: tauri::AppHandle) -> Reply<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(autostart_error)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_start_with_computer(app: tauri::AppHandle, enabled: bool) -> Reply<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    if enabled {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    }
+    .map_err(autostart_error)?;
+    launcher.is_enabled().map_err(autostart_error)
+}
+
+fn autostart_error(error: tauri_plugin_autostart::Error) -> ApiError {
+    tracing::error!(%error, "login item not changed");
+    ApiError::new(
+        switchboard_engine::ErrorCode::Internal,
+        "Switchboard could not change whether it starts with your computer.",
+    )
 }

@@ -13,6 +13,9 @@ use switchboard_engine::store::Store;
 use switchboard_engine::{Engine, EngineOptions};
 use tauri::Manager;
 
+/// The argument of a launch at login: start in the tray, with the window closed.
+const START_HIDDEN: &str = "--hidden";
+
 /// The keyring service under which every secret is kept.
 const KEYRING_SERVICE: &str = "switchboard";
 
@@ -28,6 +31,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::logout_instance,
             commands::delete_instance,
             commands::status_history,
+            commands::get_profile,
+            commands::update_profile,
             commands::send_message,
             commands::check_recipient,
             commands::phone_regions,
@@ -56,6 +61,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::replay_delivery,
             commands::message_history,
             commands::api_address,
+            commands::start_with_computer,
+            commands::set_start_with_computer,
         ])
         .events(tauri_specta::collect_events![
             bridge::InstancesChanged,
@@ -101,6 +108,12 @@ pub fn run() {
                 let _ = window.set_focus();
             }
         }))
+        // "Start with my computer" (off until a person turns it on in Settings) opens Switchboard
+        // in the tray, without its window.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![START_HIDDEN]),
+        ))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(invoke_handler)
@@ -109,6 +122,11 @@ pub fn run() {
             let engine = tauri::async_runtime::block_on(start_engine(app.handle().clone()))?;
             app.manage(engine);
             tray::create(app.handle())?;
+            if std::env::args().any(|arg| arg == START_HIDDEN) {
+                if let Some(window) = app.get_webview_window("main") {
+                    window.hide()?;
+                }
+            }
             Ok(())
         })
         .run(tauri::generate_context!());

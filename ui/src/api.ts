@@ -10,6 +10,7 @@ import {
   type NewApiKey,
   type NewSubscription,
   type Pacing,
+  type ProfileUpdate,
   type SendRequest,
   type Settings,
   type StatsQuery,
@@ -63,6 +64,8 @@ export const api = {
   logoutInstance: (id: InstanceId) => call(commands.logoutInstance(id)),
   deleteInstance: (id: InstanceId) => call(commands.deleteInstance(id)),
   statusHistory: (id: InstanceId) => call(commands.statusHistory(id)),
+  getProfile: (id: InstanceId) => call(commands.getProfile(id)),
+  updateProfile: (id: InstanceId, update: ProfileUpdate) => call(commands.updateProfile(id, update)),
   sendMessage: (request: SendRequest) => call(commands.sendMessage(request)),
   checkRecipient: (to: string) => call(commands.checkRecipient(to)),
   phoneRegions: () => call(commands.phoneRegions()),
@@ -91,6 +94,8 @@ export const api = {
   listDeliveries: (subscriptionId: string | null) => call(commands.listDeliveries(subscriptionId)),
   replayDelivery: (deliveryId: string) => call(commands.replayDelivery(deliveryId)),
   messageHistory: (messageId: string) => call(commands.messageHistory(messageId)),
+  startWithComputer: () => call(commands.startWithComputer()),
+  setStartWithComputer: (enabled: boolean) => call(commands.setStartWithComputer(enabled)),
 };
 
 export function errorMessage(error: unknown): string {

@@ -13,6 +13,8 @@ export const commands = {
 	logoutInstance: (instanceId: InstanceId) => typedError<Instance, ApiError>(__TAURI_INVOKE("logout_instance", { instanceId })),
 	deleteInstance: (instanceId: InstanceId) => typedError<null, ApiError>(__TAURI_INVOKE("delete_instance", { instanceId })),
 	statusHistory: (instanceId: InstanceId) => typedError<StatusChange[], ApiError>(__TAURI_INVOKE("status_history", { instanceId })),
+	getProfile: (instanceId: InstanceId) => typedError<Profile, ApiError>(__TAURI_INVOKE("get_profile", { instanceId })),
+	updateProfile: (instanceId: InstanceId, update: ProfileUpdate) => typedError<Profile, ApiError>(__TAURI_INVOKE("update_profile", { instanceId, update })),
 	sendMessage: (request: SendRequest) => typedError<Message, ApiError>(__TAURI_INVOKE("send_message", { request })),
 	checkRecipient: (to: string) => typedError<RecipientCheck, ApiError>(__TAURI_INVOKE("check_recipient", { to })),
 	phoneRegions: () => typedError<PhoneRegion[], ApiError>(__TAURI_INVOKE("phone_regions")),
@@ -43,6 +45,9 @@ export const commands = {
 	messageHistory: (messageId: string) => typedError<MessageEvent[], ApiError>(__TAURI_INVOKE("message_history", { messageId })),
 	/**  The local API's base address (`http://127.0.0.1:47800`), or null when the listener is not running. */
 	apiAddress: () => typedError<string | null, ApiError>(__TAURI_INVOKE("api_address")),
+	/**  Whether Switchboard opens (in the tray, without its window) when the person logs in. */
+	startWithComputer: () => typedError<boolean, ApiError>(__TAURI_INVOKE("start_with_computer")),
+	setStartWithComputer: (enabled: boolean) => typedError<boolean, ApiError>(__TAURI_INVOKE("set_start_with_computer", { enabled })),
 };
 
 /** Events */
@@ -56,7 +61,7 @@ export const events = {
 };
 
 /* Constants */
-export const LIMITS = {"maxKeyNameChars":60,"maxPacingIntervalMs":3600000,"maxRetentionDays":3650,"maxTextChars":4096,"minApiPort":1024} as const;
+export const LIMITS = {"maxKeyNameChars":60,"maxPacingIntervalMs":3600000,"maxProfileAboutChars":139,"maxProfileNameChars":25,"maxRetentionDays":3650,"maxTextChars":4096,"minApiPort":1024} as const;
 
 /* Types */
 export type AddInstanceRequest = {
@@ -80,6 +85,8 @@ export type ApiKey = {
 	instanceIds: InstanceId[],
 	/**  At most this many messages per local day. */
 	dailyLimit: number | null,
+	/**  Whether the key may also add, link, restart, log out and delete numbers. */
+	managesNumbers: boolean,
 	createdAt: number,
 	lastUsedAt: number | null,
 	revokedAt: number | null,
@@ -374,6 +381,8 @@ export type NewApiKey = {
 	name: string,
 	instanceIds: InstanceId[],
 	dailyLimit: number | null,
+	/**  Also add, link, restart, log out and delete numbers (not only send through them). */
+	managesNumbers?: boolean,
 };
 
 export type NewSubscription = {
@@ -401,10 +410,30 @@ export type PhoneRegion = {
 	callingCode: number,
 };
 
+export type PictureChange = 
+/**  A JPEG or PNG on this computer (for local apps, only from the folders Settings allows). */
+{ kind: "file"; path: string } | { kind: "remove" };
+
 export type PreviewMessage = {
 	line: number,
 	to: string,
 	text: string,
+};
+
+/**  A linked account's profile, as WhatsApp shows it to the people it writes to. */
+export type Profile = {
+	name: string | null,
+	/**  The "About" text. */
+	about: string | null,
+	/**  Where the picture can be fetched for a while (WhatsApp's links expire). */
+	pictureUrl: string | null,
+};
+
+/**  A change to the profile. Fields left out stay as they are. */
+export type ProfileUpdate = {
+	name: string | null,
+	about: string | null,
+	picture: PictureChange | null,
 };
 
 /**  Which kind of provider links an instance to WhatsApp. */
@@ -416,7 +445,10 @@ export type ProviderKind =
 /**  Meta's WhatsApp Cloud API. */
 "cloud";
 
-/**  How to reach the provider of a new instance. */
+/**
+ *  How to reach the provider of a new instance: an Evolution API server, or this computer
+ *  (`native`, linked by QR or pairing code with no server).
+ */
 export type ProviderSetup = { kind: "evolution"; serverUrl: string; apiKey: string } | { kind: "native" } | { kind: "cloud" };
 
 export type QrUpdated = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { InstanceStatus, MessageStatus } from "./bindings";
 import {
+  eventPathLabel,
   formatClock,
   formatCountdown,
   formatPairingCode,
@@ -192,5 +193,13 @@ describe("logging out", () => {
   it("is offered only for a number a phone was linked to", () => {
     expect(wasLinked({ phone: null })).toBe(false);
     expect(wasLinked({ phone: "+5511900000001" })).toBe(true);
+  });
+});
+
+describe("the event path", () => {
+  it("says how a number's events arrive", () => {
+    expect(eventPathLabel({ provider: "native", usesWebhook: false })).toMatch(/straight from WhatsApp/);
+    expect(eventPathLabel({ provider: "evolution", usesWebhook: true })).toMatch(/by webhook/);
+    expect(eventPathLabel({ provider: "evolution", usesWebhook: false })).toMatch(/cannot call this computer/);
   });
 });

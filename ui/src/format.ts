@@ -156,6 +156,13 @@ export function providerLabel(provider: ProviderKind): string {
   }
 }
 
+/** How the number's messages, receipts and status reach Switchboard, in words. */
+export function eventPathLabel(instance: Pick<Instance, "provider" | "usesWebhook">): string {
+  if (instance.provider === "native") return "Events come straight from WhatsApp to this computer.";
+  if (instance.usesWebhook) return "Events arrive by webhook from the server to this computer.";
+  return "Events are read from the server every few seconds: it cannot call this computer.";
+}
+
 export function isMessageStatus(value: string): value is MessageStatus {
   return (MESSAGE_STATUSES as string[]).includes(value);
 }

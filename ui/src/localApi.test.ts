@@ -29,6 +29,7 @@ const key = (id: string, name: string): ApiKey => ({
   prefix: "abcd1234",
   instanceIds: [],
   dailyLimit: null,
+  managesNumbers: false,
   createdAt: 0,
   lastUsedAt: null,
   revokedAt: null,
@@ -71,15 +72,16 @@ describe("API keys", () => {
   });
 
   it("needs a name and at least one instance", () => {
-    const form = { name: "Loja script", instanceIds: ["a"], dailyLimit: "" };
+    const form = { name: "Loja script", instanceIds: ["a"], dailyLimit: "", managesNumbers: false };
     expect(validateApiKey(form)).toBeNull();
     expect(validateApiKey(EMPTY_API_KEY_FORM)).toMatch(/Name the key/);
     expect(validateApiKey({ ...form, name: "x".repeat(61) })).toMatch(/60 characters/);
     expect(validateApiKey({ ...form, instanceIds: [] })).toMatch(/at least one number/);
+    expect(validateApiKey({ ...form, instanceIds: [], managesNumbers: true })).toBeNull();
   });
 
   it("takes an optional whole daily limit", () => {
-    const form = { name: "Loja script", instanceIds: ["a"], dailyLimit: "" };
+    const form = { name: "Loja script", instanceIds: ["a"], dailyLimit: "", managesNumbers: false };
     expect(validateApiKey({ ...form, dailyLimit: "1.000" })).toBeNull();
     expect(validateApiKey({ ...form, dailyLimit: "0" })).toMatch(/at least 1/);
     expect(validateApiKey({ ...form, dailyLimit: "lots" })).toMatch(/whole number/);
@@ -87,6 +89,7 @@ describe("API keys", () => {
       name: "Loja script",
       instanceIds: ["a"],
       dailyLimit: null,
+      managesNumbers: false,
     });
     expect(toNewApiKey({ ...form, dailyLimit: " 1,000 " }).dailyLimit).toBe(1000);
   });

@@ -44,15 +44,16 @@ export function joinNames(names: readonly string[]): string {
 
 export const MAX_KEY_NAME = LIMITS.maxKeyNameChars;
 
-export type ApiKeyForm = { name: string; instanceIds: InstanceId[]; dailyLimit: string };
+export type ApiKeyForm = { name: string; instanceIds: InstanceId[]; dailyLimit: string; managesNumbers: boolean };
 
-export const EMPTY_API_KEY_FORM: ApiKeyForm = { name: "", instanceIds: [], dailyLimit: "" };
+export const EMPTY_API_KEY_FORM: ApiKeyForm = { name: "", instanceIds: [], dailyLimit: "", managesNumbers: false };
 
 export function validateApiKey(form: ApiKeyForm): string | null {
   const name = form.name.trim();
   if (name === "") return "Name the key after the app that will use it.";
   if ([...name].length > MAX_KEY_NAME) return `Keep the name to ${MAX_KEY_NAME} characters or fewer.`;
-  if (form.instanceIds.length === 0) return "Choose at least one number this key may use.";
+  // A key that manages numbers may start with none: it adds its own.
+  if (form.instanceIds.length === 0 && !form.managesNumbers) return "Choose at least one number this key may use.";
   const limit = form.dailyLimit.trim().replace(/[.,\s]/g, "");
   if (limit !== "" && (!/^\d+$/.test(limit) || Number(limit) < 1)) {
     return "The daily limit must be a whole number of messages, at least 1. Leave it empty for no limit.";
@@ -62,7 +63,12 @@ export function validateApiKey(form: ApiKeyForm): string | null {
 
 export function toNewApiKey(form: ApiKeyForm): NewApiKey {
   const limit = form.dailyLimit.trim().replace(/[.,\s]/g, "");
-  return { name: form.name.trim(), instanceIds: [...form.instanceIds], dailyLimit: limit === "" ? null : Number(limit) };
+  return {
+    name: form.name.trim(),
+    instanceIds: [...form.instanceIds],
+    dailyLimit: limit === "" ? null : Number(limit),
+    managesNumbers: form.managesNumbers,
+  };
 }
 
 /** Adds the id to the selection, or takes it out. */

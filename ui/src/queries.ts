@@ -26,10 +26,12 @@ export const queryKeys = {
   messageList: (query: MessageQuery) => ["messages", query] as const,
   groups: (id: InstanceId) => ["groups", id] as const,
   pacing: (id: InstanceId) => ["pacing", id] as const,
+  profile: (id: InstanceId) => ["profile", id] as const,
   campaigns: ["campaigns"] as const,
   stats: ["stats"] as const,
   statsFor: (selection: StatsSelection) => ["stats", selection] as const,
   settings: ["settings"] as const,
+  startWithComputer: ["start-with-computer"] as const,
   phoneRegions: ["phone-regions"] as const,
   recipientChecks: ["recipient-check"] as const,
   recipientCheck: (to: string) => ["recipient-check", to] as const,
@@ -67,6 +69,10 @@ export function useMessages(query: MessageQuery) {
 /** The groups of a connected number; failures (e.g. a provider without groups) stay quiet. */
 export function useGroups(id: InstanceId, enabled: boolean) {
   return useQuery({ queryKey: queryKeys.groups(id), queryFn: () => api.listGroups(id), enabled, staleTime: 60_000 });
+}
+
+export function useProfile(id: InstanceId, enabled: boolean) {
+  return useQuery({ queryKey: queryKeys.profile(id), queryFn: () => api.getProfile(id), enabled, retry: false });
 }
 
 export function usePacing(id: InstanceId, enabled: boolean) {

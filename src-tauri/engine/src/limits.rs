@@ -17,6 +17,10 @@ pub struct Limits {
     pub max_pacing_interval_ms: u32,
     /// Characters in an API key's name.
     pub max_key_name_chars: usize,
+    /// Characters in the profile name contacts see (WhatsApp's own limit).
+    pub max_profile_name_chars: usize,
+    /// Characters in the profile's About text (WhatsApp's own limit).
+    pub max_profile_about_chars: usize,
 }
 
 pub const LIMITS: Limits = Limits {
@@ -25,4 +29,6 @@ pub const LIMITS: Limits = Limits {
     min_api_port: 1024,
     max_pacing_interval_ms: 3_600_000,
     max_key_name_chars: 60,
+    max_profile_name_chars: 25,
+    max_profile_about_chars: 139,
 };

@@ -131,6 +131,7 @@ async fn main() {
             name: "bench".into(),
             instance_ids: vec![id],
             daily_limit: None,
+            manages_numbers: false,
         })
         .await
         .expect("key")

@@ -162,7 +162,7 @@ pub fn status_line(instance: &switchboard_engine::store::Instance) -> String {
     let events = match (instance.provider, instance.uses_webhook) {
         (switchboard_engine::domain::ProviderKind::Native, _) => "events: this machine's own connection",
         (_, true) => "events: webhook",
-        (_, false) => "events: polling (status only; no receipts or incoming messages)",
+        (_, false) => "events: read from the server's log (status, receipts and incoming messages)",
     };
     let reason = instance
         .status_reason

@@ -47,10 +47,14 @@ enum Command {
     CreateKey {
         #[arg(long)]
         name: String,
-        #[arg(long = "instance", required = true)]
+        /// A number the key may use (repeat for several; optional with --manage-numbers).
+        #[arg(long = "instance", required_unless_present = "manage_numbers")]
         instances: Vec<String>,
         #[arg(long)]
         daily_limit: Option<u32>,
+        /// Let the key also add, link, restart, log out and delete numbers over /v1.
+        #[arg(long)]
+        manage_numbers: bool,
     },
     ListInstances,
     /// Each number's state, and whether its events arrive by webhook or by polling.
@@ -113,6 +117,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             name,
             instances,
             daily_limit,
+            manage_numbers,
         } => {
             let instance_ids = instances
                 .iter()
@@ -123,6 +128,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     name,
                     instance_ids,
                     daily_limit,
+                    manages_numbers: manage_numbers,
                 })
                 .await
                 .map_err(switchboard_engine::ApiError::from)?;

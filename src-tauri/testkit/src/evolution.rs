@@ -28,6 +28,9 @@ struct Instance {
     webhook: Option<Webhook>,
     profile_name: Option<String>,
     owner: Option<String>,
+    about: Option<String>,
+    /// The decoded picture last set through `chat/updateProfilePicture`.
+    picture: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +62,23 @@ struct World {
     /// Answers held back until released (a hanging or slow server), newest first.
     holds: Vec<(String, String, Hold)>,
     next_message: u64,
+    /// The server's message store, oldest first: what `chat/findMessages` and
+    /// `chat/findStatusMessage` read.
+    log: Vec<Logged>,
+}
+
+/// A message in the server's store, with the statuses its receipts brought.
+#[derive(Debug, Clone)]
+struct Logged {
+    instance: String,
+    record: Value,
+    statuses: Vec<String>,
+}
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[derive(Clone)]
@@ -220,6 +240,10 @@ impl FakeEvolution {
             .route("/group/fetchAllGroups/{name}", get(fetch_all_groups))
             .route("/chat/whatsappNumbers/{name}", post(whatsapp_numbers))
             .route("/chat/getBase64FromMediaMessage/{name}", post(media_base64))
+            .route("/chat/fetchProfile/{name}", post(fetch_profile))
+            .route("/chat/findMessages/{name}", post(find_messages))
+            .route("/chat/findStatusMessage/{name}", post(find_status_message))
+            .route("/chat/{route}/{name}", any(update_profile))
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(fake.clone(), record));
         // The phone side and test media: never recorded, never failed.
@@ -287,6 +311,16 @@ impl FakeEvolution {
     /// Removes an instance behind the app's back, as another tool or person would.
     pub fn remove(&self, name: &str) {
         self.fake.world().instances.retain(|i| i.name != name);
+    }
+
+    /// The picture last set on an instance's profile, decoded.
+    pub fn picture_of(&self, name: &str) -> Option<Vec<u8>> {
+        self.fake
+            .world()
+            .instances
+            .iter()
+            .find(|i| i.name == name)
+            .and_then(|i| i.picture.clone())
     }
 
     pub fn sent(&self) -> Vec<SentMessage> {
@@ -513,6 +547,15 @@ impl Fake {
                 self.post_webhook(&name, "connection.update", refused).await
             }
             "receipt" => {
+                let status = body["status"].as_str().unwrap_or("DELIVERY_ACK").to_owned();
+                if let Some(logged) = self
+                    .world()
+                    .log
+                    .iter_mut()
+                    .find(|l| l.instance == name && l.record["key"]["id"] == body["id"])
+                {
+                    logged.statuses.push(status);
+                }
                 let data = json!({
                     "keyId": body["id"],
                     "remoteJid": body["remoteJid"].as_str().unwrap_or("5511900000002@s.whatsapp.net"),
@@ -531,6 +574,12 @@ impl Fake {
                 if let Some(text) = body["text"].as_str() {
                     data["message"]["conversation"] = json!(text);
                 }
+                data["messageTimestamp"] = json!(body["at"].as_i64().unwrap_or_else(now_seconds));
+                self.world().log.push(Logged {
+                    instance: name.clone(),
+                    record: data.clone(),
+                    statuses: Vec::new(),
+                });
                 self.post_webhook(&name, "messages.upsert", data).await
             }
             _ => None,
@@ -598,6 +647,8 @@ async fn create(State(fake): State<Fake>, headers: HeaderMap, body: Bytes) -> Re
         webhook: webhook.clone(),
         profile_name: None,
         owner: None,
+        about: None,
+        picture: None,
     };
     fake.world().instances.push(instance.clone());
     if request["qrcode"] == json!(true) {
@@ -881,6 +932,14 @@ fn accept_send(
     record["messageType"] = json!(message_type);
     record["instanceId"] = json!(instance.id);
     record.as_object_mut().map(|o| o.remove("contextInfo"));
+    let mut logged = record.clone();
+    logged["messageTimestamp"] = json!(now_seconds());
+    logged.as_object_mut().map(|o| o.remove("status"));
+    fake.world().log.push(Logged {
+        instance: instance.name.clone(),
+        record: logged,
+        statuses: vec!["PENDING".into()],
+    });
     fake.world().sent.push(SentMessage {
         instance: instance.name.clone(),
         id,
@@ -1059,6 +1118,199 @@ async fn media_base64(State(fake): State<Fake>, headers: HeaderMap, Path(name): 
         "mimetype": "image/jpeg", "base64": sample["data"]["message"]["base64"],
     }))
     .into_response()
+}
+
+/// Paging as the server does it: `offset` is the page size (default 50), `page` counts from 1.
+fn paging(request: &Value) -> (usize, usize) {
+    let size = request["offset"].as_u64().unwrap_or(50).max(1) as usize;
+    let page = request["page"].as_u64().unwrap_or(1).max(1) as usize;
+    (size, page)
+}
+
+fn seconds_of(value: &Value) -> Option<i64> {
+    let text = value.as_str()?;
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp())
+}
+
+/// `POST /chat/findMessages/{name}`: the store, newest first, filtered by `key.id` and by
+/// `messageTimestamp` (only when both `gte` and `lte` are given), in pages of `offset`.
+async fn find_messages(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = fake.guard(&headers, &name) {
+        return response;
+    }
+    let request = parse_body(&body);
+    let filter = &request["where"];
+    let range = match (
+        seconds_of(&filter["messageTimestamp"]["gte"]),
+        seconds_of(&filter["messageTimestamp"]["lte"]),
+    ) {
+        (Some(from), Some(to)) => Some((from, to)),
+        _ => None,
+    };
+    let mut found: Vec<Value> = fake
+        .world()
+        .log
+        .iter()
+        .rev()
+        .filter(|l| l.instance == name)
+        .filter(|l| filter["key"]["id"].is_null() || l.record["key"]["id"] == filter["key"]["id"])
+        .filter(|l| {
+            let at = l.record["messageTimestamp"].as_i64().unwrap_or(0);
+            range.is_none_or(|(from, to)| from <= at && at <= to)
+        })
+        .map(|l| {
+            let mut record = l.record.clone();
+            record["MessageUpdate"] = l.statuses.iter().map(|s| json!({"status": s})).collect();
+            record
+        })
+        .collect();
+    found.sort_by_key(|r| std::cmp::Reverse(r["messageTimestamp"].as_i64().unwrap_or(0)));
+    let (size, page) = paging(&request);
+    let total = found.len();
+    let records: Vec<Value> = found.into_iter().skip(size * (page - 1)).take(size).collect();
+    Json(json!({"messages": {"total": total, "pages": total.div_ceil(size), "currentPage": page, "records": records}}))
+        .into_response()
+}
+
+/// `POST /chat/findStatusMessage/{name}`: one row per status a message's receipts brought,
+/// filtered by `where.id` (the message's key id), as a plain array.
+async fn find_status_message(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let instance = match fake.guard(&headers, &name) {
+        Ok(instance) => instance,
+        Err(response) => return response,
+    };
+    let request = parse_body(&body);
+    let wanted = &request["where"]["id"];
+    let rows: Vec<Value> = fake
+        .world()
+        .log
+        .iter()
+        .filter(|l| l.instance == name && (wanted.is_null() || &l.record["key"]["id"] == wanted))
+        .flat_map(|l| {
+            l.statuses.iter().map(|status| {
+                json!({
+                    "id": uuid::Uuid::new_v4().to_string(), "keyId": l.record["key"]["id"],
+                    "remoteJid": l.record["key"]["remoteJid"], "fromMe": l.record["key"]["fromMe"],
+                    "participant": null, "pollUpdates": null, "status": status,
+                    "messageId": "cmh0k2x9v0004qz8l1a2b3c4d", "instanceId": instance.id,
+                })
+            })
+        })
+        .collect();
+    let (size, page) = paging(&request);
+    Json(Value::Array(
+        rows.into_iter().skip(size * (page - 1)).take(size).collect(),
+    ))
+    .into_response()
+}
+
+/// `chat/fetchProfile` for a number: the account's own profile for its own number; the 2.3.6
+/// error for one not on WhatsApp; an empty profile otherwise.
+async fn fetch_profile(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let instance = match fake.guard(&headers, &name) {
+        Ok(instance) => instance,
+        Err(response) => return response,
+    };
+    let digits: String = parse_body(&body)["number"]
+        .as_str()
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let jid = format!("{digits}@s.whatsapp.net");
+    if fake.world().not_on_whatsapp.contains(&digits) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!([{"jid": jid, "exists": false, "number": digits}]),
+        );
+    }
+    if instance.owner.as_deref() == Some(jid.as_str()) {
+        let picture = instance
+            .picture
+            .as_ref()
+            .map(|jpeg| format!("https://pps.whatsapp.net/v/t61/{}.jpg", jpeg.len()));
+        return Json(json!({
+            "wuid": jid, "name": instance.profile_name, "numberExists": true, "picture": picture,
+            "status": instance.about, "isBusiness": false,
+        }))
+        .into_response();
+    }
+    Json(json!({"wuid": jid, "name": null, "numberExists": true, "picture": null, "status": null, "isBusiness": false}))
+        .into_response()
+}
+
+/// `chat/updateProfileName`, `updateProfileStatus`, `updateProfilePicture` (POST, raw base64) and
+/// `removeProfilePicture` (DELETE), with the server's checks.
+async fn update_profile(
+    State(fake): State<Fake>,
+    method: Method,
+    headers: HeaderMap,
+    Path((route, name)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = fake.guard(&headers, &name) {
+        return response;
+    }
+    let request = parse_body(&body);
+    let field = |key: &str| request[key].as_str().map(str::to_owned);
+    let empty = |key: &str| {
+        error(
+            StatusCode::BAD_REQUEST,
+            json!([format!("The \"{key}\" cannot be empty")]),
+        )
+    };
+    use base64::Engine as _;
+    let updated = match (method, route.as_str()) {
+        (Method::POST, "updateProfileName") => match field("name").filter(|n| !n.is_empty()) {
+            Some(new) => fake.update(&name, |i| i.profile_name = Some(new)),
+            None => return empty("name"),
+        },
+        (Method::POST, "updateProfileStatus") => match field("status").filter(|s| !s.is_empty()) {
+            Some(new) => fake.update(&name, |i| i.about = Some(new)),
+            None => return empty("status"),
+        },
+        (Method::POST, "updateProfilePicture") => {
+            let picture = field("picture").unwrap_or_default();
+            match base64::engine::general_purpose::STANDARD.decode(&picture) {
+                Ok(bytes) if !bytes.is_empty() => fake.update(&name, |i| i.picture = Some(bytes)),
+                // The server re-throws the inner 400 as a 500 with "[object Object]".
+                _ => {
+                    return error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        json!(["Error updating profile picture", "[object Object]"]),
+                    )
+                }
+            }
+        }
+        (Method::DELETE, "removeProfilePicture") => fake.update(&name, |i| i.picture = None),
+        (method, route) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                json!([format!("Cannot {method} /chat/{route}/{name}")]),
+            )
+        }
+    };
+    match updated {
+        Some(_) => Json(json!({"update": "success"})).into_response(),
+        None => missing(&name),
+    }
 }
 
 /// Media for send tests: `photo.png` (a small PNG), `big.png` (over WhatsApp's 5 MB image limit, by

@@ -12,7 +12,7 @@ use crate::provider::{
     ConnectionReport, LinkOffer, LinkProgress, ProviderError, ProviderEvent, ReportedMessage,
 };
 use crate::secrets::SecretKind;
-use crate::store::{NewInbound, ReceiptOutcome};
+use crate::store::{Millis, NewInbound, ReceiptOutcome};
 
 /// Why a webhook was refused; the listener maps each to an HTTP status.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,23 @@ fn default_reason(status: InstanceStatus) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// How far one instance's catch-up has read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CatchUp {
+    /// Messages logged at or after this time are read next.
+    messages_since: Millis,
+    /// Receipts are checked next for messages sent after this time.
+    receipts_after: Millis,
+}
+
+/// On a first catch-up with nothing received yet, the log is read from this long ago.
+const CATCH_UP_FIRST_MILLIS: Millis = 10 * 60_000;
+const CATCH_UP_OVERLAP_MILLIS: Millis = 60_000;
+/// Receipts are looked up for messages sent this recently, and no further back is read.
+const RECEIPT_WINDOW_MILLIS: Millis = 24 * 3_600_000;
+/// Receipt lookups per pass: one request each, so a large campaign is checked over several passes.
+const RECEIPTS_PER_POLL: i64 = 10;
 
 impl Engine {
     /// Applies one provider event to the instance it concerns.
@@ -302,6 +319,81 @@ impl Engine {
 
     /// Asks the provider for an instance's state once (the polling path). While a QR waits to be
     /// scanned this also fetches the current code, which does not restart the linking session.
+    /// Catches up with what the provider logged while its events could not reach this computer
+    /// (a gateway on a rented server cannot call a desktop behind a router): new messages, logged
+    /// once whichever path brings them, and receipts of messages sent here in the last day, a few
+    /// at a time. The status loop calls this while no webhook arrives; tests call it directly.
+    /// Returns how many events were applied.
+    pub async fn poll_events(&self, id: &InstanceId) -> Result<usize, EngineError> {
+        let instance = self.instance(id).await?;
+        if instance.status != InstanceStatus::Connected {
+            return Ok(0);
+        }
+        let provider = self.provider(&instance).await?;
+        let now = self.now();
+        let slot = self.slot(id);
+        let known = *lock(&slot.catch_up);
+        let mut catch_up = match known {
+            Some(catch_up) => catch_up,
+            None => CatchUp {
+                messages_since: self
+                    .inner
+                    .store
+                    .newest_reported_at(id)
+                    .await?
+                    .unwrap_or(now - CATCH_UP_FIRST_MILLIS)
+                    .max(now - RECEIPT_WINDOW_MILLIS),
+                receipts_after: 0,
+            },
+        };
+        let limit = self.inner.timeouts.state;
+        // A little overlap: the server's clock and ours differ, and a repeat is logged once.
+        let since = catch_up.messages_since - CATCH_UP_OVERLAP_MILLIS;
+        let events = within(
+            limit,
+            "a message check",
+            provider.messages_between(since, now + CATCH_UP_OVERLAP_MILLIS),
+        )
+        .await?;
+        let mut applied = 0;
+        for event in events {
+            if let ProviderEvent::Message(message) = &event {
+                catch_up.messages_since = catch_up.messages_since.max(message.at.min(now));
+            }
+            self.apply_event(id, event).await?;
+            applied += 1;
+        }
+        let after = catch_up.receipts_after.max(now - RECEIPT_WINDOW_MILLIS);
+        let awaiting = self
+            .inner
+            .store
+            .awaiting_receipts(id, after, RECEIPTS_PER_POLL)
+            .await?;
+        // The next pass takes the next few; after the last, the window starts over.
+        catch_up.receipts_after = match awaiting.last() {
+            Some((_, sent_at)) if awaiting.len() as i64 == RECEIPTS_PER_POLL => *sent_at,
+            _ => 0,
+        };
+        for (provider_message_id, _) in awaiting {
+            if let Some(status) = within(
+                limit,
+                "a receipt check",
+                provider.receipt_of(&provider_message_id),
+            )
+            .await?
+            {
+                let receipt = ProviderEvent::Receipt {
+                    provider_message_id,
+                    status,
+                };
+                self.apply_event(id, receipt).await?;
+                applied += 1;
+            }
+        }
+        *lock(&slot.catch_up) = Some(catch_up);
+        Ok(applied)
+    }
+
     pub async fn poll_instance(&self, id: &InstanceId) -> Result<InstanceStatus, EngineError> {
         let instance = self.instance(id).await?;
         let provider = self.provider(&instance).await?;

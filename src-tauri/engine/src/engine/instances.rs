@@ -12,8 +12,9 @@ use crate::secrets::{generate_secret, SecretKind};
 use crate::store::{Instance, Millis, StatusChange};
 use serde::{Deserialize, Serialize};
 
-/// How to reach the provider of a new instance.
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+/// How to reach the provider of a new instance: an Evolution API server, or this computer
+/// (`native`, linked by QR or pairing code with no server).
+#[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum ProviderSetup {
     Evolution { server_url: String, api_key: String },
@@ -21,7 +22,7 @@ pub enum ProviderSetup {
     Cloud,
 }
 
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddInstanceRequest {
     pub display_name: String,

@@ -1,5 +1,7 @@
 //! API keys for local apps: created and revoked by a person, shown once, kept only as a SHA-256
-//! hash, checked in constant time, each scoped to chosen instances with an optional daily limit.
+//! hash, checked in constant time, each scoped to chosen instances with an optional daily limit,
+//! and allowed to manage its numbers only when made so. What a key may do is decided here, for
+//! every transport.
 
 use super::Engine;
 use crate::domain::{InputError, InstanceId};
@@ -15,6 +17,18 @@ pub struct NewApiKey {
     pub name: String,
     pub instance_ids: Vec<InstanceId>,
     pub daily_limit: Option<u32>,
+    /// Also add, link, restart, log out and delete numbers (not only send through them).
+    #[serde(default)]
+    pub manages_numbers: bool,
+}
+
+/// What a request asks a key to be allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPermission {
+    /// Read a number's state and log, and send through it.
+    Use,
+    /// Link, restart, log out or delete it.
+    Manage,
 }
 
 /// A new key and its secret, which is shown this once and never again.
@@ -56,7 +70,8 @@ impl Engine {
             ))
             .into());
         }
-        if new.instance_ids.is_empty() {
+        // A key that manages numbers may start with none: it adds its own.
+        if new.instance_ids.is_empty() && !new.manages_numbers {
             return Err(InputError::new("Choose at least one number this key may use.").into());
         }
         for id in &new.instance_ids {
@@ -76,6 +91,7 @@ impl Engine {
             prefix: secret[KEY_PREFIX.len()..KEY_PREFIX.len() + LOOKUP_CHARS].to_owned(),
             instance_ids,
             daily_limit: new.daily_limit,
+            manages_numbers: new.manages_numbers,
             created_at: self.now(),
             last_used_at: None,
             revoked_at: None,
@@ -134,6 +150,47 @@ impl Engine {
             let _ = self.inner.store.touch_api_key(&key.id, now).await;
         }
         Ok(key)
+    }
+
+    /// The instance `id` names, if `key` may do `permission` with it. An id of another key's
+    /// instance is refused as forbidden, an unknown one as not found.
+    pub async fn authorize(
+        &self,
+        key: &ApiKey,
+        id: &InstanceId,
+        permission: KeyPermission,
+    ) -> Result<crate::store::Instance, EngineError> {
+        let instance = self.instance(id).await?;
+        if !key_allows(key, id) {
+            return Err(EngineError::Forbidden(
+                "This API key may not use that instance.".into(),
+            ));
+        }
+        if permission == KeyPermission::Manage && !key.manages_numbers {
+            return Err(EngineError::Forbidden(
+                "This API key may send but not manage numbers: create a key with the \"manage numbers\" permission."
+                    .into(),
+            ));
+        }
+        Ok(instance)
+    }
+
+    /// Adds an instance for a key that manages numbers; the key may use it from then on.
+    pub async fn add_instance_for_key(
+        &self,
+        request: super::AddInstanceRequest,
+        key: &ApiKey,
+    ) -> Result<crate::store::Instance, EngineError> {
+        if !key.manages_numbers {
+            return Err(EngineError::Forbidden(
+                "This API key may not add numbers: create a key with the \"manage numbers\" permission."
+                    .into(),
+            ));
+        }
+        let instance = self.add_instance(request).await?;
+        self.inner.store.add_key_instance(&key.id, &instance.id).await?;
+        tracing::info!(key = %key.id, instance = %instance.id, "instance added through the API");
+        Ok(instance)
     }
 
     /// How many messages a key may still send today, if it has a limit.

@@ -97,6 +97,11 @@ pub enum OutboxStep {
 /// The error code of a message whose send was not answered in time and is not retried blindly.
 pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
 const OUTCOME_UNKNOWN_REASON: &str = "The server did not answer in time, so this message may have gone out. Check the phone, and send it again only if it did not.";
+const RECONCILING_REASON: &str =
+    "The server did not answer in time. Switchboard checks whether it went out before sending it again.";
+/// An unanswered send is looked up this long after: a server still working on it has finished
+/// and logged it by then.
+const RECONCILE_AFTER_MILLIS: Millis = 60_000;
 
 /// Transient failures are tried this many times in all.
 pub const MAX_ATTEMPTS: i64 = 3;
@@ -132,7 +137,7 @@ impl Engine {
 
     /// A key may send a local file only from a folder the person listed in Settings: otherwise
     /// any key could send any file this process can read. Nothing about the file is revealed.
-    async fn check_api_file(&self, path: &Path) -> Result<(), EngineError> {
+    pub(super) async fn check_api_file(&self, path: &Path) -> Result<(), EngineError> {
         let refused = || {
             EngineError::Forbidden(
                 "Local apps may send files only from folders listed under Settings → Local API; send a link instead, or add the folder there."
@@ -559,25 +564,18 @@ impl Engine {
             .payload
             .as_deref()
             .and_then(|p| serde_json::from_str(p).ok());
-        let result = match (Jid::parse(&message.chat_jid), content) {
-            (Ok(to), Some(content)) => match media_bytes(&content).await {
-                Ok(media_bytes) => {
-                    let message = OutgoingMessage {
-                        id: message.id.clone(),
-                        to,
-                        content: content.clone(),
-                        media_bytes,
-                    };
-                    within(self.inner.timeouts.send, "a send", provider.send(&message))
-                        .await
-                        .map(|r| (r, content))
-                }
-                Err(error) => Err(error),
-            },
+        let outgoing = match (Jid::parse(&message.chat_jid), content) {
+            (Ok(to), Some(content)) => media_bytes(&content).await.map(|media_bytes| OutgoingMessage {
+                id: message.id.clone(),
+                to,
+                content,
+                media_bytes,
+            }),
             _ => Err(ProviderError::Rejected(
                 "the stored message cannot be read".into(),
             )),
         };
+        // The pace counts from this attempt, whatever comes of it.
         let jitter = if pacing.jitter_ms == 0 {
             0
         } else {
@@ -587,6 +585,17 @@ impl Engine {
             id.clone(),
             now + Millis::from(pacing.min_interval_ms) + Millis::from(jitter),
         );
+        if message.error_code.as_deref() == Some(OUTCOME_UNKNOWN) {
+            if let Ok(outgoing) = &outgoing {
+                return self.reconcile(&message, outgoing, provider.as_ref()).await;
+            }
+        }
+        let result = match outgoing {
+            Ok(outgoing) => within(self.inner.timeouts.send, "a send", provider.send(&outgoing))
+                .await
+                .map(|r| (r, outgoing.content)),
+            Err(error) => Err(error),
+        };
         let now = self.now();
         match &result {
             Ok(_) => self.mark_alive(id),
@@ -616,12 +625,19 @@ impl Engine {
                 sent
             }
             // No answer in time: the provider may have sent it. Sent again, the customer could get
-            // it twice, unless the provider makes a repeat harmless; otherwise a person decides.
+            // it twice, unless the provider makes a repeat harmless; otherwise it is looked up in
+            // the provider's log before anything more (`reconcile`).
             Err(ProviderError::TimedOut(_)) if !provider.repeats_are_harmless() => {
                 tracing::warn!(message = %message.id, "send not answered in time; outcome unknown");
                 self.inner
                     .store
-                    .mark_failed(&message.id, OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_REASON, now)
+                    .requeue(
+                        &message.id,
+                        now + RECONCILE_AFTER_MILLIS,
+                        OUTCOME_UNKNOWN,
+                        RECONCILING_REASON,
+                        now,
+                    )
                     .await?
             }
             Err(error) => {
@@ -663,5 +679,79 @@ async fn media_bytes(content: &OutgoingContent) -> Result<Option<Vec<u8>>, Provi
             .map(Some)
             .map_err(|_| ProviderError::Rejected("the file to send is no longer there".into())),
         _ => Ok(None),
+    }
+}
+
+impl Engine {
+    /// Settles a message whose last attempt was not answered, before it is sent again: adopted
+    /// as sent when the provider's log holds it, sent now when the log shows it did not go out,
+    /// and left for a person when the provider cannot tell.
+    async fn reconcile(
+        &self,
+        message: &Message,
+        outgoing: &OutgoingMessage,
+        provider: &dyn crate::provider::Provider,
+    ) -> Result<OutboxStep, EngineError> {
+        // From before the unanswered attempt began: it was requeued once its time limit ran out.
+        let send_limit = Millis::try_from(self.inner.timeouts.send.as_millis()).unwrap_or(Millis::MAX);
+        let since = message
+            .updated_at
+            .saturating_sub(send_limit)
+            .saturating_sub(RECONCILE_AFTER_MILLIS);
+        let lookup = within(
+            self.inner.timeouts.state,
+            "a sent-message lookup",
+            provider.find_sent(outgoing, since),
+        )
+        .await;
+        let now = self.now();
+        let settled = match lookup {
+            Ok(Some(provider_message_id)) => {
+                tracing::info!(message = %message.id, "unanswered send found in the provider's log; adopted");
+                self.inner
+                    .store
+                    .mark_sent(&message.id, &provider_message_id, now)
+                    .await?
+            }
+            Ok(None) => {
+                tracing::info!(message = %message.id, "unanswered send did not go out; sending it");
+                let result = within(self.inner.timeouts.send, "a send", provider.send(outgoing)).await;
+                match result {
+                    Ok(receipt) => {
+                        self.inner
+                            .store
+                            .mark_sent(&message.id, &receipt.provider_message_id, now)
+                            .await?
+                    }
+                    // Unanswered twice: a person looks.
+                    Err(ProviderError::TimedOut(_)) => {
+                        self.inner
+                            .store
+                            .mark_failed(&message.id, OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_REASON, now)
+                            .await?
+                    }
+                    Err(error) => {
+                        let reason = crate::error::ApiError::from(error.clone()).message;
+                        self.inner
+                            .store
+                            .mark_failed(&message.id, error.code(), &reason, now)
+                            .await?
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(message = %message.id, %error, "unanswered send could not be looked up");
+                self.inner
+                    .store
+                    .mark_failed(&message.id, OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_REASON, now)
+                    .await?
+            }
+        };
+        self.emit(EngineEvent::MessageStatusChanged {
+            instance_id: settled.instance_id.clone(),
+            message_id: settled.id.clone(),
+            status: settled.status,
+        });
+        Ok(OutboxStep::Processed(Box::new(settled)))
     }
 }

@@ -6,6 +6,7 @@ mod ingest;
 mod instances;
 mod keys;
 mod messages;
+mod profile;
 mod supervisor;
 mod upkeep;
 mod webhooks;
@@ -13,13 +14,14 @@ mod webhooks;
 pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use ingest::WebhookRejection;
 pub use instances::{AddInstanceRequest, LinkView, ProviderSetup};
-pub use keys::{key_allows, source_for, CreatedApiKey, KeyRejection, NewApiKey};
+pub use keys::{key_allows, source_for, CreatedApiKey, KeyPermission, KeyRejection, NewApiKey};
 pub use messages::{
     ComposeContent, OutboxStep, PauseReason, RecipientCheck, SendRequest, MAX_ATTEMPTS, OUTCOME_UNKNOWN,
 };
+pub use profile::{PictureChange, ProfileUpdate, Requester};
 pub use supervisor::PROBE_QUIET_MILLIS;
 pub use upkeep::StatsQuery;
-pub use webhooks::{signature, CreatedSubscription, NewSubscription, EVENT_KINDS};
+pub use webhooks::{signature, CreatedSubscription, NewSubscription, RecordedChanges, EVENT_KINDS};
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{InstanceId, ProviderKind};
@@ -132,6 +134,8 @@ struct InstanceSlot {
     /// When something last went through WhatsApp for it (a send, a receipt, a probe): a number
     /// that shows as connected is probed only when it has been quiet.
     last_alive: std::sync::atomic::AtomicI64,
+    /// How far the catch-up with the provider's own log has read (see `poll_events`).
+    catch_up: Mutex<Option<ingest::CatchUp>>,
 }
 
 /// An instance whose row does not exist yet: webhooks signed with its secret are accepted and
@@ -178,6 +182,8 @@ struct Inner {
     /// The embedded listener's base URL, when it runs.
     listener: Mutex<Option<Url>>,
     webhook_wake: Notify,
+    /// Wakes the recorder that turns recorded changes into webhook deliveries.
+    changes_wake: Notify,
     settings: Mutex<Option<Settings>>,
     /// Every event, for the local API's stream and the outgoing webhooks.
     broadcast: tokio::sync::broadcast::Sender<EngineEvent>,
@@ -211,6 +217,7 @@ impl Engine {
                 last_webhook: Mutex::default(),
                 listener: Mutex::default(),
                 webhook_wake: Notify::new(),
+                changes_wake: Notify::new(),
                 settings: Mutex::default(),
                 broadcast: tokio::sync::broadcast::channel(1024).0,
             }),
@@ -249,6 +256,14 @@ impl Engine {
     }
 
     fn emit(&self, event: EngineEvent) {
+        if matches!(
+            event,
+            EngineEvent::MessageStatusChanged { .. }
+                | EngineEvent::MessageReceived { .. }
+                | EngineEvent::InstanceStatusChanged { .. }
+        ) {
+            self.inner.changes_wake.notify_one();
+        }
         // No receivers is fine: nobody is listening on the stream right now.
         let _ = self.inner.broadcast.send(event.clone());
         self.inner.events.emit(event);

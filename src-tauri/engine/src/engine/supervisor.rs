@@ -1,12 +1,13 @@
 //! Background work, each loop only calling the engine's single steps (which tests call directly).
 //! Shared: re-sync at start, outgoing webhook deliveries, retention. Per instance, started and
-//! stopped with it: its outbox worker, and its status loop (polling where webhooks do not flow,
-//! reconnecting with back-off, giving up after five tries and saying so). A provider that hangs
+//! stopped with it: its outbox worker, and its status loop (polling state, messages and receipts
+//! where webhooks do not flow, reconnecting with back-off, giving up after five tries and saying so). A provider that hangs
 //! holds up only its own instance's loops.
 
 use super::{lock, within, Engine, InstanceSlot, Observation};
 use crate::domain::{ConnectionSignal, InstanceId, InstanceStatus, PhoneNumber};
 use crate::engine::OutboxStep;
+use crate::events::EngineEvent;
 use crate::provider::{ConnectionReport, ProviderError};
 use crate::store::Millis;
 use std::collections::HashMap;
@@ -246,6 +247,12 @@ async fn status_loop(engine: Engine, id: InstanceId) {
             if let Err(error) = engine.poll_instance(&id).await {
                 tracing::debug!(%error, instance = %id, "poll failed");
             }
+            // No webhook brings messages and receipts: read them from the provider's own log.
+            if !flowing {
+                if let Err(error) = engine.poll_events(&id).await {
+                    tracing::debug!(%error, instance = %id, "catching up with the provider's log failed");
+                }
+            }
         }
         if let Err(error) = engine.probe_step(&id).await {
             tracing::debug!(%error, instance = %id, "probe step failed");
@@ -287,22 +294,32 @@ pub(super) fn spawn(engine: Engine) {
         }
     });
 
+    // Changes are read from their tables, so a wake-up missed (or a change made while no event
+    // was emitted, as after a crash) is caught by the next pass at the latest.
     let recorder = engine.clone();
     tokio::spawn(async move {
-        let mut events = recorder.subscribe();
+        loop {
+            match recorder.record_webhook_changes().await {
+                Ok(pass) if pass.changes > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "webhook deliveries not recorded; trying again"),
+            }
+            let _ = tokio::time::timeout(OUTBOX_IDLE, recorder.inner.changes_wake.notified()).await;
+        }
+    });
+
+    // QR offers live only in memory: a lagging listener misses codes that a newer one replaced.
+    let offers = engine.clone();
+    tokio::spawn(async move {
+        let mut events = offers.subscribe();
         loop {
             match events.recv().await {
-                Ok(event) => {
-                    if let Err(error) = recorder.record_webhook_event(&event).await {
-                        tracing::warn!(%error, "webhook deliveries not recorded");
+                Ok(EngineEvent::QrUpdated { instance_id }) => {
+                    if let Err(error) = offers.record_qr_offer(&instance_id).await {
+                        tracing::warn!(%error, "QR webhook deliveries not recorded");
                     }
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(
-                        missed,
-                        "webhook recorder fell behind; some events were not delivered"
-                    );
-                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
         }

@@ -2,6 +2,9 @@
 //! delivery row per matching subscription, posted with an HMAC-SHA256 signature and retried with
 //! back-off. Delivery runs on its own task, so a slow or dead receiver never holds up sending.
 //!
+//! Message and instance events are read from the tables that record those changes (see
+//! `store::changes`), never from the live event stream, which drops events when a listener lags.
+//!
 //! Each POST carries:
 //! - `Switchboard-Event`: the event kind; `Switchboard-Delivery`: the delivery id;
 //! - `Switchboard-Signature: t=<unix seconds>,v1=<hex>` where `v1` is HMAC-SHA256, keyed with the
@@ -9,10 +12,10 @@
 
 use super::Engine;
 use crate::domain::InputError;
+use crate::domain::{InstanceId, MessageStatus};
 use crate::error::EngineError;
-use crate::events::EngineEvent;
 use crate::secrets::SecretKey;
-use crate::store::{ApiKey, Delivery, Millis, Subscription};
+use crate::store::{ApiKey, Change, Delivery, Millis, Subscription};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -46,6 +49,76 @@ pub struct CreatedSubscription {
 const RETRY_DELAYS: [Millis; 5] = [10_000, 60_000, 300_000, 1_800_000, 7_200_000];
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 const BATCH: i64 = 32;
+/// Changes of each kind turned into deliveries per transaction.
+const CHANGES_PER_PASS: i64 = 500;
+
+/// What one pass of the change recorder did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordedChanges {
+    /// Changes read (and now past the cursor), whether or not anyone wanted them.
+    pub changes: usize,
+    pub deliveries: usize,
+}
+
+/// The subscriptions and the keys that own them, read once per pass.
+struct Audience {
+    subscriptions: Vec<Subscription>,
+    keys: Vec<ApiKey>,
+}
+
+impl Audience {
+    /// The subscriptions that want `kind` events of this instance. A key's subscription hears
+    /// only about the instances that key may use, and nothing once the key is revoked.
+    fn listeners<'a>(
+        &'a self,
+        kind: &'a str,
+        instance_id: &'a InstanceId,
+    ) -> impl Iterator<Item = &'a Subscription> + 'a {
+        self.subscriptions.iter().filter(move |subscription| {
+            subscription.events.iter().any(|e| e == kind)
+                && match &subscription.key_id {
+                    Some(key_id) => self.keys.iter().any(|k| {
+                        &k.id == key_id && k.revoked_at.is_none() && super::keys::key_allows(k, instance_id)
+                    }),
+                    None => true,
+                }
+        })
+    }
+
+    fn deliveries(
+        &self,
+        kind: &str,
+        instance_id: &InstanceId,
+        data: &serde_json::Value,
+        at: Millis,
+        now: Millis,
+    ) -> Vec<Delivery> {
+        self.listeners(kind, instance_id)
+            .map(|subscription| {
+                let id = uuid::Uuid::new_v4().to_string();
+                let body = serde_json::json!({ "id": id, "event": kind, "at": at, "data": data }).to_string();
+                Delivery {
+                    id,
+                    subscription_id: subscription.id.clone(),
+                    event: kind.to_owned(),
+                    body,
+                    state: "pending".into(),
+                    attempts: 0,
+                    next_attempt_at: now,
+                    last_status: None,
+                    last_error: None,
+                    created_at: now,
+                    delivered_at: None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// These types always serialise (string keys, no custom serialisers that fail).
+fn as_json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
 
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     let mut mac =
@@ -149,85 +222,107 @@ impl Engine {
         self.replay_delivery(id).await
     }
 
-    /// Turns one engine event into deliveries for the subscriptions that want it. Returns how many.
-    pub async fn record_webhook_event(&self, event: &EngineEvent) -> Result<usize, EngineError> {
-        let (kind, instance_id, data) = match event {
-            EngineEvent::MessageStatusChanged {
-                instance_id,
-                message_id,
-                ..
-            } => (
-                "message.status",
-                instance_id,
-                serde_json::to_value(self.get_message(message_id).await?),
-            ),
-            EngineEvent::MessageReceived {
-                instance_id,
-                message_id,
-                ..
-            } => (
-                "message.received",
-                instance_id,
-                serde_json::to_value(self.get_message(message_id).await?),
-            ),
-            EngineEvent::InstanceStatusChanged { instance_id, .. } => (
-                "instance.status",
-                instance_id,
-                serde_json::to_value(self.instance(instance_id).await?),
-            ),
-            EngineEvent::QrUpdated { instance_id } => {
-                let link = self.link_view(instance_id).await?;
-                let data = serde_json::json!({
-                    "instanceId": instance_id,
-                    "status": link.status,
-                    "pairingCode": link.pairing_code,
-                    "expiresAt": link.expires_at,
-                    "hasQr": link.qr_svg.is_some(),
-                });
-                ("qr.updated", instance_id, Ok(data))
-            }
-            EngineEvent::InstancesChanged | EngineEvent::CampaignChanged { .. } => return Ok(0),
-        };
-        let data = data.map_err(|e| InputError::new(e.to_string()))?;
-        let keys = self.inner.store.api_keys().await?;
-        let now = self.now();
-        let mut recorded = 0;
-        for subscription in self.inner.store.subscriptions().await? {
-            if !subscription.events.iter().any(|e| e == kind) {
-                continue;
-            }
-            // A key's subscription hears only about the instances that key may use.
-            let in_scope = match &subscription.key_id {
-                Some(key_id) => keys.iter().any(|k| {
-                    &k.id == key_id && k.revoked_at.is_none() && super::keys::key_allows(k, instance_id)
-                }),
-                None => true,
-            };
-            if !in_scope {
-                continue;
-            }
-            let id = uuid::Uuid::new_v4().to_string();
-            let body = serde_json::json!({ "id": id, "event": kind, "at": now, "data": data }).to_string();
-            let delivery = Delivery {
-                id,
-                subscription_id: subscription.id.clone(),
-                event: kind.to_owned(),
-                body,
-                state: "pending".into(),
-                attempts: 0,
-                next_attempt_at: now,
-                last_status: None,
-                last_error: None,
-                created_at: now,
-                delivered_at: None,
-            };
-            self.inner.store.insert_delivery(&delivery).await?;
-            recorded += 1;
+    /// Turns the next batch of recorded changes (message statuses, received messages, instance
+    /// statuses) into deliveries for the subscriptions that want them. The background recorder
+    /// loops over this; tests call it until it reports no changes.
+    pub async fn record_webhook_changes(&self) -> Result<RecordedChanges, EngineError> {
+        let batch = self.inner.store.unreported_changes(CHANGES_PER_PASS).await?;
+        if batch.changes.is_empty() {
+            return Ok(RecordedChanges::default());
         }
-        if recorded > 0 {
+        let audience = self.audience().await?;
+        let now = self.now();
+        let mut deliveries = Vec::new();
+        for change in &batch.changes {
+            let (kind, instance_id, at) = match change {
+                Change::Message {
+                    instance_id,
+                    inbound: true,
+                    status: MessageStatus::Received,
+                    at,
+                    ..
+                } => ("message.received", instance_id, *at),
+                // An inbound message moves on only when read here: not an event of the API.
+                Change::Message { inbound: true, .. } => continue,
+                Change::Message { instance_id, at, .. } => ("message.status", instance_id, *at),
+                Change::Instance { instance_id, at, .. } => ("instance.status", instance_id, *at),
+            };
+            if audience.listeners(kind, instance_id).next().is_none() {
+                continue;
+            }
+            if let Some(data) = self.change_data(change).await? {
+                deliveries.extend(audience.deliveries(kind, instance_id, &data, at, now));
+            }
+        }
+        if !self.inner.store.report_changes(&batch, &deliveries).await? {
+            // Another pass got there first and wrote these deliveries.
+            return Ok(RecordedChanges::default());
+        }
+        if !deliveries.is_empty() {
             self.inner.webhook_wake.notify_one();
         }
-        Ok(recorded)
+        Ok(RecordedChanges {
+            changes: batch.changes.len(),
+            deliveries: deliveries.len(),
+        })
+    }
+
+    /// What a change's delivery carries: the message or instance as it is now, with the status
+    /// the change reported (a burst may have moved it on since).
+    async fn change_data(&self, change: &Change) -> Result<Option<serde_json::Value>, EngineError> {
+        Ok(match change {
+            Change::Message {
+                message_id, status, ..
+            } => self.inner.store.message(message_id).await?.map(|message| {
+                let mut data = as_json(&message);
+                data["status"] = as_json(status);
+                data
+            }),
+            Change::Instance {
+                instance_id,
+                status,
+                reason,
+                ..
+            } => self.inner.store.instance(instance_id).await?.map(|instance| {
+                let mut data = as_json(&instance);
+                data["status"] = as_json(status);
+                data["statusReason"] = as_json(reason);
+                data
+            }),
+        })
+    }
+
+    /// Records a new QR or pairing code offer for the subscriptions that want it. Offers are not
+    /// kept in a table (each replaces the last), so these come from the live event stream.
+    pub async fn record_qr_offer(&self, instance_id: &InstanceId) -> Result<usize, EngineError> {
+        let audience = self.audience().await?;
+        if audience.listeners("qr.updated", instance_id).next().is_none() {
+            return Ok(0);
+        }
+        let link = self.link_view(instance_id).await?;
+        let data = serde_json::json!({
+            "instanceId": instance_id,
+            "status": link.status,
+            "pairingCode": link.pairing_code,
+            "expiresAt": link.expires_at,
+            "hasQr": link.qr_svg.is_some(),
+        });
+        let now = self.now();
+        let deliveries = audience.deliveries("qr.updated", instance_id, &data, now, now);
+        for delivery in &deliveries {
+            self.inner.store.insert_delivery(delivery).await?;
+        }
+        if !deliveries.is_empty() {
+            self.inner.webhook_wake.notify_one();
+        }
+        Ok(deliveries.len())
+    }
+
+    async fn audience(&self) -> Result<Audience, EngineError> {
+        Ok(Audience {
+            subscriptions: self.inner.store.subscriptions().await?,
+            keys: self.inner.store.api_keys().await?,
+        })
     }
 
     /// Posts every due delivery once, concurrently. Returns how many were attempted. The

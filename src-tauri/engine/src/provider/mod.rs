@@ -287,4 +287,55 @@ pub trait Provider: Send + Sync + 'static {
     async fn download_media(&self, _provider_message_id: &str) -> Result<DownloadedMedia, ProviderError> {
         Err(ProviderError::Unsupported("downloading media"))
     }
+    /// What the provider logged between two times that its pushes may not have brought (a
+    /// gateway that cannot call this computer): messages in both directions, and receipts of
+    /// those sent from the number, oldest first. The default is none: a provider whose events
+    /// always arrive has nothing to catch up.
+    async fn messages_between(
+        &self,
+        _since: Millis,
+        _until: Millis,
+    ) -> Result<Vec<ProviderEvent>, ProviderError> {
+        Ok(Vec::new())
+    }
+    /// Whether `message` went out after all, after an attempt nobody answered: its provider id
+    /// if the provider's log holds it (sent to that chat since `since`, same content), `None` if
+    /// the log shows it did not go out. The default cannot tell, and so leaves it for a person.
+    async fn find_sent(
+        &self,
+        _message: &OutgoingMessage,
+        _since: Millis,
+    ) -> Result<Option<String>, ProviderError> {
+        Err(ProviderError::Unsupported("looking up sent messages"))
+    }
+    /// The furthest status the provider has recorded for a message sent from the number.
+    async fn receipt_of(&self, _provider_message_id: &str) -> Result<Option<MessageStatus>, ProviderError> {
+        Ok(None)
+    }
+    /// The linked account's profile as others see it. `own_number` is the account's number.
+    async fn profile(&self, _own_number: &PhoneNumber) -> Result<Profile, ProviderError> {
+        Err(ProviderError::Unsupported("reading the profile"))
+    }
+    /// The name others see (WhatsApp's "push name").
+    async fn set_profile_name(&self, _name: &str) -> Result<(), ProviderError> {
+        Err(ProviderError::Unsupported("changing the profile"))
+    }
+    async fn set_profile_about(&self, _about: &str) -> Result<(), ProviderError> {
+        Err(ProviderError::Unsupported("changing the profile"))
+    }
+    /// A square JPEG (see `crate::domain::profile_picture`), or `None` to remove the picture.
+    async fn set_profile_picture(&self, _jpeg: Option<&[u8]>) -> Result<(), ProviderError> {
+        Err(ProviderError::Unsupported("changing the profile picture"))
+    }
+}
+
+/// A linked account's profile, as WhatsApp shows it to the people it writes to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub name: Option<String>,
+    /// The "About" text.
+    pub about: Option<String>,
+    /// Where the picture can be fetched for a while (WhatsApp's links expire).
+    pub picture_url: Option<String>,
 }

@@ -18,6 +18,8 @@ pub struct ApiKey {
     pub instance_ids: Vec<InstanceId>,
     /// At most this many messages per local day.
     pub daily_limit: Option<u32>,
+    /// Whether the key may also add, link, restart, log out and delete numbers.
+    pub manages_numbers: bool,
     pub created_at: Millis,
     pub last_used_at: Option<Millis>,
     pub revoked_at: Option<Millis>,
@@ -69,6 +71,7 @@ struct KeyRow {
     prefix: String,
     hash: String,
     daily_limit: Option<i64>,
+    manages_numbers: bool,
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
@@ -83,12 +86,14 @@ impl Store {
         let daily_limit = key.daily_limit.map(i64::from);
         let mut tx = self.write_transaction().await?;
         sqlx::query!(
-            "INSERT INTO api_keys (id, name, prefix, hash, daily_limit, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (id, name, prefix, hash, daily_limit, manages_numbers, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
             key.id,
             key.name,
             key.prefix,
             hash,
             daily_limit,
+            key.manages_numbers,
             key.created_at,
         )
         .execute(&mut *tx)
@@ -124,6 +129,7 @@ impl Store {
             prefix: row.prefix,
             instance_ids,
             daily_limit: row.daily_limit.and_then(|l| u32::try_from(l).ok()),
+            manages_numbers: row.manages_numbers,
             created_at: row.created_at,
             last_used_at: row.last_used_at,
             revoked_at: row.revoked_at,
@@ -135,7 +141,8 @@ impl Store {
     pub async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<(ApiKey, String)>, StoreError> {
         let row = sqlx::query_as!(
             KeyRow,
-            "SELECT id, name, prefix, hash, daily_limit, created_at, last_used_at, revoked_at FROM api_keys WHERE prefix = ?",
+            "SELECT id, name, prefix, hash, daily_limit, manages_numbers AS \"manages_numbers: bool\", created_at, last_used_at, revoked_at
+             FROM api_keys WHERE prefix = ?",
             prefix
         )
         .fetch_optional(&self.pool)
@@ -149,7 +156,8 @@ impl Store {
     pub async fn api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
         let rows = sqlx::query_as!(
             KeyRow,
-            "SELECT id, name, prefix, hash, daily_limit, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at"
+            "SELECT id, name, prefix, hash, daily_limit, manages_numbers AS \"manages_numbers: bool\", created_at, last_used_at, revoked_at
+             FROM api_keys ORDER BY created_at"
         )
         .fetch_all(&self.pool)
         .await?;
@@ -158,6 +166,19 @@ impl Store {
             keys.push(self.key_from_row(row).await?.0);
         }
         Ok(keys)
+    }
+
+    /// Lets a key use one more instance (one it added).
+    pub async fn add_key_instance(&self, key_id: &str, instance: &InstanceId) -> Result<(), StoreError> {
+        let instance = instance.as_str();
+        sqlx::query!(
+            "INSERT OR IGNORE INTO api_key_instances (key_id, instance_id) VALUES (?, ?)",
+            key_id,
+            instance
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     pub async fn revoke_api_key(&self, id: &str, at: Millis) -> Result<bool, StoreError> {
@@ -252,19 +273,7 @@ impl Store {
     }
 
     pub async fn insert_delivery(&self, delivery: &Delivery) -> Result<(), StoreError> {
-        sqlx::query!(
-            "INSERT INTO webhook_deliveries (id, subscription_id, event, body, state, attempts, next_attempt_at, created_at)
-             VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)",
-            delivery.id,
-            delivery.subscription_id,
-            delivery.event,
-            delivery.body,
-            delivery.next_attempt_at,
-            delivery.created_at,
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        write_delivery(&mut *self.pool.acquire().await?, delivery).await
     }
 
     /// Pending deliveries due now, oldest first.
@@ -272,7 +281,7 @@ impl Store {
         let rows = sqlx::query_as!(
             Delivery,
             "SELECT id, subscription_id, event, body, state, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at
-             FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+             FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?",
             now,
             limit
         )
@@ -354,4 +363,24 @@ impl Store {
         .await?;
         Ok(result.rows_affected() > 0)
     }
+}
+
+/// Adds a pending delivery, on a connection that may be inside a caller's transaction.
+pub(super) async fn write_delivery(
+    connection: &mut sqlx::SqliteConnection,
+    delivery: &Delivery,
+) -> Result<(), StoreError> {
+    sqlx::query!(
+        "INSERT INTO webhook_deliveries (id, subscription_id, event, body, state, attempts, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)",
+        delivery.id,
+        delivery.subscription_id,
+        delivery.event,
+        delivery.body,
+        delivery.next_attempt_at,
+        delivery.created_at,
+    )
+    .execute(connection)
+    .await?;
+    Ok(())
 }

@@ -591,6 +591,45 @@ impl Store {
     /// After a crash, messages caught mid-send may or may not have reached the provider. They are
     /// failed with a reason that says so, so a person decides whether to send again; never resent
     /// silently.
+    /// When the newest message received on an instance was written (where a catch-up after a
+    /// restart starts from).
+    pub async fn newest_reported_at(&self, instance_id: &InstanceId) -> Result<Option<Millis>, StoreError> {
+        let instance_id = instance_id.as_str();
+        let newest = sqlx::query_scalar!(
+            r#"SELECT max(created_at) AS "newest: i64" FROM messages WHERE instance_id = ? AND direction = 'inbound'"#,
+            instance_id
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(newest)
+    }
+
+    /// Messages sent from here after `after` that may still get a receipt (sent or delivered,
+    /// not yet read), oldest first: `(provider message id, sent at)`.
+    pub async fn awaiting_receipts(
+        &self,
+        instance_id: &InstanceId,
+        after: Millis,
+        limit: i64,
+    ) -> Result<Vec<(String, Millis)>, StoreError> {
+        let instance_id = instance_id.as_str();
+        let rows = sqlx::query!(
+            r#"SELECT provider_message_id AS "provider_message_id!", sent_at AS "sent_at!" FROM messages
+               WHERE instance_id = ?1 AND direction = 'outbound' AND status IN ('sent', 'delivered')
+                 AND provider_message_id IS NOT NULL AND sent_at > ?2
+               ORDER BY sent_at LIMIT ?3"#,
+            instance_id,
+            after,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.provider_message_id, r.sent_at))
+            .collect())
+    }
+
     pub async fn fail_interrupted_sends(&self, now: Millis) -> Result<u64, StoreError> {
         let result = sqlx::query!(
             "UPDATE messages SET status = 'failed', error_code = 'interrupted', updated_at = ?1,

@@ -4,6 +4,7 @@
 
 mod api;
 mod campaigns;
+mod changes;
 mod instances;
 mod messages;
 mod settings;
@@ -11,6 +12,7 @@ mod upkeep;
 
 pub use api::{ApiKey, Delivery, MessageEvent, Subscription};
 pub use campaigns::{Campaign, CampaignState, NewCampaign};
+pub use changes::{Change, UnreportedChanges};
 pub use instances::{Instance, StatusChange};
 pub use messages::{Claimed, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome};
 pub use upkeep::{DailyStats, Pacing};

@@ -174,11 +174,10 @@ async fn a_connection_that_only_looks_alive_is_found_by_its_probe_and_restarted(
     assert!(h.fake.requests().contains(&restart), "{:?}", h.fake.requests());
 }
 
-/// The server performs the send but its answer never comes. Evolution cannot be asked whether it
-/// went out, so the message is not sent again blindly: it waits for a person, and the number is
-/// taken as not answering.
+/// The server performs the send but its answer never comes. The message is not sent again
+/// blindly: once the number is back it is looked up in the server's log and adopted as sent.
 #[tokio::test]
-async fn a_send_that_times_out_is_never_sent_twice_and_marks_the_number() {
+async fn a_send_that_times_out_is_found_in_the_server_log_and_never_sent_twice() {
     let h = harness_with(BRIEF).await;
     let zombie = h.connected().await;
     let late = h.fake.hold(&zombie.remote_name, "sendText");
@@ -188,12 +187,12 @@ async fn a_send_that_times_out_is_never_sent_twice_and_marks_the_number() {
         panic!("the message was handed to the provider");
     };
     assert_eq!(after.id, message.id);
-    assert_eq!(after.status, MessageStatus::Failed);
+    assert_eq!(after.status, MessageStatus::Queued, "waiting to be looked up");
     assert_eq!(after.error_code.as_deref(), Some(OUTCOME_UNKNOWN));
     assert!(after
         .error_message
         .as_deref()
-        .is_some_and(|m| m.contains("Check the phone")));
+        .is_some_and(|m| m.contains("checks whether it went out")));
     let found = h.engine.get_instance(&zombie.id).await.expect("zombie");
     assert_eq!(found.status, InstanceStatus::Disconnected);
     assert!(found
@@ -201,16 +200,66 @@ async fn a_send_that_times_out_is_never_sent_twice_and_marks_the_number() {
         .as_deref()
         .is_some_and(|r| r.contains("stopped answering")));
 
-    // Once the number is back, nothing goes out again by itself.
+    // Once the number is back the server's log answers: it went out, under this id.
+    late.release();
+    h.fake
+        .open(&zombie.remote_name, "Loja Exemplo", "5511900000001")
+        .await;
+    h.engine.poll_instance(&zombie.id).await.expect("poll");
+    assert!(
+        matches!(
+            h.engine.outbox_step(&zombie.id).await.expect("step"),
+            OutboxStep::Wait { .. }
+        ),
+        "not looked up before the server had time to finish"
+    );
+    h.clock.advance(60_000);
+    let OutboxStep::Processed(settled) = h.engine.outbox_step(&zombie.id).await.expect("step") else {
+        panic!("the message was settled");
+    };
+    assert_eq!(settled.status, MessageStatus::Sent);
+    assert_eq!(
+        settled.provider_message_id.as_deref(),
+        Some(h.fake.sent()[0].id.as_str()),
+        "the server's own id"
+    );
+    assert_eq!(settled.error_code, None);
+    assert_eq!(h.fake.sent().len(), 1, "the server's one send, never repeated");
+    assert!(h
+        .fake
+        .requests()
+        .contains(&format!("POST /chat/findMessages/{}", zombie.remote_name)));
+    h.clock.advance(60_000);
+    assert_eq!(
+        h.engine.outbox_step(&zombie.id).await.expect("step"),
+        OutboxStep::Idle
+    );
+}
+
+/// When the server's log cannot be read either, the message waits for a person.
+#[tokio::test]
+async fn a_send_that_cannot_be_looked_up_waits_for_a_person() {
+    let h = harness_with(BRIEF).await;
+    let zombie = h.connected().await;
+    let late = h.fake.hold(&zombie.remote_name, "sendText");
+    h.send(&zombie, "5511900000002").await;
+    h.engine.outbox_step(&zombie.id).await.expect("step");
     late.release();
     h.fake
         .open(&zombie.remote_name, "Loja Exemplo", "5511900000001")
         .await;
     h.engine.poll_instance(&zombie.id).await.expect("poll");
     h.clock.advance(60_000);
-    assert_eq!(
-        h.engine.outbox_step(&zombie.id).await.expect("step"),
-        OutboxStep::Idle
-    );
-    assert_eq!(h.fake.sent().len(), 1, "the server's one send, never repeated");
+    let lookup = h.fake.hold(&zombie.remote_name, "findMessages");
+    let OutboxStep::Processed(after) = h.engine.outbox_step(&zombie.id).await.expect("step") else {
+        panic!("the message was settled");
+    };
+    lookup.release();
+    assert_eq!(after.status, MessageStatus::Failed);
+    assert_eq!(after.error_code.as_deref(), Some(OUTCOME_UNKNOWN));
+    assert!(after
+        .error_message
+        .as_deref()
+        .is_some_and(|m| m.contains("Check the phone")));
+    assert_eq!(h.fake.sent().len(), 1, "never sent twice");
 }

@@ -4,6 +4,7 @@
 //! cover webhooks.
 
 mod campaigns;
+mod catch_up;
 mod independence;
 mod linking;
 mod outbox;

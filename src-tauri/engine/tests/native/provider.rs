@@ -495,3 +495,53 @@ async fn delete_stops_the_client_and_removes_its_store() {
     assert_eq!(setup.launcher.script().shutdowns, 1);
     assert!(!setup.store.exists());
 }
+
+#[tokio::test]
+async fn the_profile_is_read_and_changed_through_the_client() {
+    let setup = connected().await;
+    let own = PhoneNumber::from_international_digits("5511900000001").expect("own");
+    let profile = setup.provider.profile(&own).await.expect("profile");
+    assert_eq!(profile.name.as_deref(), Some("Loja Exemplo"));
+    assert_eq!((profile.about, profile.picture_url), (None, None));
+
+    setup
+        .provider
+        .set_profile_name("Loja Centro")
+        .await
+        .expect("name");
+    setup
+        .provider
+        .set_profile_about("Atendimento 9h–18h")
+        .await
+        .expect("about");
+    setup
+        .provider
+        .set_profile_picture(Some(&[0xFF, 0xD8, 0xFF]))
+        .await
+        .expect("picture");
+    let profile = setup.provider.profile(&own).await.expect("profile");
+    assert_eq!(profile.name.as_deref(), Some("Loja Centro"));
+    assert_eq!(profile.about.as_deref(), Some("Atendimento 9h–18h"));
+    assert!(profile.picture_url.is_some());
+    assert_eq!(
+        setup.launcher.script().picture.as_deref(),
+        Some(&[0xFF, 0xD8, 0xFF][..])
+    );
+
+    setup.provider.set_profile_picture(None).await.expect("removed");
+    assert_eq!(setup.launcher.script().picture, None);
+}
+
+#[tokio::test]
+async fn the_profile_waits_for_a_connection() {
+    let setup = setup(vec![qr("2@first")]).await;
+    let own = PhoneNumber::from_international_digits("5511900000001").expect("own");
+    assert_eq!(
+        setup.provider.profile(&own).await,
+        Err(ProviderError::NotConnected)
+    );
+    assert_eq!(
+        setup.provider.set_profile_name("Loja").await,
+        Err(ProviderError::NotConnected)
+    );
+}

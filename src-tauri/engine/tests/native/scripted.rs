@@ -28,6 +28,9 @@ pub struct Script {
     /// The wire id each sent message carried, in the same order.
     pub sent_ids: Vec<String>,
     pub groups: Vec<Group>,
+    pub about: Option<String>,
+    /// The JPEG last set as the picture (None: no picture).
+    pub picture: Option<Vec<u8>>,
     callback: Option<EventCallback>,
 }
 
@@ -127,6 +130,30 @@ impl Session for ScriptedSession {
 
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
         Ok(self.0.script().groups.clone())
+    }
+
+    async fn about_and_picture(&self) -> Result<(Option<String>, Option<String>), ProviderError> {
+        let script = self.0.script();
+        let picture = script
+            .picture
+            .as_ref()
+            .map(|jpeg| format!("https://pps.whatsapp.net/v/t61/{}.jpg", jpeg.len()));
+        Ok((script.about.clone(), picture))
+    }
+
+    async fn set_push_name(&self, name: &str) -> Result<(), ProviderError> {
+        self.0.script().push_name = Some(name.into());
+        Ok(())
+    }
+
+    async fn set_about(&self, text: &str) -> Result<(), ProviderError> {
+        self.0.script().about = Some(text.into());
+        Ok(())
+    }
+
+    async fn set_picture(&self, jpeg: Option<Vec<u8>>) -> Result<(), ProviderError> {
+        self.0.script().picture = jpeg;
+        Ok(())
     }
 
     async fn logout(&self) -> Result<(), ProviderError> {

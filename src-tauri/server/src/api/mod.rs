@@ -23,13 +23,13 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use switchboard_engine::domain::{Direction, InstanceId, MessageStatus};
 use switchboard_engine::events::EngineEvent;
-use switchboard_engine::provider::Group;
+use switchboard_engine::provider::{Group, Profile};
 use switchboard_engine::store::{
     ApiKey, DailyStats, Delivery, Instance, Message, MessageEvent, MessageFilter, Subscription,
 };
 use switchboard_engine::{
-    key_allows, ApiError, ComposeContent, CreatedSubscription, Engine, ErrorCode, LinkView, NewSubscription,
-    SendRequest, StatsQuery,
+    key_allows, AddInstanceRequest, ApiError, ComposeContent, CreatedSubscription, Engine, ErrorCode,
+    KeyPermission, LinkView, NewSubscription, ProfileUpdate, Requester, SendRequest, StatsQuery,
 };
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -69,8 +69,12 @@ impl ApiState {
 
 pub fn router(state: ApiState) -> Router {
     let api = Router::new()
-        .route("/instances", get(list_instances))
-        .route("/instances/{id}", get(get_instance))
+        .route("/instances", get(list_instances).post(add_instance))
+        .route("/instances/{id}", get(get_instance).delete(delete_instance))
+        .route("/instances/{id}/link", post(start_linking))
+        .route("/instances/{id}/restart", post(restart_instance))
+        .route("/instances/{id}/logout", post(logout_instance))
+        .route("/instances/{id}/profile", get(get_profile).patch(update_profile))
         .route("/instances/{id}/qr", get(get_qr))
         .route("/instances/{id}/qr.png", get(get_qr_png))
         .route("/instances/{id}/groups", get(list_groups))
@@ -102,18 +106,16 @@ async fn not_found() -> HttpError {
     )
 }
 
-/// The instance an id names, if the caller's key may use it.
-async fn scoped(engine: &Engine, key: &ApiKey, id: &str) -> Result<Instance, HttpError> {
-    let missing = || HttpError::new(ErrorCode::NotFound, "That instance does not exist.");
-    let id = InstanceId::parse(id).map_err(|_| missing())?;
-    let instance = engine.get_instance(&id).await.map_err(|_| missing())?;
-    if !key_allows(key, &instance.id) {
-        return Err(HttpError::new(
-            ErrorCode::Forbidden,
-            "This API key may not use that instance.",
-        ));
-    }
-    Ok(instance)
+/// The instance an id names, if the caller's key may do `permission` with it (the engine decides).
+async fn scoped(
+    engine: &Engine,
+    key: &ApiKey,
+    id: &str,
+    permission: KeyPermission,
+) -> Result<Instance, HttpError> {
+    let id = InstanceId::parse(id)
+        .map_err(|_| HttpError::new(ErrorCode::NotFound, "That instance does not exist."))?;
+    Ok(engine.authorize(key, &id, permission).await?)
 }
 
 #[utoipa::path(get, path = "/v1/instances", tag = "instances",
@@ -138,7 +140,118 @@ async fn get_instance(
     Caller(key): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Instance>, HttpError> {
-    Ok(Json(scoped(&state.engine, &key, &id).await?))
+    Ok(Json(scoped(&state.engine, &key, &id, KeyPermission::Use).await?))
+}
+
+#[utoipa::path(post, path = "/v1/instances", tag = "instances", request_body = AddInstanceRequest,
+    responses((status = 201, body = Instance, description = "Created here and at its provider; this key may use it"),
+        (status = 403, body = ApiError, description = "The key may not manage numbers"), (status = 422, body = ApiError),
+        (status = 502, body = ApiError), (status = 503, body = ApiError)),
+    security(("key" = [])))]
+async fn add_instance(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    ApiJson(request): ApiJson<AddInstanceRequest>,
+) -> Result<(StatusCode, Json<Instance>), HttpError> {
+    let instance = state.engine.add_instance_for_key(request, &key).await?;
+    Ok((StatusCode::CREATED, Json(instance)))
+}
+
+/// How to link: by QR code (`{}`) or by pairing code for a phone number.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct LinkRequest {
+    /// The number to link, to get an 8-character pairing code instead of a QR code.
+    pairing_phone: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/instances/{id}/link", tag = "instances", params(("id" = String, Path)),
+    request_body = LinkRequest,
+    responses((status = 200, body = LinkView, description = "Linking started (again, after a QR limit): the code on offer"),
+        (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError), (status = 503, body = ApiError)),
+    security(("key" = [])))]
+async fn start_linking(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<LinkRequest>,
+) -> Result<Json<LinkView>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    let phone = request.pairing_phone.as_deref();
+    Ok(Json(state.engine.start_linking(&instance.id, phone).await?))
+}
+
+#[utoipa::path(post, path = "/v1/instances/{id}/restart", tag = "instances", params(("id" = String, Path)),
+    responses((status = 200, body = Instance), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 503, body = ApiError)),
+    security(("key" = [])))]
+async fn restart_instance(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Instance>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    Ok(Json(state.engine.restart_instance(&instance.id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/instances/{id}/logout", tag = "instances", params(("id" = String, Path)),
+    responses((status = 200, body = Instance), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 503, body = ApiError)),
+    security(("key" = [])))]
+async fn logout_instance(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Instance>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    Ok(Json(state.engine.logout_instance(&instance.id).await?))
+}
+
+#[utoipa::path(delete, path = "/v1/instances/{id}", tag = "instances", params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted here and at its provider, with its log"), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 503, body = ApiError)),
+    security(("key" = [])))]
+async fn delete_instance(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    state.engine.delete_instance(&instance.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/v1/instances/{id}/profile", tag = "instances", params(("id" = String, Path)),
+    responses((status = 200, body = Profile, description = "The name, About text and picture the number's contacts see"),
+        (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError, description = "Not linked"),
+        (status = 501, body = ApiError, description = "The provider cannot read profiles"), (status = 503, body = ApiError)),
+    security(("key" = [])))]
+async fn get_profile(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Profile>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
+    Ok(Json(state.engine.profile(&instance.id).await?))
+}
+
+#[utoipa::path(patch, path = "/v1/instances/{id}/profile", tag = "instances", params(("id" = String, Path)),
+    request_body = ProfileUpdate,
+    responses((status = 200, body = Profile, description = "Changed; the profile as it is now"),
+        (status = 403, body = ApiError, description = "The key may not manage numbers, or the picture is outside the allowed folders"),
+        (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError),
+        (status = 501, body = ApiError), (status = 503, body = ApiError)),
+    security(("key" = [])))]
+async fn update_profile(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+    ApiJson(update): ApiJson<ProfileUpdate>,
+) -> Result<Json<Profile>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    let profile = state
+        .engine
+        .update_profile(&instance.id, update, Requester::LocalApp)
+        .await?;
+    Ok(Json(profile))
 }
 
 #[utoipa::path(get, path = "/v1/instances/{id}/qr", tag = "instances", params(("id" = String, Path)),
@@ -149,7 +262,7 @@ async fn get_qr(
     Caller(key): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<LinkView>, HttpError> {
-    let instance = scoped(&state.engine, &key, &id).await?;
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
     Ok(Json(state.engine.link_view(&instance.id).await?))
 }
 
@@ -160,7 +273,7 @@ async fn get_qr_png(
     Caller(key): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, HttpError> {
-    let instance = scoped(&state.engine, &key, &id).await?;
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
     let png = state.engine.qr_png(&instance.id, 400).await?;
     let png = png.ok_or_else(|| {
         HttpError::new(
@@ -178,7 +291,7 @@ async fn list_groups(
     Caller(key): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Group>>, HttpError> {
-    let instance = scoped(&state.engine, &key, &id).await?;
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
     Ok(Json(state.engine.list_groups(&instance.id).await?))
 }
 
@@ -207,7 +320,7 @@ async fn send_message(
     ApiJson(request): ApiJson<ApiSendRequest>,
 ) -> Result<(StatusCode, Json<Message>), HttpError> {
     let instance_id = match (request.instance_id.as_deref(), key.instance_ids.as_slice()) {
-        (Some(id), _) => scoped(&state.engine, &key, id).await?.id,
+        (Some(id), _) => scoped(&state.engine, &key, id, KeyPermission::Use).await?.id,
         (None, [only]) => only.clone(),
         (None, _) => {
             return Err(HttpError::new(
@@ -254,7 +367,7 @@ async fn list_messages(
     ApiQuery(query): ApiQuery<MessagesQuery>,
 ) -> Result<Json<Vec<Message>>, HttpError> {
     let instance_id = match query.instance_id.as_deref() {
-        Some(id) => Some(scoped(&state.engine, &key, id).await?.id),
+        Some(id) => Some(scoped(&state.engine, &key, id, KeyPermission::Use).await?.id),
         None => None,
     };
     let filter = MessageFilter {
@@ -342,7 +455,7 @@ async fn statistics(
     ApiQuery(query): ApiQuery<StatisticsQuery>,
 ) -> Result<Json<Vec<DailyStats>>, HttpError> {
     let instance_id = match query.instance_id.as_deref() {
-        Some(id) => Some(scoped(&state.engine, &key, id).await?.id),
+        Some(id) => Some(scoped(&state.engine, &key, id, KeyPermission::Use).await?.id),
         None => None,
     };
     let days = state
@@ -494,7 +607,7 @@ impl utoipa::Modify for KeySecurity {
 #[openapi(
     info(title = "Switchboard local API", version = "1",
         description = "Everything a person does in the Switchboard window, for apps on the same computer. Authenticate with `Authorization: Bearer <key>`; keys are created in the app."),
-    paths(list_instances, get_instance, get_qr, get_qr_png, list_groups, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
+    paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
         subscribe, list_subscriptions, unsubscribe, list_deliveries, replay_delivery, openapi),
     modifiers(&KeySecurity)
 )]

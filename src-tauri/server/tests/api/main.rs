@@ -374,11 +374,9 @@ async fn webhooks_are_signed_recorded_retried_and_replayable() {
         422
     );
 
-    let mut events = h.engine.subscribe();
     let send = json!({"to": "5511900000002", "content": {"type": "text", "text": "Olá"}});
     h.post("/v1/messages", Some(&h.key_a), &send, None).await;
-    let event = events.recv().await.expect("event");
-    assert_eq!(h.engine.record_webhook_event(&event).await.expect("record"), 1);
+    assert_eq!(h.record_changes().await, 1);
 
     h.engine.deliver_due_webhooks().await.expect("deliver");
     let (_, deliveries) = h
@@ -452,8 +450,12 @@ async fn webhooks_are_signed_recorded_retried_and_replayable() {
 
     // An old delivery is found by its id, however many came after it.
     for _ in 0..205 {
-        h.engine.record_webhook_event(&event).await.expect("record");
+        h.engine
+            .send_message(text(&h.instance_a, "5511900000002"))
+            .await
+            .expect("send a");
     }
+    assert_eq!(h.record_changes().await, 205);
     assert_eq!(
         h.post(
             &format!("/v1/deliveries/{delivery}/replay"),
@@ -468,13 +470,11 @@ async fn webhooks_are_signed_recorded_retried_and_replayable() {
     );
 
     // Events of instances outside the key's scope are not delivered to it.
-    let mut events = h.engine.subscribe();
     h.engine
         .send_message(text(&h.instance_b, "5511900000002"))
         .await
         .expect("send b");
-    let event = events.recv().await.expect("event");
-    assert_eq!(h.engine.record_webhook_event(&event).await.expect("record"), 0);
+    assert_eq!(h.record_changes().await, 0);
     assert_eq!(
         h.delete(&format!("/v1/webhooks/{subscription}"), &h.key_a).await,
         204
@@ -483,6 +483,71 @@ async fn webhooks_are_signed_recorded_retried_and_replayable() {
         h.delete(&format!("/v1/webhooks/{subscription}"), &h.key_a).await,
         404
     );
+}
+
+#[tokio::test]
+async fn a_burst_of_status_changes_loses_no_delivery() {
+    let h = harness(Settings::default()).await;
+    let receiver = Receiver::slow(std::time::Duration::from_millis(2)).await;
+    h.engine
+        .subscribe_webhook(
+            switchboard_engine::NewSubscription {
+                url: receiver.url.clone(),
+                events: vec!["message.status".into()],
+            },
+            None,
+        )
+        .await
+        .expect("subscribe");
+    assert_eq!(h.record_changes().await, 0, "nothing was sent yet");
+
+    // 10,000 messages queued and then sent, in two statements: 20,000 status changes written
+    // faster than any listener of the live event stream keeps up with, and no event emitted at all.
+    let now = 1_700_000_000_000_i64;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+         INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, status, created_at, updated_at)
+         SELECT 'burst-' || i, ?1, 'outbound', '5511900000002@s.whatsapp.net', '5511900000002', 'text', 'Olá',
+                'queued', ?2, ?2
+         FROM n",
+    )
+    .bind(h.instance_a.id.as_str())
+    .bind(now)
+    .execute(h.store.pool())
+    .await
+    .expect("queue");
+    sqlx::query("UPDATE messages SET status = 'sent', updated_at = ?1 WHERE id LIKE 'burst-%'")
+        .bind(now + 1)
+        .execute(h.store.pool())
+        .await
+        .expect("send");
+
+    assert_eq!(h.record_changes().await, 20_000);
+    while h.engine.deliver_due_webhooks().await.expect("deliver") > 0 {}
+
+    let mut reported = std::collections::HashSet::new();
+    for (_, body) in receiver.requests() {
+        let payload: Value = serde_json::from_str(&body).expect("json");
+        let data = &payload["data"];
+        let seen = (
+            data["id"].as_str().expect("message id").to_owned(),
+            data["status"].as_str().expect("status").to_owned(),
+        );
+        assert!(reported.insert(seen.clone()), "delivered twice: {seen:?}");
+    }
+    assert_eq!(reported.len(), 20_000, "each message's queued and sent, once");
+    for i in [1, 5_000, 10_000] {
+        for status in ["queued", "sent"] {
+            assert!(reported.contains(&(format!("burst-{i}"), status.to_owned())));
+        }
+    }
+    let (delivered,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'")
+            .fetch_one(h.store.pool())
+            .await
+            .expect("count");
+    assert_eq!(delivered, 20_000);
+    assert_eq!(h.record_changes().await, 0, "each change reported once");
 }
 
 #[tokio::test]
@@ -510,7 +575,6 @@ async fn a_dead_receiver_never_blocks_sending() {
         )
         .await
         .expect("pacing");
-    let mut events = h.engine.subscribe();
     for _ in 0..3 {
         h.engine
             .send_message(text(&h.instance_a, "5511900000002"))
@@ -520,9 +584,7 @@ async fn a_dead_receiver_never_blocks_sending() {
     for _ in 0..3 {
         assert_eq!(h.step_a().await.status, MessageStatus::Sent);
     }
-    while let Ok(event) = events.try_recv() {
-        h.engine.record_webhook_event(&event).await.expect("record");
-    }
+    h.record_changes().await;
     h.engine.deliver_due_webhooks().await.expect("deliver");
     let deliveries = h.engine.list_deliveries(None).await.expect("deliveries");
     assert!(deliveries.len() >= 6);
@@ -597,4 +659,230 @@ async fn keys_send_local_files_only_from_folders_the_person_allowed() {
             "{refused:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_key_that_manages_numbers_recovers_them_without_the_window() {
+    let h = harness(Settings::default()).await;
+    let a = h.instance_a.id.to_string();
+    let evolution = json!({"displayName": "Loja C", "provider": {"kind": "evolution", "serverUrl": h.fake.url(), "apiKey": KEY}});
+
+    // A key made for sending may not manage, not even its own number.
+    for path in ["link", "restart", "logout"] {
+        let (status, body) = h
+            .post(
+                &format!("/v1/instances/{a}/{path}"),
+                Some(&h.key_a),
+                &json!({}),
+                None,
+            )
+            .await;
+        assert_eq!(status, 403, "{path}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("manage numbers"),
+            "{body}"
+        );
+    }
+    assert_eq!(h.delete(&format!("/v1/instances/{a}"), &h.key_a).await, 403);
+    assert_eq!(
+        h.post("/v1/instances", Some(&h.key_a), &evolution, None).await.0,
+        403
+    );
+    assert_eq!(
+        h.engine.list_instances().await.expect("list").len(),
+        2,
+        "nothing added"
+    );
+
+    let manager = h
+        .engine
+        .create_api_key(switchboard_engine::NewApiKey {
+            name: "ops".into(),
+            instance_ids: vec![],
+            daily_limit: None,
+            manages_numbers: true,
+        })
+        .await
+        .expect("key");
+    assert!(manager.key.manages_numbers);
+    let manager = manager.secret;
+
+    let (status, added) = h.post("/v1/instances", Some(&manager), &evolution, None).await;
+    assert_eq!(status, 201, "{added}");
+    let c = added["id"].as_str().expect("id").to_owned();
+    let remote = added["remoteName"].as_str().expect("remote name").to_owned();
+    let (_, visible) = h.get("/v1/instances", Some(&manager)).await;
+    assert_eq!(
+        visible.as_array().map(Vec::len),
+        Some(1),
+        "only what it added: {visible}"
+    );
+    assert_eq!(visible[0]["id"], c.as_str());
+    // Managing is still within the key's numbers.
+    assert_eq!(
+        h.post(
+            &format!("/v1/instances/{a}/restart"),
+            Some(&manager),
+            &json!({}),
+            None
+        )
+        .await
+        .0,
+        403
+    );
+
+    // The QR limit is reached; linking again offers a new code.
+    h.fake.act(&remote, "qr-limit", &json!({})).await;
+    let id = switchboard_engine::domain::InstanceId::parse(&c).expect("id");
+    h.engine.poll_instance(&id).await.expect("poll");
+    let (status, link) = h
+        .post(
+            &format!("/v1/instances/{c}/link"),
+            Some(&manager),
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{link}");
+    assert_eq!(link["status"], "linking");
+    assert!(
+        link["qrSvg"].as_str().is_some_and(|svg| svg.contains("<svg")),
+        "{link}"
+    );
+    let (status, link) = h
+        .post(
+            &format!("/v1/instances/{c}/link"),
+            Some(&manager),
+            &json!({"pairingPhone": "+55 11 90000-0003"}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{link}");
+    assert!(link["pairingCode"].as_str().is_some(), "{link}");
+
+    h.fake.open(&remote, "Loja C", "5511900000003").await;
+    h.engine.poll_instance(&id).await.expect("poll");
+    let (status, restarted) = h
+        .post(
+            &format!("/v1/instances/{c}/restart"),
+            Some(&manager),
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{restarted}");
+    let (status, out) = h
+        .post(
+            &format!("/v1/instances/{c}/logout"),
+            Some(&manager),
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["status"], "logged_out");
+
+    assert_eq!(h.delete(&format!("/v1/instances/{c}"), &manager).await, 204);
+    assert_eq!(h.get(&format!("/v1/instances/{c}"), Some(&manager)).await.0, 404);
+    assert!(
+        !h.fake.instance_names().contains(&remote),
+        "deleted at the server too"
+    );
+}
+
+#[tokio::test]
+async fn a_number_profile_is_read_and_changed_over_the_api() {
+    let h = harness(Settings::default()).await;
+    h.connect_a().await;
+    let path = format!("/v1/instances/{}/profile", h.instance_a.id);
+    let (status, profile) = h.get(&path, Some(&h.key_a)).await;
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(profile["name"], "Loja A");
+    assert_eq!(profile["about"], Value::Null);
+    assert_eq!(h.get(&path, Some(&h.key_b)).await.0, 403, "another key's number");
+
+    let change = json!({"name": "Loja A Centro", "about": "Atendimento das 9h às 18h"});
+    assert_eq!(h.patch(&path, &h.key_a, &change).await.0, 403, "a sending key");
+    let manager = h
+        .engine
+        .create_api_key(switchboard_engine::NewApiKey {
+            name: "ops".into(),
+            instance_ids: vec![h.instance_a.id.clone()],
+            daily_limit: None,
+            manages_numbers: true,
+        })
+        .await
+        .expect("key")
+        .secret;
+    let (status, profile) = h.patch(&path, &manager, &change).await;
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(profile["name"], "Loja A Centro");
+    assert_eq!(profile["about"], "Atendimento das 9h às 18h");
+    let (_, instance) = h
+        .get(&format!("/v1/instances/{}", h.instance_a.id), Some(&manager))
+        .await;
+    assert_eq!(
+        instance["profileName"], "Loja A Centro",
+        "the list shows the new name"
+    );
+
+    // Bad input changes nothing.
+    for bad in [
+        json!({"name": "   "}),
+        json!({"name": "x".repeat(26)}),
+        json!({"about": "x".repeat(140)}),
+    ] {
+        assert_eq!(h.patch(&path, &manager, &bad).await.0, 422, "{bad}");
+    }
+
+    // A picture from a file: only from a folder Settings allows, and turned into a square JPEG.
+    let folder = tempfile::tempdir().expect("folder");
+    let photo = folder.path().join("shop.png");
+    let png = switchboard_engine::qr::render_png("shop front", 300).expect("png");
+    std::fs::write(&photo, &png).expect("write");
+    let set_photo = json!({"picture": {"kind": "file", "path": photo.to_str().expect("utf-8")}});
+    assert_eq!(
+        h.patch(&path, &manager, &set_photo).await.0,
+        403,
+        "no folder allowed yet"
+    );
+    h.engine
+        .update_settings(Settings {
+            api_file_folders: vec![folder.path().to_str().expect("utf-8").to_owned()],
+            ..Settings::default()
+        })
+        .await
+        .expect("settings");
+    let (status, profile) = h.patch(&path, &manager, &set_photo).await;
+    assert_eq!(status, 200, "{profile}");
+    assert!(profile["pictureUrl"].as_str().is_some(), "{profile}");
+    let jpeg = h.fake.picture_of(&h.instance_a.remote_name).expect("picture set");
+    assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "sent as JPEG");
+    let not_a_picture = folder.path().join("notes.png");
+    std::fs::write(&not_a_picture, "not a picture").expect("write");
+    let bad = json!({"name": "Outro nome", "picture": {"kind": "file", "path": not_a_picture.to_str().expect("utf-8")}});
+    assert_eq!(
+        h.patch(&path, &manager, &bad).await.0,
+        422,
+        "nothing changes, not even the name"
+    );
+    let missing = json!({"picture": {"kind": "file", "path": "/nonexistent/photo.png"}});
+    assert_eq!(
+        h.patch(&path, &manager, &missing).await.0,
+        403,
+        "nothing said about files elsewhere"
+    );
+
+    let (status, profile) = h
+        .patch(&path, &manager, &json!({"picture": {"kind": "remove"}}))
+        .await;
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(profile["pictureUrl"], Value::Null);
+    assert_eq!(
+        profile["name"], "Loja A Centro",
+        "the failed changes left the name alone"
+    );
 }

@@ -15,7 +15,8 @@ use switchboard_engine::{
 };
 use switchboard_testkit::FakeEvolution;
 
-const KEY: &str = "global-test-key";
+/// The fake Evolution server's global key.
+pub const KEY: &str = "global-test-key";
 
 pub struct Harness {
     pub engine: Engine,
@@ -25,6 +26,8 @@ pub struct Harness {
     pub http: reqwest::Client,
     pub instance_a: Instance,
     pub instance_b: Instance,
+    /// The engine's database, for tests that make changes in bulk.
+    pub store: Store,
     pub key_a: String,
     pub key_b: String,
     pub key_both: String,
@@ -59,7 +62,7 @@ pub async fn harness(settings: Settings) -> Harness {
     ));
     let store = Store::in_memory().await.expect("store");
     let mut options = EngineOptions::new(
-        store,
+        store.clone(),
         Arc::new(MemoryStore::default()),
         switchboard_engine::events::discard(),
         media.path().to_path_buf(),
@@ -80,6 +83,7 @@ pub async fn harness(settings: Settings) -> Harness {
         name: name.into(),
         instance_ids: ids,
         daily_limit: None,
+        manages_numbers: false,
     };
     let key_a = engine
         .create_api_key(key("shop", vec![instance_a.id.clone()]))
@@ -107,6 +111,7 @@ pub async fn harness(settings: Settings) -> Harness {
         http: reqwest::Client::new(),
         instance_a,
         instance_b,
+        store,
         key_a,
         key_b,
         key_both,
@@ -164,6 +169,15 @@ impl Harness {
         answer(request.send().await.expect("post")).await
     }
 
+    pub async fn patch(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
+        let request = self
+            .http
+            .patch(format!("{}{path}", self.base))
+            .bearer_auth(key)
+            .json(body);
+        answer(request.send().await.expect("patch")).await
+    }
+
     pub async fn delete(&self, path: &str, key: &str) -> u16 {
         self.http
             .delete(format!("{}{path}", self.base))
@@ -180,8 +194,22 @@ impl Harness {
             name: "limited".into(),
             instance_ids: vec![self.instance_a.id.clone()],
             daily_limit: Some(limit),
+            manages_numbers: false,
         };
         self.engine.create_api_key(new).await.expect("key").secret
+    }
+
+    /// Turns every recorded change into deliveries, as the background recorder does. Returns how
+    /// many deliveries were written.
+    pub async fn record_changes(&self) -> usize {
+        let mut deliveries = 0;
+        loop {
+            let pass = self.engine.record_webhook_changes().await.expect("record");
+            if pass.changes == 0 {
+                return deliveries;
+            }
+            deliveries += pass.deliveries;
+        }
     }
 
     pub async fn connect_a(&self) {
@@ -235,6 +263,15 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(statuses: Vec<u16>) -> Self {
+        Self::answering(statuses, std::time::Duration::ZERO).await
+    }
+
+    /// A receiver that takes `delay` over every answer.
+    pub async fn slow(delay: std::time::Duration) -> Self {
+        Self::answering(Vec::new(), delay).await
+    }
+
+    async fn answering(statuses: Vec<u16>, delay: std::time::Duration) -> Self {
         let requests: Arc<Mutex<Vec<Received>>> = Arc::default();
         let answers = Arc::new(Mutex::new(statuses.into_iter()));
         let recorded = requests.clone();
@@ -249,6 +286,7 @@ impl Receiver {
                         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
                         .collect();
                     recorded.lock().expect("lock").push((headers, body));
+                    tokio::time::sleep(delay).await;
                     let status = answers.lock().expect("lock").next().unwrap_or(200);
                     axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK)
                 }

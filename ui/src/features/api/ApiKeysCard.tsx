@@ -99,6 +99,7 @@ function ApiKeyRow({ apiKey, instanceNames }: RowProps) {
           </div>
           <p className="text-sm text-slate-600" data-testid="api-key-instances">
             May use {uses || "no number"}
+            {apiKey.managesNumbers && " · may manage numbers"}
           </p>
           <p className="text-xs text-slate-500">
             {dailyLimitLabel(apiKey.dailyLimit)} ·{" "}

@@ -74,7 +74,9 @@ export function NewApiKeyDialog({ instances, onClose }: Props) {
           <fieldset>
             <legend className="mb-1 block text-sm font-medium text-slate-700">Numbers it may use</legend>
             {instances.length === 0 ? (
-              <p className="text-sm text-slate-500">Add an instance first: a key can only use numbers you have added.</p>
+              <p className="text-sm text-slate-500">
+                No numbers yet: a key can use only numbers you have added, or ones it adds itself.
+              </p>
             ) : (
               <ul className="divide-y divide-slate-100 rounded-md ring-1 ring-inset ring-slate-200">
                 {instances.map((instance) => (
@@ -98,6 +100,22 @@ export function NewApiKeyDialog({ instances, onClose }: Props) {
               </ul>
             )}
           </fieldset>
+          <label className="flex cursor-pointer items-start gap-3 text-sm">
+            <input
+              type="checkbox"
+              checked={form.managesNumbers}
+              onChange={(event) => update({ managesNumbers: event.target.checked })}
+              data-testid="api-key-manages"
+              className="mt-0.5 size-4 rounded border-slate-300 accent-emerald-600"
+            />
+            <span>
+              <span className="font-medium text-slate-800">May also manage numbers</span>
+              <span className="block text-slate-500">
+                Add numbers, link them, restart, log out and delete them, as in this window. Numbers it adds are its
+                own to use.
+              </span>
+            </span>
+          </label>
           <Field
             label="Daily limit (optional)"
             placeholder="No limit"
@@ -118,7 +136,7 @@ export function NewApiKeyDialog({ instances, onClose }: Props) {
             type="submit"
             variant="primary"
             busy={create.isPending}
-            disabled={instances.length === 0}
+            disabled={instances.length === 0 && !form.managesNumbers}
             data-testid="api-key-create"
           >
             Create key

@@ -5,6 +5,7 @@ import { Composer } from "../messages/Composer";
 import { InstanceHeader } from "./InstanceHeader";
 import { LinkCard } from "./LinkCard";
 import { PacingCard } from "./PacingCard";
+import { ProfileCard } from "./ProfileCard";
 import { StatusHistory } from "./StatusHistory";
 
 type Props = { instance: Instance; onDeleted: () => void; reply: ReplyTarget | null; onReplyDone: () => void };
@@ -16,6 +17,7 @@ export function InstanceDetail({ instance, onDeleted, reply, onReplyDone }: Prop
       {needsLinking(instance.status) && <LinkCard instance={instance} />}
       <Composer instance={instance} reply={reply} onReplyDone={onReplyDone} />
       <PacingCard instanceId={instance.id} />
+      <ProfileCard instance={instance} />
       <StatusHistory instanceId={instance.id} />
     </div>
   );

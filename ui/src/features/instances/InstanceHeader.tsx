@@ -5,7 +5,7 @@ import type { Instance } from "../../bindings";
 import { Button } from "../../components/Button";
 import { LogoutIcon, RestartIcon, TrashIcon } from "../../components/icons";
 import { StatusBadge } from "../../components/StatusBadge";
-import { formatPhone, providerLabel, wasLinked } from "../../format";
+import { eventPathLabel, formatPhone, providerLabel, wasLinked } from "../../format";
 import { useInvalidate } from "../../hooks/useInvalidate";
 import { queryKeys } from "../../queries";
 import { DeleteInstanceDialog } from "./DeleteInstanceDialog";
@@ -38,6 +38,9 @@ export function InstanceHeader({ instance, onDeleted }: Props) {
               {instance.statusReason}
             </p>
           )}
+          <p data-testid="event-path" className="text-xs text-slate-500">
+            {eventPathLabel(instance)}
+          </p>
         </div>
         <div className="flex shrink-0 gap-2">
           <Button

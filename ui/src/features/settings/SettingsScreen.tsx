@@ -2,6 +2,7 @@ import { errorMessage } from "../../api";
 import { Spinner } from "../../components/Spinner";
 import { useSettings } from "../../queries";
 import { SettingsForm } from "./SettingsForm";
+import { StartWithComputer } from "./StartWithComputer";
 
 export function SettingsScreen() {
   const settings = useSettings();
@@ -23,6 +24,7 @@ export function SettingsScreen() {
           </p>
         )}
         {settings.data && <SettingsForm initial={settings.data} />}
+        <StartWithComputer />
       </div>
     </section>
   );

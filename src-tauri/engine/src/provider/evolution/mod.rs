@@ -10,10 +10,13 @@ pub mod webhook;
 mod wire;
 
 use super::{
-    ConnectionReport, DownloadedMedia, Group, LinkOffer, LinkProgress, OutgoingMessage, Provider,
-    ProviderError, SendReceipt,
+    ConnectionReport, DownloadedMedia, Group, LinkOffer, LinkProgress, OutgoingMessage, Profile, Provider,
+    ProviderError, ProviderEvent, SendReceipt,
 };
-use crate::domain::{ConnectionSignal, Jid, JidKind, MediaSource, OutgoingContent, PhoneNumber};
+use crate::domain::{
+    ConnectionSignal, Direction, Jid, JidKind, MediaSource, MessageStatus, OutgoingContent, PhoneNumber,
+};
+use crate::store::Millis;
 use async_trait::async_trait;
 use base64::Engine as _;
 use reqwest::{Method, StatusCode};
@@ -403,6 +406,159 @@ impl Provider for EvolutionInstance {
                 .unwrap_or_else(|| "application/octet-stream".into()),
             file_name: media.file_name,
         })
+    }
+
+    /// Reads the server's log between the two times (`findMessages` filters on both or on neither):
+    /// each message, and for those sent from this number the furthest receipt it has.
+    async fn messages_between(
+        &self,
+        since: Millis,
+        until: Millis,
+    ) -> Result<Vec<ProviderEvent>, ProviderError> {
+        let mut events = Vec::new();
+        for page in 1..=CATCH_UP_PAGES {
+            let body = serde_json::json!({
+                "where": { "messageTimestamp": { "gte": iso(since), "lte": iso(until) } },
+                "page": page,
+                "offset": CATCH_UP_PAGE_SIZE,
+            });
+            let found: wire::FoundMessages =
+                self.call(Method::POST, "chat/findMessages", Some(&body)).await?;
+            for found_record in found.messages.records {
+                let status = furthest(&found_record.updates);
+                let Some(message) = webhook::reported_message(found_record.record, until) else {
+                    continue;
+                };
+                if message.direction == Direction::Outbound {
+                    if let Some(status) = status {
+                        events.push(ProviderEvent::Receipt {
+                            provider_message_id: message.provider_message_id.clone(),
+                            status,
+                        });
+                    }
+                }
+                events.push(ProviderEvent::Message(message));
+            }
+            if page >= found.messages.pages {
+                break;
+            }
+        }
+        // Oldest first, as they happened: a receipt after the message it is for.
+        events.reverse();
+        Ok(events)
+    }
+
+    /// `findMessages` in the chat, sent from the number, from `since` on, matched on content.
+    async fn find_sent(
+        &self,
+        message: &OutgoingMessage,
+        since: Millis,
+    ) -> Result<Option<String>, ProviderError> {
+        let chat = match message.to.kind() {
+            JidKind::Phone => format!("{}@s.whatsapp.net", message.to.user()),
+            _ => message.to.to_string(),
+        };
+        let body = serde_json::json!({
+            "where": {
+                "key": { "remoteJid": chat, "fromMe": true },
+                "messageTimestamp": { "gte": iso(since), "lte": iso(since + FIND_SENT_WINDOW_MILLIS) },
+            },
+            "page": 1,
+            "offset": CATCH_UP_PAGE_SIZE,
+        });
+        let found: wire::FoundMessages = self.call(Method::POST, "chat/findMessages", Some(&body)).await?;
+        Ok(found.messages.records.into_iter().find_map(|found| {
+            let reported = webhook::reported_message(found.record, since)?;
+            let same = reported.direction == Direction::Outbound
+                && reported.kind == message.content.kind()
+                && reported.body == expected_body(&message.content);
+            same.then_some(reported.provider_message_id)
+        }))
+    }
+
+    async fn receipt_of(&self, provider_message_id: &str) -> Result<Option<MessageStatus>, ProviderError> {
+        let body = serde_json::json!({ "where": { "id": provider_message_id }, "page": 1, "offset": CATCH_UP_PAGE_SIZE });
+        let rows: Vec<wire::StatusRecord> = self
+            .call(Method::POST, "chat/findStatusMessage", Some(&body))
+            .await?;
+        Ok(furthest(&rows))
+    }
+
+    /// `fetchProfile` without a number reads the connection state into `status`, not the About
+    /// text: the account's own number gives the real profile.
+    async fn profile(&self, own_number: &PhoneNumber) -> Result<Profile, ProviderError> {
+        let body = serde_json::json!({ "number": own_number.digits() });
+        let profile: wire::ProfileRecord = self.call(Method::POST, "chat/fetchProfile", Some(&body)).await?;
+        Ok(profile.into_profile())
+    }
+
+    async fn set_profile_name(&self, name: &str) -> Result<(), ProviderError> {
+        self.update_profile("chat/updateProfileName", serde_json::json!({ "name": name }))
+            .await
+    }
+
+    async fn set_profile_about(&self, about: &str) -> Result<(), ProviderError> {
+        self.update_profile("chat/updateProfileStatus", serde_json::json!({ "status": about }))
+            .await
+    }
+
+    /// Raw base64 (a `data:` prefix fails the server's check). The server reconnects afterwards.
+    async fn set_profile_picture(&self, jpeg: Option<&[u8]>) -> Result<(), ProviderError> {
+        match jpeg {
+            Some(jpeg) => {
+                let picture = base64::engine::general_purpose::STANDARD.encode(jpeg);
+                self.update_profile(
+                    "chat/updateProfilePicture",
+                    serde_json::json!({ "picture": picture }),
+                )
+                .await
+            }
+            None => {
+                let _: Value = self
+                    .call(Method::DELETE, "chat/removeProfilePicture", None)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Pages of the server's log read per catch-up: a backlog beyond them is read by the next ones.
+const CATCH_UP_PAGES: u32 = 5;
+const CATCH_UP_PAGE_SIZE: u32 = 50;
+
+/// The furthest of a message's statuses (receipts arrive in any order).
+fn furthest(statuses: &[wire::StatusRecord]) -> Option<MessageStatus> {
+    statuses
+        .iter()
+        .filter_map(|s| s.status.as_deref().and_then(webhook::message_status))
+        .max_by_key(|status| status.rank())
+}
+
+/// How far after an unanswered attempt its message is looked for.
+const FIND_SENT_WINDOW_MILLIS: Millis = 24 * 3_600_000;
+
+/// What the server's log shows as the text of a message we sent (see `webhook::content`).
+fn expected_body(content: &OutgoingContent) -> Option<String> {
+    match content {
+        OutgoingContent::Media {
+            caption, file_name, ..
+        } => caption.clone().or_else(|| file_name.clone()),
+        OutgoingContent::Contact { full_name, .. } => Some(full_name.clone()),
+        other => Some(other.summary()),
+    }
+}
+
+fn iso(at: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(at)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl EvolutionInstance {
+    async fn update_profile(&self, route: &str, body: Value) -> Result<(), ProviderError> {
+        let _: Value = self.call(Method::POST, route, Some(&body)).await?;
+        Ok(())
     }
 }
 

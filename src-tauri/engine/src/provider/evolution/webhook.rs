@@ -148,7 +148,7 @@ pub fn parse(body: &[u8], now: Millis) -> Result<Vec<ProviderEvent>, WebhookErro
 }
 
 /// Evolution's message status names (Baileys' ack levels). `DELETED` is not a delivery status.
-fn message_status(name: &str) -> Option<MessageStatus> {
+pub(super) fn message_status(name: &str) -> Option<MessageStatus> {
     match name {
         "ERROR" => Some(MessageStatus::Failed),
         "PENDING" | "SERVER_ACK" => Some(MessageStatus::Sent),
@@ -162,7 +162,7 @@ fn parse_jid(value: Option<&str>) -> Option<Jid> {
     value.and_then(|v| Jid::parse(v).ok())
 }
 
-fn reported_message(record: MessageRecord, now: Millis) -> Option<ReportedMessage> {
+pub(super) fn reported_message(record: MessageRecord, now: Millis) -> Option<ReportedMessage> {
     let key = record.key;
     let remote = parse_jid(key.remote_jid.as_deref())?;
     let remote_alt = parse_jid(key.remote_jid_alt.as_deref());

@@ -179,6 +179,57 @@ pub(crate) struct MediaRecord {
     pub file_name: Option<String>,
 }
 
+/// `chat/fetchProfile` for a number: `name` is the contact name the server stored (may be
+/// missing), `status` the About text, `picture` a temporary link.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ProfileRecord {
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub picture: Option<String>,
+}
+
+impl ProfileRecord {
+    pub fn into_profile(self) -> crate::provider::Profile {
+        let present = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        crate::provider::Profile {
+            name: present(self.name),
+            about: present(self.status),
+            picture_url: present(self.picture),
+        }
+    }
+}
+
+/// `chat/findMessages`: one page of the server's message log, newest first.
+#[derive(Debug, Deserialize)]
+pub(crate) struct FoundMessages {
+    pub messages: FoundPage,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FoundPage {
+    #[serde(default)]
+    pub pages: u32,
+    #[serde(default)]
+    pub records: Vec<FoundRecord>,
+}
+
+/// A logged message with the statuses its receipts brought (in no set order). The record has no
+/// status of its own here, unlike a send's answer.
+#[derive(Debug, Deserialize)]
+pub(crate) struct FoundRecord {
+    #[serde(flatten)]
+    pub record: MessageRecord,
+    #[serde(default, rename = "MessageUpdate")]
+    pub updates: Vec<StatusRecord>,
+}
+
+/// One row of `chat/findStatusMessage`, or one status of a found message.
+#[derive(Debug, Deserialize)]
+pub(crate) struct StatusRecord {
+    pub status: Option<String>,
+}
+
 /// The message record returned by send calls and carried by `messages.upsert` / `send.message`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

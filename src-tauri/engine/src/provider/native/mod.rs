@@ -12,7 +12,7 @@ pub mod outgoing;
 pub mod session;
 
 use super::{
-    ConnectionReport, Group, LinkOffer, LinkProgress, OutgoingMessage, Provider, ProviderError,
+    ConnectionReport, Group, LinkOffer, LinkProgress, OutgoingMessage, Profile, Provider, ProviderError,
     ProviderEvent, SendReceipt,
 };
 use crate::clock::Clock;
@@ -377,6 +377,28 @@ impl Provider for NativeProvider {
         let mut groups = self.connected()?.groups().await?;
         groups.sort_by(|a, b| a.subject.cmp(&b.subject));
         Ok(groups)
+    }
+
+    async fn profile(&self, _own_number: &PhoneNumber) -> Result<Profile, ProviderError> {
+        let session = self.connected()?;
+        let (about, picture_url) = session.about_and_picture().await?;
+        Ok(Profile {
+            name: session.own_profile().0,
+            about,
+            picture_url,
+        })
+    }
+
+    async fn set_profile_name(&self, name: &str) -> Result<(), ProviderError> {
+        self.connected()?.set_push_name(name).await
+    }
+
+    async fn set_profile_about(&self, about: &str) -> Result<(), ProviderError> {
+        self.connected()?.set_about(about).await
+    }
+
+    async fn set_profile_picture(&self, jpeg: Option<&[u8]>) -> Result<(), ProviderError> {
+        self.connected()?.set_picture(jpeg.map(<[u8]>::to_vec)).await
     }
 }
 

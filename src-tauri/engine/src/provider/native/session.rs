@@ -47,6 +47,12 @@ pub trait Session: Send + Sync {
     /// WhatsApp); the answer is WhatsApp's message id.
     async fn send(&self, to: WaJid, message: wa::Message, message_id: &str) -> Result<String, ProviderError>;
     async fn groups(&self) -> Result<Vec<Group>, ProviderError>;
+    /// The account's About text and a temporary link to its picture, asked of WhatsApp.
+    async fn about_and_picture(&self) -> Result<(Option<String>, Option<String>), ProviderError>;
+    async fn set_push_name(&self, name: &str) -> Result<(), ProviderError>;
+    async fn set_about(&self, text: &str) -> Result<(), ProviderError>;
+    /// A square JPEG, or `None` to remove the picture.
+    async fn set_picture(&self, jpeg: Option<Vec<u8>>) -> Result<(), ProviderError>;
     /// Unlinks this device from the account (the keys stay on disk; the provider wipes them).
     async fn logout(&self) -> Result<(), ProviderError>;
     /// Stops the client; the session store is closed and may be removed afterwards.
@@ -106,6 +112,13 @@ impl Launcher for WhatsAppRust {
 struct RunningClient {
     client: Arc<Client>,
     handle: Mutex<Option<BotHandle>>,
+}
+
+fn profile_error(error: whatsapp_rust::ProfileError) -> ProviderError {
+    match error {
+        whatsapp_rust::ProfileError::InvalidArgument(reason) => ProviderError::Rejected(reason),
+        other => failed(other),
+    }
 }
 
 fn media_type(kind: MediaKind) -> MediaType {
@@ -181,6 +194,51 @@ impl Session for RunningClient {
                 size: u32::try_from(g.participants.len()).ok(),
             })
             .collect())
+    }
+
+    async fn about_and_picture(&self) -> Result<(Option<String>, Option<String>), ProviderError> {
+        let Some(own) = self.client.pn() else {
+            return Err(ProviderError::NotConnected);
+        };
+        let contacts = self.client.contacts();
+        let about = contacts
+            .get_user_info(std::slice::from_ref(&own))
+            .await
+            .map_err(failed)?
+            .into_iter()
+            .find(|(jid, _)| jid.user == own.user)
+            .and_then(|(_, info)| info.status);
+        let picture = contacts
+            .get_profile_picture(&own, false)
+            .await
+            .map_err(failed)?
+            .map(|picture| picture.url);
+        Ok((about, picture))
+    }
+
+    async fn set_push_name(&self, name: &str) -> Result<(), ProviderError> {
+        self.client
+            .profile()
+            .set_push_name(name)
+            .await
+            .map_err(profile_error)
+    }
+
+    async fn set_about(&self, text: &str) -> Result<(), ProviderError> {
+        self.client
+            .profile()
+            .set_status_text(text)
+            .await
+            .map_err(profile_error)
+    }
+
+    async fn set_picture(&self, jpeg: Option<Vec<u8>>) -> Result<(), ProviderError> {
+        let profile = self.client.profile();
+        match jpeg {
+            Some(jpeg) => profile.set_profile_picture(jpeg).await.map(drop),
+            None => profile.remove_profile_picture().await.map(drop),
+        }
+        .map_err(profile_error)
     }
 
     async fn logout(&self) -> Result<(), ProviderError> {
