@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -368,6 +368,26 @@ async function run() {
     await screenshot("04-delivered.png");
   });
 
+  await step("the number's page says how its events arrive and changes its profile", async () => {
+    await byTestId("tab-instances").click();
+    await byTestId("event-path").waitForDisplayed({ timeout: WAIT });
+    const path = await textOf('[data-testid="event-path"]');
+    assert.match(path ?? "", /by webhook/, `the event path, got ${path}`);
+    await byTestId("profile-toggle").click();
+    const name = await byTestId("profile-name-input");
+    await name.waitForDisplayed({ timeout: WAIT });
+    await waitFor("the profile's name from the server", async () => (await name.getValue()) === "Loja Exemplo");
+    await fill("profile-about-input", "Atendimento das 9h às 18h");
+    await byTestId("profile-save").click();
+    await byTestId("profile-saved").waitForDisplayed({ timeout: WAIT });
+    // The field now holds what the server answers when the profile is read again.
+    assert.equal(await byTestId("profile-about-input").getValue(), "Atendimento das 9h às 18h");
+    await byTestId("profile-card").scrollIntoView();
+    await screenshot("04a-profile.png");
+    await byTestId("profile-toggle").click();
+    await byTestId("tab-messages").click();
+  });
+
   await step("a campaign previews its problems and sends the valid rows", async () => {
     await byTestId("tab-campaigns").click();
     await byTestId("new-campaign").waitForDisplayed({ timeout: WAIT });
@@ -510,6 +530,34 @@ async function run() {
     const copies = sent.filter((message) => JSON.stringify(message.body).includes("Enviado pelo script"));
     assert.equal(copies.length, 1, "the fake server received the API message exactly once");
     await screenshot("09-api-message.png");
+  });
+
+  await step("start with my computer adds a login item and takes it away", async () => {
+    const autostart = join(process.env.HOME ?? "/root", ".config", "autostart");
+    const entries = () => {
+      try {
+        return readdirSync(autostart)
+          .map((file) => readFileSync(join(autostart, file), "utf8"))
+          .filter((text) => text.includes(appPath));
+      } catch {
+        return [];
+      }
+    };
+    await byTestId("tab-settings").click();
+    const toggle = await byTestId("settings-start-with-computer");
+    await toggle.waitForEnabled({ timeout: WAIT });
+    assert.equal(await toggle.isSelected(), false, "off until a person turns it on");
+    await toggle.click();
+    await waitFor("the switch to be on", async () => toggle.isSelected());
+    await waitFor("a login item that opens the app in the tray", async () =>
+      entries().some((text) => text.includes("--hidden")),
+    );
+    await sleep(300); // the switch's knob slides
+    await screenshot("10-start-with-computer.png");
+    await toggle.click();
+    await waitFor("the switch to be off", async () => !(await toggle.isSelected()));
+    await waitFor("the login item to be gone", async () => entries().length === 0);
+    await byTestId("tab-instances").click();
   });
 
   await step("a second launch hands over to the running window and exits", async () => {

@@ -23,8 +23,8 @@ export function SettingsScreen() {
             {errorMessage(settings.error)}
           </p>
         )}
-        {settings.data && <SettingsForm initial={settings.data} />}
         <StartWithComputer />
+        {settings.data && <SettingsForm initial={settings.data} />}
       </div>
     </section>
   );
