@@ -62,6 +62,9 @@ struct World {
     /// Answers held back until released (a hanging or slow server), newest first.
     holds: Vec<(String, String, Hold)>,
     next_message: u64,
+    /// The version `GET /` reports (2.3.6 unless a test says otherwise): from 2.4 on, a send's
+    /// `messageId` is the id it goes out under.
+    version: Option<String>,
     /// The server's message store, oldest first: what `chat/findMessages` and
     /// `chat/findStatusMessage` read.
     log: Vec<Logged>,
@@ -311,6 +314,11 @@ impl FakeEvolution {
     /// Removes an instance behind the app's back, as another tool or person would.
     pub fn remove(&self, name: &str) {
         self.fake.world().instances.retain(|i| i.name != name);
+    }
+
+    /// Answers as this version of Evolution API from now on (e.g. "2.4.0").
+    pub fn set_version(&self, version: &str) {
+        self.fake.world().version = Some(version.to_owned());
     }
 
     /// The picture last set on an instance's profile, decoded.
@@ -588,10 +596,11 @@ impl Fake {
 }
 
 async fn root(State(fake): State<Fake>) -> Response {
+    let version = fake.world().version.clone().unwrap_or_else(|| "2.3.6".into());
     Json(json!({
         "status": 200,
         "message": "Welcome to the Evolution API, it is working!",
-        "version": "2.3.6",
+        "version": version,
         "clientName": "evolution_exchange",
         "manager": format!("{}/manager", fake.url),
         "documentation": "https://doc.evolution-api.com",
@@ -915,11 +924,28 @@ fn accept_send(
     message_type: &str,
     request: Value,
 ) -> Response {
-    let id = {
+    let chosen = request["messageId"]
+        .as_str()
+        .filter(|_| {
+            fake.world()
+                .version
+                .as_deref()
+                .is_some_and(|v| v.starts_with("2.4"))
+        })
+        .map(str::to_owned);
+    // WhatsApp takes a message under an id it has seen as the same message: delivered once.
+    if let Some(id) = &chosen {
+        if fake.world().sent.iter().any(|s| &s.id == id) {
+            let mut record = contract_sample("evolution/send-text-response.json");
+            record["key"]["id"] = json!(id);
+            return (StatusCode::CREATED, Json(record)).into_response();
+        }
+    }
+    let id = chosen.unwrap_or_else(|| {
         let mut world = fake.world();
         world.next_message += 1;
         format!("3EB0{:018X}", world.next_message)
-    };
+    });
     let jid = if number.contains('@') {
         number.to_owned()
     } else {

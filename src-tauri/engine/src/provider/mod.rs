@@ -143,6 +143,15 @@ impl From<ProviderError> for ApiError {
     }
 }
 
+/// The wire id of a Switchboard message, for providers that let the sender choose it: stable
+/// across attempts (so WhatsApp takes a repeat as the same message), in the shape WhatsApp Web's own
+/// ids have (`3EB0` and upper-case hex).
+pub fn wire_message_id(message_id: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(message_id.as_bytes());
+    format!("3EB0{}", hex::encode_upper(&digest[..9]))
+}
+
 /// What to tell a person whose gateway waits for its one-time activation.
 pub fn not_activated_sentence(register_url: Option<&str>) -> String {
     match register_url {

@@ -263,3 +263,44 @@ async fn a_send_that_cannot_be_looked_up_waits_for_a_person() {
         .is_some_and(|m| m.contains("Check the phone")));
     assert_eq!(h.fake.sent().len(), 1, "never sent twice");
 }
+
+/// Evolution 2.4 sends under the id the caller chooses: an unanswered send is simply sent again
+/// under the same id, and WhatsApp takes the repeat as the same message.
+#[tokio::test]
+async fn on_evolution_2_4_an_unanswered_send_goes_again_under_the_same_id() {
+    let h = harness_with(BRIEF).await;
+    h.fake.set_version("2.4.0");
+    let zombie = h.connected().await;
+    let late = h.fake.hold(&zombie.remote_name, "sendText");
+    let message = h.send(&zombie, "5511900000002").await;
+    let OutboxStep::Processed(after) = h.engine.outbox_step(&zombie.id).await.expect("step") else {
+        panic!("the message was handed to the provider");
+    };
+    assert_eq!(
+        after.status,
+        MessageStatus::Queued,
+        "retried, not left for a person"
+    );
+    assert_ne!(after.error_code.as_deref(), Some(OUTCOME_UNKNOWN));
+    late.release();
+    h.fake
+        .open(&zombie.remote_name, "Loja Exemplo", "5511900000001")
+        .await;
+    h.engine.poll_instance(&zombie.id).await.expect("poll");
+    let sent = h.step(&zombie).await;
+    assert_eq!(sent.id, message.id);
+    assert_eq!(sent.status, MessageStatus::Sent);
+    let wire = switchboard_engine::provider::wire_message_id(&message.id);
+    assert_eq!(sent.provider_message_id.as_deref(), Some(wire.as_str()));
+    let bodies: Vec<_> = h
+        .fake
+        .sent()
+        .iter()
+        .map(|s| s.body["messageId"].clone())
+        .collect();
+    assert_eq!(
+        bodies,
+        [serde_json::json!(wire)],
+        "two attempts, one message on WhatsApp"
+    );
+}

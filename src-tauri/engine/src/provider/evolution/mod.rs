@@ -273,6 +273,7 @@ impl EvolutionServer {
             name: name.to_owned(),
             key: token.unwrap_or_else(|| self.global_key.clone()),
             global_key: self.global_key.clone(),
+            takes_message_id: std::sync::OnceLock::new(),
         }
     }
 }
@@ -284,9 +285,36 @@ pub struct EvolutionInstance {
     /// The instance token, which only opens this instance's routes.
     key: String,
     global_key: String,
+    /// Whether the server takes a caller-chosen `messageId` (2.4 on), once its version is read.
+    takes_message_id: std::sync::OnceLock<bool>,
+}
+
+/// Evolution 2.4 sends a message under the id the caller chooses.
+fn version_takes_message_id(version: &str) -> bool {
+    let mut parts = version
+        .trim()
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (2, 4)
 }
 
 impl EvolutionInstance {
+    /// Reads the server's version once (`GET /`); until it answers, no id is chosen.
+    async fn takes_message_id(&self) -> bool {
+        if let Some(known) = self.takes_message_id.get() {
+            return *known;
+        }
+        let info: Result<Value, _> = self.api.call(Method::GET, "", &self.key, None).await;
+        match info
+            .ok()
+            .and_then(|i| i["version"].as_str().map(version_takes_message_id))
+        {
+            Some(takes) => *self.takes_message_id.get_or_init(|| takes),
+            None => false,
+        }
+    }
+
     fn path(&self, route: &str) -> String {
         // Instance names are our own slugs, but the path is encoded all the same.
         let name: String = url::form_urlencoded::byte_serialize(self.name.as_bytes()).collect();
@@ -376,11 +404,19 @@ impl Provider for EvolutionInstance {
     }
 
     async fn send(&self, message: &OutgoingMessage) -> Result<SendReceipt, ProviderError> {
-        let (route, body) = send_request(message)?;
+        let (route, mut body) = send_request(message)?;
+        if self.takes_message_id().await {
+            body["messageId"] = Value::String(crate::provider::wire_message_id(&message.id));
+        }
         let record: wire::MessageRecord = self.call(Method::POST, route, Some(&body)).await?;
         Ok(SendReceipt {
             provider_message_id: record.key.id,
         })
+    }
+
+    /// With a chosen id (2.4), a repeat is the same message to WhatsApp. Known once a send ran.
+    fn repeats_are_harmless(&self) -> bool {
+        self.takes_message_id.get().copied().unwrap_or(false)
     }
 
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
@@ -646,6 +682,16 @@ fn send_request(message: &OutgoingMessage) -> Result<(&'static str, Value), Prov
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chosen_message_id_needs_version_2_4() {
+        assert!(!version_takes_message_id("2.3.6"));
+        assert!(!version_takes_message_id("2.3.7"));
+        assert!(version_takes_message_id("2.4.0"));
+        assert!(version_takes_message_id("2.4.0-rc2"));
+        assert!(version_takes_message_id("3.0.1"));
+        assert!(!version_takes_message_id("nonsense"));
+    }
 
     #[test]
     fn server_urls_keep_their_prefix_and_refuse_nonsense() {

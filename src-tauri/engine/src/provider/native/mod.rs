@@ -402,10 +402,4 @@ impl Provider for NativeProvider {
     }
 }
 
-/// The wire id of a Switchboard message: stable across attempts, in the shape WhatsApp Web's own
-/// ids have (`3EB0` and upper-case hex).
-pub fn wire_message_id(message_id: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(message_id.as_bytes());
-    format!("3EB0{}", hex::encode_upper(&digest[..9]))
-}
+pub use crate::provider::wire_message_id;
