@@ -185,13 +185,13 @@ impl Store {
     /// whether this call created it. An unknown instance fails the foreign key
     /// (`StoreError::is_missing_parent`).
     pub async fn insert_outbound(&self, new: NewOutbound<'_>) -> Result<(Message, bool), StoreError> {
-        let inserted = insert_outbound_row(&self.pool, &new).await?;
-        if let Some(row) = inserted {
-            return Ok((Message::try_from(row)?, true));
+        match self.accepts.accept(&new, None).await? {
+            LimitedAccept::Created(message) => Ok((message, true)),
+            LimitedAccept::Repeated(message) => Ok((message, false)),
+            LimitedAccept::OverLimit => Err(StoreError::Corrupt(
+                "an accept without a limit was over it".into(),
+            )),
         }
-        let first = self.idempotent_repeat(&new).await?;
-        let first = first.ok_or_else(|| StoreError::Corrupt("idempotent message vanished".into()))?;
-        Ok((first, false))
     }
 
     /// `insert_outbound` for a source with a limit on messages accepted since a time (an API
@@ -204,48 +204,7 @@ impl Store {
         limit: i64,
         since: Millis,
     ) -> Result<LimitedAccept, StoreError> {
-        if let Some(first) = self.idempotent_repeat(&new).await? {
-            return Ok(LimitedAccept::Repeated(first));
-        }
-        let mut tx = self.write_transaction().await?;
-        let used = sqlx::query_scalar!(
-            r#"SELECT COUNT(*) AS "count!: i64" FROM messages WHERE source = ? AND created_at >= ?"#,
-            new.source,
-            since
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        if used >= limit {
-            return Ok(LimitedAccept::OverLimit);
-        }
-        let inserted = insert_outbound_row(&mut *tx, &new).await?;
-        tx.commit().await?;
-        match inserted {
-            Some(row) => Ok(LimitedAccept::Created(Message::try_from(row)?)),
-            // The same key committed by a concurrent request just before this one.
-            None => match self.idempotent_repeat(&new).await? {
-                Some(first) => Ok(LimitedAccept::Repeated(first)),
-                None => Err(StoreError::Corrupt("idempotent message vanished".into())),
-            },
-        }
-    }
-
-    /// The message a source already accepted under this idempotency key, if any.
-    async fn idempotent_repeat(&self, new: &NewOutbound<'_>) -> Result<Option<Message>, StoreError> {
-        if new.idempotency_key.is_none() {
-            return Ok(None);
-        }
-        let first = sqlx::query_scalar!(
-            "SELECT id FROM messages WHERE source = ? AND idempotency_key = ?",
-            new.source,
-            new.idempotency_key
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        match first {
-            Some(id) => self.message(&id).await,
-            None => Ok(None),
-        }
+        self.accepts.accept(&new, Some((limit, since))).await
     }
 
     /// Records a message the provider reported (inbound, or typed on the phone). Returns `None` when
@@ -285,17 +244,7 @@ impl Store {
     }
 
     pub async fn message(&self, id: &str) -> Result<Option<Message>, StoreError> {
-        let row = sqlx::query_as!(
-            MessageRow,
-            "SELECT id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, provider_message_id,
-                    error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at,
-                    scheduled_at, next_attempt_at, source, campaign_id, media_path
-             FROM messages WHERE id = ?",
-            id
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(Message::try_from).transpose()
+        message_on(&mut *self.pool.acquire().await?, id).await
     }
 
     pub async fn messages(&self, filter: &MessageFilter) -> Result<Vec<Message>, StoreError> {
@@ -641,6 +590,24 @@ impl Store {
         .await?;
         Ok(result.rows_affected())
     }
+}
+
+/// A message by id, on a connection that may be inside a caller's transaction.
+pub(super) async fn message_on(
+    connection: &mut sqlx::SqliteConnection,
+    id: &str,
+) -> Result<Option<Message>, StoreError> {
+    let row = sqlx::query_as!(
+        MessageRow,
+        "SELECT id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, provider_message_id,
+                error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at,
+                scheduled_at, next_attempt_at, source, campaign_id, media_path
+         FROM messages WHERE id = ?",
+        id
+    )
+    .fetch_optional(connection)
+    .await?;
+    row.map(Message::try_from).transpose()
 }
 
 /// The one outbound INSERT: the new row, or `None` when the source already used the idempotency key.

@@ -2,6 +2,7 @@
 //! forward-only migrations, and the queries, one module per table group. Every query is checked at
 //! compile time against the migrations (offline data in `.sqlx/`).
 
+mod accepts;
 mod api;
 mod campaigns;
 mod changes;
@@ -31,6 +32,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("the database holds a value this version does not understand: {0}")]
     Corrupt(String),
+    /// A batch of accepts could not be committed; none of it was written.
+    #[error("accepts not committed: {0}")]
+    Commit(String),
 }
 
 impl StoreError {
@@ -44,6 +48,8 @@ impl StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Accepts go through one writer that commits them in groups (see `accepts`).
+    accepts: accepts::AcceptQueue,
 }
 
 impl Store {
@@ -71,7 +77,8 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        let accepts = accepts::AcceptQueue::start(pool.clone());
+        Ok(Self { pool, accepts })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -250,3 +250,78 @@ async fn queued_messages_can_be_cancelled() {
     );
     assert_eq!(h.step(&instance).await.status, MessageStatus::Sent);
 }
+
+/// Accepts that arrive together share a commit, and each is still judged as if alone: one
+/// idempotency key makes one message, a daily limit lets exactly its number through, and a bad
+/// request in the same batch fails alone.
+#[tokio::test]
+async fn accepts_committed_together_are_each_judged_alone() {
+    let h = harness().await;
+    let instance = h.add().await;
+    let created = h
+        .engine
+        .create_api_key(switchboard_engine::NewApiKey {
+            name: "loja".into(),
+            instance_ids: vec![instance.id.clone()],
+            daily_limit: Some(10),
+            manages_numbers: false,
+        })
+        .await
+        .expect("key");
+    let key = created.key;
+
+    let same_key = (0..64).map(|_| {
+        let engine = h.engine.clone();
+        let mut request = text(&instance, "5511900000002", "Pedido #1042");
+        request.idempotency_key = Some("order-1042".into());
+        tokio::spawn(async move { engine.send_message(request).await })
+    });
+    let mut ids: Vec<String> = Vec::new();
+    for task in same_key.collect::<Vec<_>>() {
+        ids.push(task.await.expect("task").expect("accepted").id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "64 at once with one key: one message");
+
+    let limited = (0..40).map(|n| {
+        let engine = h.engine.clone();
+        let key = key.clone();
+        let request = text(&instance, "5511900000002", &format!("Oferta {n}"));
+        tokio::spawn(async move { engine.send_message_for_key(request, &key).await })
+    });
+    let (mut accepted, mut refused) = (0, 0);
+    for task in limited.collect::<Vec<_>>() {
+        match task.await.expect("task") {
+            Ok(_) => accepted += 1,
+            Err(switchboard_engine::EngineError::DailyLimit) => refused += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        (accepted, refused),
+        (10, 30),
+        "exactly the limit, however they are batched"
+    );
+
+    let unknown = switchboard_engine::domain::InstanceId::new_random();
+    let mixed = (0..21).map(|n| {
+        let engine = h.engine.clone();
+        let mut request = text(&instance, "5511900000002", &format!("Lote {n}"));
+        if n == 10 {
+            request.instance_id = unknown.clone();
+        }
+        tokio::spawn(async move { engine.send_message(request).await })
+    });
+    let outcomes: Vec<_> = futures_util::future::join_all(mixed).await;
+    let failed: Vec<_> = outcomes
+        .into_iter()
+        .map(|o| o.expect("task"))
+        .filter_map(Result::err)
+        .collect();
+    assert_eq!(failed.len(), 1, "only the bad one fails: {failed:?}");
+    assert!(matches!(
+        failed[0],
+        switchboard_engine::EngineError::InstanceNotFound(_)
+    ));
+    assert_eq!(h.logged().await, 1 + 10 + 20);
+}
