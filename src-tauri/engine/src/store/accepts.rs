@@ -1,9 +1,11 @@
 //! Group commit for accepts. One writer takes the accepts waiting at that moment (at most
-//! `MAX_BATCH`, never waiting for more: a lone accept is written at once), writes them in one
-//! transaction, and answers each caller only once that transaction is committed, so nothing is
-//! "accepted" before it is on disk. Inside the batch each accept is checked as it would be alone:
-//! its idempotency key and its source's daily limit see the accepts before it, and each runs in its
-//! own savepoint, so one that fails is rolled back alone and never fails its neighbours.
+//! `MAX_BATCH`, never waiting for more: a lone accept is written at once, in its own implicit
+//! transaction), writes them in one transaction, and answers each caller only once that
+//! transaction is committed, so nothing is "accepted" before it is on disk. Inside the batch each
+//! accept is checked as it would be alone: its idempotency key and its source's daily limit see the
+//! accepts before it (one writer: no other accept can come between the count and the insert). An
+//! accept writes one row with one statement, and SQLite undoes a failed statement alone, so one bad
+//! accept never fails its neighbours.
 
 use super::messages::{insert_outbound_row, message_on, LimitedAccept, NewOutbound};
 use super::{Millis, StoreError};
@@ -139,26 +141,20 @@ async fn write_batch(pool: &SqlitePool, batch: Vec<Job>) {
     }
 }
 
-/// Every accept of the batch, each in its own savepoint, then one commit. The outcomes are only
-/// handed out after that commit.
+/// Every accept of the batch, then one commit; the outcomes are handed out only after it. A lone
+/// accept needs no transaction of its own: its one write commits by itself.
 async fn write_all(
     pool: &SqlitePool,
     jobs: &[(OwnedOutbound, Option<(i64, Millis)>)],
 ) -> Result<Vec<Result<LimitedAccept, StoreError>>, StoreError> {
+    if let [(new, limit)] = jobs {
+        let mut connection = pool.acquire().await?;
+        return Ok(vec![accept_one(&mut connection, &new.borrowed(), *limit).await]);
+    }
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     for (new, limit) in jobs {
-        sqlx::query("SAVEPOINT accept").execute(&mut *tx).await?;
-        let outcome = accept_one(&mut tx, &new.borrowed(), *limit).await;
-        let end = match outcome {
-            Ok(_) => "RELEASE accept",
-            Err(_) => "ROLLBACK TO accept",
-        };
-        sqlx::query(end).execute(&mut *tx).await?;
-        if outcome.is_err() {
-            sqlx::query("RELEASE accept").execute(&mut *tx).await?;
-        }
-        outcomes.push(outcome);
+        outcomes.push(accept_one(&mut tx, &new.borrowed(), *limit).await);
     }
     tx.commit().await?;
     Ok(outcomes)
@@ -171,10 +167,10 @@ async fn accept_one(
     new: &NewOutbound<'_>,
     limit: Option<(i64, Millis)>,
 ) -> Result<LimitedAccept, StoreError> {
-    if let Some(first) = repeat_of(connection, new).await? {
-        return Ok(LimitedAccept::Repeated(first));
-    }
     if let Some((limit, since)) = limit {
+        if let Some(first) = repeat_of(connection, new).await? {
+            return Ok(LimitedAccept::Repeated(first));
+        }
         let used = sqlx::query_scalar!(
             r#"SELECT COUNT(*) AS "count!: i64" FROM messages WHERE source = ? AND created_at >= ?"#,
             new.source,
@@ -186,11 +182,13 @@ async fn accept_one(
             return Ok(LimitedAccept::OverLimit);
         }
     }
+    // Without a limit the insert comes first: a used key makes it write nothing.
     match insert_outbound_row(&mut *connection, new).await? {
         Some(row) => Ok(LimitedAccept::Created(row.try_into()?)),
-        None => Err(StoreError::Corrupt(
-            "idempotency key taken in the same transaction".into(),
-        )),
+        None => match repeat_of(connection, new).await? {
+            Some(first) => Ok(LimitedAccept::Repeated(first)),
+            None => Err(StoreError::Corrupt("idempotent message vanished".into())),
+        },
     }
 }
 
