@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchboard_engine::domain::InstanceId;
+use switchboard_engine::domain::{InstanceId, MessageKind};
 use switchboard_engine::secrets::MemoryStore;
-use switchboard_engine::store::Store;
+use switchboard_engine::store::{NewOutbound, Store};
 use switchboard_engine::{ComposeContent, Engine, EngineOptions, SendRequest};
 
 const MESSAGES: usize = 3_000;
@@ -39,6 +39,47 @@ async fn raw_inserts(store: &Store, count: usize, concurrency: usize, round: usi
                         .execute(&pool)
                         .await
                         .expect("insert");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    rate(count, started.elapsed())
+}
+
+/// The store's accept alone (group commit, no engine work before it), `concurrency` at once.
+async fn store_accepts(
+    store: &Store,
+    instance: &InstanceId,
+    count: usize,
+    concurrency: usize,
+    round: usize,
+) -> f64 {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|worker| {
+            let store = store.clone();
+            let instance = instance.clone();
+            tokio::spawn(async move {
+                for n in (worker..count).step_by(concurrency) {
+                    let body = format!("Olá! Pedido #{n} foi enviado.");
+                    let key = format!("store-{round}-{n}");
+                    let new = NewOutbound {
+                        instance_id: &instance,
+                        chat_jid: "5511900000002@s.whatsapp.net",
+                        contact: "+5511900000002",
+                        kind: MessageKind::Text,
+                        body: Some(&body),
+                        payload: r#"{"type":"text","text":"Olá","quoted":null}"#,
+                        scheduled_at: None,
+                        source: "app",
+                        idempotency_key: Some(&key),
+                        campaign_id: None,
+                        now: n as i64,
+                    };
+                    store.insert_outbound(new).await.expect("accept");
                 }
             })
         })
@@ -120,4 +161,29 @@ async fn main() {
             format!("{}{target}", if ratio >= target { "✓ ≥" } else { "✗ ≥" }),
         );
     }
+
+    println!();
+    println!("where an accept's time goes");
+    println!(
+        "{:<28} {:>14} {:>14} {:>8}",
+        "", "raw insert/s", "store only/s", "ratio"
+    );
+    for (round, (concurrency, _)) in ROUNDS.into_iter().enumerate() {
+        let raw = raw_inserts(&store, MESSAGES, concurrency, round + 10).await;
+        let ours = store_accepts(&store, &id, MESSAGES, concurrency, round).await;
+        println!(
+            "{:<28} {raw:>14.0} {ours:>14.0} {:>8.2}",
+            format!("{concurrency} concurrent submitter(s)"),
+            ours / raw
+        );
+    }
+    let calls = 2_000;
+    let started = Instant::now();
+    for _ in 0..calls {
+        engine.check_recipient("+55 11 90000-0002").await.expect("number");
+    }
+    println!(
+        "reading the recipient's number: {:.0} µs a call",
+        started.elapsed().as_secs_f64() * 1e6 / calls as f64
+    );
 }
