@@ -317,8 +317,6 @@ impl Engine {
         lock(&self.inner.pending).remove(id);
     }
 
-    /// Asks the provider for an instance's state once (the polling path). While a QR waits to be
-    /// scanned this also fetches the current code, which does not restart the linking session.
     /// Catches up with what the provider logged while its events could not reach this computer
     /// (a gateway on a rented server cannot call a desktop behind a router): new messages, logged
     /// once whichever path brings them, and receipts of messages sent here in the last day, a few
@@ -394,6 +392,8 @@ impl Engine {
         Ok(applied)
     }
 
+    /// Asks the provider for an instance's state once (the polling path). While a QR waits to be
+    /// scanned this also fetches the current code, which does not restart the linking session.
     pub async fn poll_instance(&self, id: &InstanceId) -> Result<InstanceStatus, EngineError> {
         let instance = self.instance(id).await?;
         let provider = self.provider(&instance).await?;

@@ -587,7 +587,14 @@ impl Engine {
         );
         if message.error_code.as_deref() == Some(OUTCOME_UNKNOWN) {
             if let Ok(outgoing) = &outgoing {
-                return self.reconcile(&message, outgoing, provider.as_ref()).await;
+                if let Some(settled) = self.reconcile(&message, outgoing, provider.as_ref()).await? {
+                    self.emit(EngineEvent::MessageStatusChanged {
+                        instance_id: id.clone(),
+                        message_id: settled.id.clone(),
+                        status: settled.status,
+                    });
+                    return Ok(OutboxStep::Processed(Box::new(settled)));
+                }
             }
         }
         let result = match outgoing {
@@ -684,14 +691,14 @@ async fn media_bytes(content: &OutgoingContent) -> Result<Option<Vec<u8>>, Provi
 
 impl Engine {
     /// Settles a message whose last attempt was not answered, before it is sent again: adopted
-    /// as sent when the provider's log holds it, sent now when the log shows it did not go out,
-    /// and left for a person when the provider cannot tell.
+    /// as sent when the provider's log holds it, and left for a person when the provider cannot
+    /// tell. `None` when the log shows it did not go out: it is sent as any other.
     async fn reconcile(
         &self,
         message: &Message,
         outgoing: &OutgoingMessage,
         provider: &dyn crate::provider::Provider,
-    ) -> Result<OutboxStep, EngineError> {
+    ) -> Result<Option<Message>, EngineError> {
         // From before the unanswered attempt began: it was requeued once its time limit ran out.
         let send_limit = Millis::try_from(self.inner.timeouts.send.as_millis()).unwrap_or(Millis::MAX);
         let since = message
@@ -705,53 +712,24 @@ impl Engine {
         )
         .await;
         let now = self.now();
-        let settled = match lookup {
+        let store = &self.inner.store;
+        Ok(match lookup {
             Ok(Some(provider_message_id)) => {
                 tracing::info!(message = %message.id, "unanswered send found in the provider's log; adopted");
-                self.inner
-                    .store
-                    .mark_sent(&message.id, &provider_message_id, now)
-                    .await?
+                Some(store.mark_sent(&message.id, &provider_message_id, now).await?)
             }
             Ok(None) => {
                 tracing::info!(message = %message.id, "unanswered send did not go out; sending it");
-                let result = within(self.inner.timeouts.send, "a send", provider.send(outgoing)).await;
-                match result {
-                    Ok(receipt) => {
-                        self.inner
-                            .store
-                            .mark_sent(&message.id, &receipt.provider_message_id, now)
-                            .await?
-                    }
-                    // Unanswered twice: a person looks.
-                    Err(ProviderError::TimedOut(_)) => {
-                        self.inner
-                            .store
-                            .mark_failed(&message.id, OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_REASON, now)
-                            .await?
-                    }
-                    Err(error) => {
-                        let reason = crate::error::ApiError::from(error.clone()).message;
-                        self.inner
-                            .store
-                            .mark_failed(&message.id, error.code(), &reason, now)
-                            .await?
-                    }
-                }
+                None
             }
             Err(error) => {
                 tracing::warn!(message = %message.id, %error, "unanswered send could not be looked up");
-                self.inner
-                    .store
-                    .mark_failed(&message.id, OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_REASON, now)
-                    .await?
+                Some(
+                    store
+                        .mark_failed(&message.id, OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_REASON, now)
+                        .await?,
+                )
             }
-        };
-        self.emit(EngineEvent::MessageStatusChanged {
-            instance_id: settled.instance_id.clone(),
-            message_id: settled.id.clone(),
-            status: settled.status,
-        });
-        Ok(OutboxStep::Processed(Box::new(settled)))
+        })
     }
 }

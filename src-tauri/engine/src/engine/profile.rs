@@ -70,26 +70,16 @@ impl Engine {
         requester: Requester,
     ) -> Result<Profile, EngineError> {
         let limits = crate::limits::LIMITS;
-        let name = update.name.as_deref().map(str::trim);
-        if let Some(name) = name {
-            if name.is_empty() || name.chars().count() > limits.max_profile_name_chars {
-                return Err(InputError::new(format!(
-                    "A profile name has 1 to {} characters.",
-                    limits.max_profile_name_chars
-                ))
-                .into());
-            }
-        }
-        let about = update.about.as_deref().map(str::trim);
-        if let Some(about) = about {
-            if about.is_empty() || about.chars().count() > limits.max_profile_about_chars {
-                return Err(InputError::new(format!(
-                    "The About text has 1 to {} characters.",
-                    limits.max_profile_about_chars
-                ))
-                .into());
-            }
-        }
+        let name = checked_text(
+            update.name.as_deref(),
+            limits.max_profile_name_chars,
+            "A profile name",
+        )?;
+        let about = checked_text(
+            update.about.as_deref(),
+            limits.max_profile_about_chars,
+            "The About text",
+        )?;
         // The picture is read and prepared before anything changes, so a bad file changes nothing.
         let picture = match &update.picture {
             Some(PictureChange::File { path }) => {
@@ -126,6 +116,17 @@ impl Engine {
         }
         self.profile(id).await
     }
+}
+
+/// A profile text, trimmed, with 1 to `most` characters (when given).
+fn checked_text<'a>(text: Option<&'a str>, most: usize, what: &str) -> Result<Option<&'a str>, InputError> {
+    let Some(text) = text.map(str::trim) else {
+        return Ok(None);
+    };
+    if text.is_empty() || text.chars().count() > most {
+        return Err(InputError::new(format!("{what} has 1 to {most} characters.")));
+    }
+    Ok(Some(text))
 }
 
 async fn read_picture(path: &Path) -> Result<Vec<u8>, EngineError> {

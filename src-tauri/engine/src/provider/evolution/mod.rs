@@ -490,13 +490,9 @@ impl Provider for EvolutionInstance {
         message: &OutgoingMessage,
         since: Millis,
     ) -> Result<Option<String>, ProviderError> {
-        let chat = match message.to.kind() {
-            JidKind::Phone => format!("{}@s.whatsapp.net", message.to.user()),
-            _ => message.to.to_string(),
-        };
         let body = serde_json::json!({
             "where": {
-                "key": { "remoteJid": chat, "fromMe": true },
+                "key": { "remoteJid": message.to.to_string(), "fromMe": true },
                 "messageTimestamp": { "gte": iso(since), "lte": iso(since + FIND_SENT_WINDOW_MILLIS) },
             },
             "page": 1,
