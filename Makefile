@@ -56,7 +56,11 @@ run: system-deps app
 ## Every check and test, as CI runs them.
 # check-sqlx comes before the builds: its `cargo check` shares the dependencies' check data with
 # clippy, and running it after the test build would make that build compile the engine again.
-test: system-deps node-deps tools fmt-check ui check-sqlx clippy test-rust check-bindings test-api-fuzz test-e2e
+# Each stage is timed (tests/stages.sh prints the seconds of each at the end).
+TEST_STAGES := system-deps node-deps tools fmt-check ui check-sqlx clippy test-rust check-bindings \
+	test-api-fuzz test-e2e
+test:
+	tests/stages.sh $(TEST_STAGES)
 	@echo "make test: all suites passed"
 
 fmt-check:
