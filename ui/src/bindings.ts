@@ -217,6 +217,22 @@ export type ErrorCode =
 /**  Something went wrong inside Switchboard; details are in its log. */
 "internal";
 
+/**  How a number's events (status, receipts, incoming messages) reach Switchboard right now. */
+export type EventPath = 
+/**  The number's own connection on this computer hears them as they happen. */
+"direct" | 
+/**  The server posts them to this computer's listener, and they arrive. */
+"webhook" | 
+/**  This computer holds the server's event stream (socket.io) open. */
+"stream" | 
+/**
+ *  A webhook is set, but none has arrived lately (the server may not reach this computer):
+ *  meanwhile they are read from the server's log every few seconds.
+ */
+"webhookQuiet" | 
+/**  Read from the server's log every few seconds: nothing is pushed to this computer. */
+"serverLog";
+
 /**  A group the account is in. */
 export type Group = {
 	jid: string,
@@ -239,8 +255,10 @@ export type Instance = {
 	profileName: string | null,
 	/**  The linked number in E.164, once connected. */
 	phone: string | null,
-	/**  True when events arrive by webhook to the embedded listener, false when they are polled. */
+	/**  True when the server is set to post events to the embedded listener. */
 	usesWebhook: boolean,
+	/**  How its events reach Switchboard right now (the engine fills in what is live). */
+	eventPath: EventPath,
 	createdAt: number,
 	updatedAt: number,
 };

@@ -198,8 +198,10 @@ describe("logging out", () => {
 
 describe("the event path", () => {
   it("says how a number's events arrive", () => {
-    expect(eventPathLabel({ provider: "native", usesWebhook: false })).toMatch(/straight from WhatsApp/);
-    expect(eventPathLabel({ provider: "evolution", usesWebhook: true })).toMatch(/by webhook/);
-    expect(eventPathLabel({ provider: "evolution", usesWebhook: false })).toMatch(/cannot call this computer/);
+    expect(eventPathLabel({ eventPath: "direct" })).toMatch(/straight from WhatsApp/);
+    expect(eventPathLabel({ eventPath: "webhook" })).toMatch(/by webhook/);
+    expect(eventPathLabel({ eventPath: "stream" })).toMatch(/event stream/);
+    expect(eventPathLabel({ eventPath: "webhookQuiet" })).toMatch(/No webhook has arrived lately/);
+    expect(eventPathLabel({ eventPath: "serverLog" })).toMatch(/cannot call this computer/);
   });
 });

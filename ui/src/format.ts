@@ -156,11 +156,20 @@ export function providerLabel(provider: ProviderKind): string {
   }
 }
 
-/** How the number's messages, receipts and status reach Switchboard, in words. */
-export function eventPathLabel(instance: Pick<Instance, "provider" | "usesWebhook">): string {
-  if (instance.provider === "native") return "Events come straight from WhatsApp to this computer.";
-  if (instance.usesWebhook) return "Events arrive by webhook from the server to this computer.";
-  return "Events are read from the server every few seconds: it cannot call this computer.";
+/** How the number's messages, receipts and status reach Switchboard right now, in words. */
+export function eventPathLabel(instance: Pick<Instance, "eventPath">): string {
+  switch (instance.eventPath) {
+    case "direct":
+      return "Events come straight from WhatsApp to this computer.";
+    case "webhook":
+      return "Events arrive by webhook from the server to this computer.";
+    case "stream":
+      return "Events arrive over the server's event stream, which this computer keeps open.";
+    case "webhookQuiet":
+      return "No webhook has arrived lately (the server may not reach this computer): events are read from the server every few seconds meanwhile.";
+    case "serverLog":
+      return "Events are read from the server every few seconds: it cannot call this computer.";
+  }
 }
 
 export function isMessageStatus(value: string): value is MessageStatus {

@@ -21,6 +21,6 @@ pub use engine::{
     CreatedApiKey, CreatedSubscription, Engine, EngineOptions, KeyPermission, KeyRejection, LinkView,
     NewApiKey, NewSubscription, OutboxStep, PauseReason, PictureChange, PreviewMessage, ProfileUpdate,
     ProviderSetup, RecipientCheck, RecordedChanges, Requester, RowProblem, SendRequest, StatsQuery, Timeouts,
-    WebhookRejection, EVENT_KINDS, MAX_ATTEMPTS, OUTCOME_UNKNOWN, PROBE_QUIET_MILLIS,
+    WebhookRejection, EVENT_KINDS, MAX_ATTEMPTS, OUTCOME_UNKNOWN, PROBE_QUIET_MILLIS, STREAM_RETRY_MILLIS,
 };
 pub use error::{ApiError, EngineError, ErrorCode};

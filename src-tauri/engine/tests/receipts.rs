@@ -35,6 +35,7 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
         profile_name: None,
         phone: None,
         uses_webhook: false,
+        event_path: switchboard_engine::domain::EventPath::ServerLog,
         created_at: 0,
         updated_at: 0,
     };

@@ -159,10 +159,15 @@ pub async fn configure(
 
 /// One line of `switchboard-server status`: the number, its state and how its events arrive.
 pub fn status_line(instance: &switchboard_engine::store::Instance) -> String {
-    let events = match (instance.provider, instance.uses_webhook) {
-        (switchboard_engine::domain::ProviderKind::Native, _) => "events: this machine's own connection",
-        (_, true) => "events: webhook",
-        (_, false) => "events: read from the server's log (status, receipts and incoming messages)",
+    use switchboard_engine::domain::EventPath;
+    let events = match instance.event_path {
+        EventPath::Direct => "events: this machine's own connection",
+        EventPath::Webhook => "events: webhook",
+        EventPath::Stream => "events: the server's event stream (socket.io)",
+        EventPath::WebhookQuiet => {
+            "events: webhook set, none arrived lately; reading the server's log meanwhile"
+        }
+        EventPath::ServerLog => "events: read from the server's log (status, receipts and incoming messages)",
     };
     let reason = instance
         .status_reason

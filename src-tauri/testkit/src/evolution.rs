@@ -31,6 +31,8 @@ struct Instance {
     about: Option<String>,
     /// The decoded picture last set through `chat/updateProfilePicture`.
     picture: Option<Vec<u8>>,
+    /// The events emitted on the instance's socket.io namespace, once `websocket/set` enabled it.
+    stream_events: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +70,10 @@ struct World {
     /// The server's message store, oldest first: what `chat/findMessages` and
     /// `chat/findStatusMessage` read.
     log: Vec<Logged>,
+    /// Whether the server runs with `WEBSOCKET_ENABLED=true` (off unless a test turns it on).
+    streams: bool,
+    /// Stream handshakes are refused whatever key they carry.
+    refuse_stream_keys: bool,
 }
 
 /// A message in the server's store, with the statuses its receipts brought.
@@ -90,6 +96,8 @@ struct Fake {
     url: String,
     world: Arc<Mutex<World>>,
     http: reqwest::Client,
+    /// The socket.io server behind `/socket.io/`: one namespace per instance whose stream is on.
+    io: socketioxide::SocketIo,
 }
 
 impl Fake {
@@ -223,11 +231,13 @@ impl FakeEvolution {
             .await
             .expect("bind fake evolution");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (stream_layer, io) = socketioxide::SocketIo::new_layer();
         let fake = Fake {
             api_key: api_key.to_owned(),
             url: url.clone(),
             world: Arc::default(),
             http: reqwest::Client::new(),
+            io,
         };
         let app = Router::new()
             .route("/", get(root))
@@ -239,6 +249,7 @@ impl FakeEvolution {
             .route("/instance/logout/{name}", any(logout))
             .route("/instance/delete/{name}", any(delete))
             .route("/webhook/set/{name}", post(set_webhook))
+            .route("/websocket/set/{name}", post(set_websocket))
             .route("/message/{route}/{name}", post(send))
             .route("/group/fetchAllGroups/{name}", get(fetch_all_groups))
             .route("/chat/whatsappNumbers/{name}", post(whatsapp_numbers))
@@ -255,7 +266,13 @@ impl FakeEvolution {
             .route("/__fake/instances", get(control_dump))
             .route("/__fake/instances/{name}/{action}", post(control))
             .route("/__fake/sent", get(control_sent));
-        let app = control.merge(app).with_state(fake.clone());
+        // The stream's handshake is checked before socket.io sees it, as the real server's
+        // `allowRequest` does.
+        let app = control
+            .merge(app)
+            .with_state(fake.clone())
+            .layer(stream_layer)
+            .layer(axum::middleware::from_fn_with_state(fake.clone(), admit_stream));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -314,6 +331,45 @@ impl FakeEvolution {
     /// Removes an instance behind the app's back, as another tool or person would.
     pub fn remove(&self, name: &str) {
         self.fake.world().instances.retain(|i| i.name != name);
+    }
+
+    /// Runs as with `WEBSOCKET_ENABLED=true`: `websocket/set` switches an instance's socket.io
+    /// stream on, and its events are emitted there as well as posted to its webhook.
+    pub fn enable_streams(&self) {
+        self.fake.world().streams = true;
+    }
+
+    /// Refuses every stream handshake from now on, as a server whose keys changed would.
+    pub fn refuse_stream_keys(&self) {
+        self.fake.world().refuse_stream_keys = true;
+    }
+
+    /// How many clients hold the instance's stream open.
+    pub async fn stream_clients(&self, name: &str) -> usize {
+        match self.fake.io.of(format!("/{name}")) {
+            Some(namespace) => namespace.sockets().len(),
+            None => 0,
+        }
+    }
+
+    /// Closes every stream connection the server holds, as a restart of the server would.
+    pub async fn drop_streams(&self) {
+        self.fake.io.close().await;
+    }
+
+    /// Back up after `drop_streams`: each instance whose stream is on has its namespace again.
+    pub fn reopen_streams(&self) {
+        let names: Vec<String> = self
+            .fake
+            .world()
+            .instances
+            .iter()
+            .filter(|i| i.stream_events.is_some())
+            .map(|i| i.name.clone())
+            .collect();
+        for name in names {
+            self.fake.open_namespace(&name);
+        }
     }
 
     /// Answers as this version of Evolution API from now on (e.g. "2.4.0").
@@ -464,6 +520,7 @@ impl Fake {
 
     async fn post_webhook(&self, name: &str, event: &str, data: Value) -> Option<u16> {
         let instance = self.world().instances.iter().find(|i| i.name == name).cloned()?;
+        self.emit_on_stream(&instance, event, &data).await;
         let webhook = instance.webhook.clone()?;
         let envelope = json!({
             "event": event,
@@ -504,6 +561,44 @@ impl Fake {
         };
         self.world().webhook_answers.push((event.to_owned(), status));
         status
+    }
+
+    /// Lets stream clients join the instance's namespace.
+    fn open_namespace(&self, name: &str) {
+        if self.io.of(format!("/{name}")).is_none() {
+            self.io.ns(
+                format!("/{name}"),
+                async |_socket: socketioxide::extract::SocketRef| {},
+            );
+        }
+    }
+
+    /// Emits an event on the instance's socket.io namespace when its stream is on for that
+    /// event: the webhook's envelope, less `destination`.
+    async fn emit_on_stream(&self, instance: &Instance, event: &str, data: &Value) {
+        let configured = event.to_ascii_uppercase().replace('.', "_");
+        let wanted = instance
+            .stream_events
+            .as_ref()
+            .is_some_and(|events| events.contains(&configured));
+        if !wanted || !self.world().streams {
+            return;
+        }
+        let Some(namespace) = self.io.of(format!("/{}", instance.name)) else {
+            return;
+        };
+        let envelope = json!({
+            "event": event,
+            "instance": instance.name,
+            "data": data,
+            "server_url": self.url,
+            "date_time": misleading_date_time(),
+            "sender": instance.owner,
+            "apikey": Value::Null,
+        });
+        if let Err(error) = namespace.emit(event, &envelope).await {
+            tracing::warn!(%error, "stream emit failed");
+        }
     }
 
     /// One simulated phone-side event; returns the webhook listener's status if one was posted.
@@ -658,6 +753,7 @@ async fn create(State(fake): State<Fake>, headers: HeaderMap, body: Bytes) -> Re
         owner: None,
         about: None,
         picture: None,
+        stream_events: None,
     };
     fake.world().instances.push(instance.clone());
     if request["qrcode"] == json!(true) {
@@ -846,6 +942,92 @@ async fn delete(
     fake.world().instances.retain(|i| i.name != name);
     Json(json!({"status": "SUCCESS", "error": false, "response": {"message": "Instance deleted"}}))
         .into_response()
+}
+
+/// `POST /websocket/set/{instance}`: with streams off the server answers 201 with an empty body.
+async fn set_websocket(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let instance = match fake.guard(&headers, &name) {
+        Ok(instance) => instance,
+        Err(response) => return response,
+    };
+    if !fake.world().streams {
+        return StatusCode::CREATED.into_response();
+    }
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let websocket = &request["websocket"];
+    let Some(enabled) = websocket["enabled"].as_bool() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["websocket requires property \"enabled\""]),
+        );
+    };
+    let events: Vec<String> = websocket["events"]
+        .as_array()
+        .map(|events| {
+            events
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if enabled && events.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["websocket requires property \"events\""]),
+        );
+    }
+    fake.update(&name, |i| i.stream_events = enabled.then(|| events.clone()));
+    if enabled {
+        fake.open_namespace(&name);
+    }
+    let row = json!({
+        "id": "cmh0websocket01", "enabled": enabled, "events": events,
+        "createdAt": "2025-10-21T11:29:58.000Z", "updatedAt": "2025-10-21T11:29:58.000Z", "instanceId": instance.id
+    });
+    (StatusCode::CREATED, Json(row)).into_response()
+}
+
+/// Lets a stream handshake through only with the global key or an instance's token, by the
+/// `apikey` query or header; with streams off there is nothing at `/socket.io/`.
+async fn admit_stream(
+    State(fake): State<Fake>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !request.uri().path().starts_with("/socket.io") {
+        return next.run(request).await;
+    }
+    let from_query = request.uri().query().and_then(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == "apikey")
+            .map(|(_, value)| value.into_owned())
+    });
+    let from_header = request
+        .headers()
+        .get("apikey")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (streams, admitted) = {
+        let world = fake.world();
+        let key = from_query.or(from_header).unwrap_or_default();
+        let admitted = !world.refuse_stream_keys
+            && !key.is_empty()
+            && (key == fake.api_key || world.instances.iter().any(|i| i.token == key));
+        (world.streams, admitted)
+    };
+    if !streams {
+        return not_found(Method::GET, request.uri().clone()).await;
+    }
+    if !admitted {
+        return (StatusCode::FORBIDDEN, "apiKey is invalid").into_response();
+    }
+    next.run(request).await
 }
 
 async fn set_webhook(

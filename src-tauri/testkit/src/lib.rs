@@ -40,6 +40,7 @@ pub fn connected_instance(id: switchboard_engine::domain::InstanceId) -> switchb
         profile_name: None,
         phone: None,
         uses_webhook: false,
+        event_path: switchboard_engine::domain::EventPath::ServerLog,
         created_at: 0,
         updated_at: 0,
     }

@@ -59,6 +59,49 @@ pub enum ProviderKind {
     Cloud,
 }
 
+/// How a number's events (status, receipts, incoming messages) reach Switchboard right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum EventPath {
+    /// The number's own connection on this computer hears them as they happen.
+    Direct,
+    /// The server posts them to this computer's listener, and they arrive.
+    Webhook,
+    /// This computer holds the server's event stream (socket.io) open.
+    Stream,
+    /// A webhook is set, but none has arrived lately (the server may not reach this computer):
+    /// meanwhile they are read from the server's log every few seconds.
+    WebhookQuiet,
+    /// Read from the server's log every few seconds: nothing is pushed to this computer.
+    ServerLog,
+}
+
+impl EventPath {
+    /// Whether events are pushed as they happen (no reading of the server's log is needed).
+    pub fn is_pushed(self) -> bool {
+        matches!(self, EventPath::Direct | EventPath::Webhook | EventPath::Stream)
+    }
+
+    /// The path while nothing live is known (no webhook arrived lately, no stream open).
+    pub fn at_rest(provider: ProviderKind, uses_webhook: bool) -> Self {
+        match (provider, uses_webhook) {
+            (ProviderKind::Native, _) => EventPath::Direct,
+            (_, true) => EventPath::WebhookQuiet,
+            (_, false) => EventPath::ServerLog,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventPath::Direct => "direct",
+            EventPath::Webhook => "webhook",
+            EventPath::Stream => "stream",
+            EventPath::WebhookQuiet => "webhookQuiet",
+            EventPath::ServerLog => "serverLog",
+        }
+    }
+}
+
 impl ProviderKind {
     pub fn as_str(self) -> &'static str {
         match self {

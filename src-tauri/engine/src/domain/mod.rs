@@ -11,7 +11,7 @@ pub use content::{
     checked_location, checked_text, optional, MediaKind, MediaSource, OutgoingContent, QuotedMessage,
     MAX_TEXT_CHARS,
 };
-pub use instance::{remote_name_for, ConnectionSignal, InstanceId, InstanceStatus, ProviderKind};
+pub use instance::{remote_name_for, ConnectionSignal, EventPath, InstanceId, InstanceStatus, ProviderKind};
 pub use jid::{contact_identity, Jid, JidKind};
 pub use message::{Direction, MessageKind, MessageStatus};
 pub use phone::{PhoneError, PhoneNumber, PhoneRegion, Region};

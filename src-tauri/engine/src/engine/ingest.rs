@@ -4,15 +4,15 @@
 
 use super::{lock, within, Engine, Observation};
 use crate::domain::Direction;
-use crate::domain::{ConnectionSignal, InstanceId, InstanceStatus, ProviderKind};
+use crate::domain::{ConnectionSignal, EventPath, InstanceId, InstanceStatus, ProviderKind};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::provider::evolution::webhook;
 use crate::provider::{
-    ConnectionReport, LinkOffer, LinkProgress, ProviderError, ProviderEvent, ReportedMessage,
+    ConnectionReport, EventFeed, LinkOffer, LinkProgress, ProviderError, ProviderEvent, ReportedMessage,
 };
 use crate::secrets::SecretKind;
-use crate::store::{Millis, NewInbound, ReceiptOutcome};
+use crate::store::{Instance, Millis, NewInbound, ReceiptOutcome};
 
 /// Why a webhook was refused; the listener maps each to an HTTP status.
 #[derive(Debug, thiserror::Error)]
@@ -56,8 +56,113 @@ const CATCH_UP_OVERLAP_MILLIS: Millis = 60_000;
 const RECEIPT_WINDOW_MILLIS: Millis = 24 * 3_600_000;
 /// Receipt lookups per pass: one request each, so a large campaign is checked over several passes.
 const RECEIPTS_PER_POLL: i64 = 10;
+/// Webhooks count as flowing if one arrived this recently.
+const WEBHOOK_FRESH_MILLIS: Millis = 120_000;
+/// A provider whose event stream could not be opened (or whose server has none) is asked again
+/// after this long; its own client reconnects a stream that dropped.
+pub const STREAM_RETRY_MILLIS: Millis = 5 * 60_000;
+/// How often a push is noted in the database while events keep being pushed.
+const PUSH_RECORD_MILLIS: Millis = 30_000;
 
 impl Engine {
+    /// How an instance's events reach Switchboard right now: a live stream, webhooks that
+    /// arrived lately, or else what its set-up falls back on. An engine that does not run the
+    /// provider in this process (`switchboard-server status`) reads what the serving one recorded.
+    pub(super) async fn event_path(&self, instance: &Instance) -> Result<EventPath, EngineError> {
+        // Some: this process speaks to the instance's provider, so what it knows is current.
+        let held = lock(&self.inner.providers)
+            .get(&instance.id)
+            .map(|provider| provider.event_stream_live());
+        let streaming = held == Some(true);
+        let recorded = match held {
+            Some(_) => None,
+            None => self.inner.store.last_pushed(&instance.id).await?,
+        };
+        let now = self.now();
+        Ok(if streaming {
+            EventPath::Stream
+        } else if self.webhooks_flowing(&instance.id) {
+            EventPath::Webhook
+        } else if let Some((_, path)) = recorded.filter(|(at, _)| now - at < WEBHOOK_FRESH_MILLIS) {
+            path
+        } else {
+            EventPath::at_rest(instance.provider, instance.uses_webhook)
+        })
+    }
+
+    fn webhooks_flowing(&self, id: &InstanceId) -> bool {
+        let now = self.now();
+        lock(&self.inner.last_webhook)
+            .get(id)
+            .is_some_and(|at| now - at < WEBHOOK_FRESH_MILLIS)
+    }
+
+    /// Notes in the database that events were just pushed by `path`, at most every
+    /// `PUSH_RECORD_MILLIS` unless the path changed, so that another process can tell.
+    async fn record_pushed(&self, id: &InstanceId, path: EventPath) -> Result<(), EngineError> {
+        let now = self.now();
+        {
+            let slot = self.slot(id);
+            let mut recorded = lock(&slot.pushed_recorded);
+            if recorded.is_some_and(|(at, was)| was == path && now - at < PUSH_RECORD_MILLIS) {
+                return Ok(());
+            }
+            *recorded = Some((now, path));
+        }
+        Ok(self.inner.store.record_pushed(id, path, now).await?)
+    }
+
+    /// Opens the provider's event stream when it has none live and the last try is long enough
+    /// ago (the status loop calls this every tick; tests call it directly). What the stream
+    /// brings is applied like a webhook's events. Returns whether a stream is live.
+    pub async fn stream_step(&self, id: &InstanceId) -> Result<bool, EngineError> {
+        let instance = self.instance(id).await?;
+        let provider = self.provider(&instance).await?;
+        if provider.event_stream_live() {
+            self.record_pushed(id, EventPath::Stream).await?;
+            return Ok(true);
+        }
+        let now = self.now();
+        {
+            let slot = self.slot(id);
+            let mut tried_at = lock(&slot.stream_tried_at);
+            if tried_at.is_some_and(|at| now - at < STREAM_RETRY_MILLIS) {
+                return Ok(false);
+            }
+            *tried_at = Some(now);
+        }
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+        let feed = EventFeed::new(sender, self.inner.clock.clone());
+        let opened = within(
+            self.inner.timeouts.state,
+            "opening the event stream",
+            provider.open_event_stream(feed),
+        )
+        .await;
+        match opened {
+            Ok(true) => {
+                tracing::info!(instance = %id, "events arrive by the server's event stream");
+                self.record_pushed(id, EventPath::Stream).await?;
+                let engine = self.clone();
+                let id = id.clone();
+                // Ends when the provider drops its stream (and so the feed).
+                tokio::spawn(async move {
+                    while let Some(event) = receiver.recv().await {
+                        if let Err(error) = engine.apply_event(&id, event).await {
+                            tracing::warn!(%error, instance = %id, "stream event not applied");
+                        }
+                    }
+                });
+                Ok(true)
+            }
+            Ok(false) => Ok(false),
+            Err(error) => {
+                tracing::info!(instance = %id, %error, "event stream not opened");
+                Ok(false)
+            }
+        }
+    }
+
     /// Applies one provider event to the instance it concerns.
     pub async fn apply_event(&self, id: &InstanceId, event: ProviderEvent) -> Result<(), EngineError> {
         let observed = self.observe(id);
@@ -247,6 +352,7 @@ impl Engine {
         let events =
             webhook::parse(body, self.now()).map_err(|e| WebhookRejection::Malformed(e.to_string()))?;
         lock(&self.inner.last_webhook).insert(id.clone(), self.now());
+        self.record_pushed(&id, EventPath::Webhook).await?;
         let count = events.len();
         for event in events {
             self.apply_event(&id, event).await?;

@@ -2,7 +2,8 @@
 
 use super::{lock, Engine, LiveOffer};
 use crate::domain::{
-    remote_name_for, ConnectionSignal, InputError, InstanceId, InstanceStatus, PhoneNumber, ProviderKind,
+    remote_name_for, ConnectionSignal, EventPath, InputError, InstanceId, InstanceStatus, PhoneNumber,
+    ProviderKind,
 };
 use crate::error::EngineError;
 use crate::events::EngineEvent;
@@ -65,11 +66,17 @@ fn display_name(input: &str) -> Result<String, InputError> {
 
 impl Engine {
     pub async fn list_instances(&self) -> Result<Vec<Instance>, EngineError> {
-        Ok(self.inner.store.instances().await?)
+        let mut instances = self.inner.store.instances().await?;
+        for instance in &mut instances {
+            instance.event_path = self.event_path(instance).await?;
+        }
+        Ok(instances)
     }
 
     pub async fn get_instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
-        self.instance(id).await
+        let mut instance = self.instance(id).await?;
+        instance.event_path = self.event_path(&instance).await?;
+        Ok(instance)
     }
 
     pub async fn status_history(&self, id: &InstanceId) -> Result<Vec<StatusChange>, EngineError> {
@@ -125,6 +132,7 @@ impl Engine {
             profile_name: None,
             phone: None,
             uses_webhook: target.is_some(),
+            event_path: EventPath::at_rest(ProviderKind::Evolution, target.is_some()),
             created_at: now,
             updated_at: now,
         };
@@ -168,6 +176,7 @@ impl Engine {
             profile_name: None,
             phone: None,
             uses_webhook: false,
+            event_path: EventPath::Direct,
             created_at: now,
             updated_at: now,
         };

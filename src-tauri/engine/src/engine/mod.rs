@@ -12,7 +12,7 @@ mod upkeep;
 mod webhooks;
 
 pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
-pub use ingest::WebhookRejection;
+pub use ingest::{WebhookRejection, STREAM_RETRY_MILLIS};
 pub use instances::{AddInstanceRequest, LinkView, ProviderSetup};
 pub use keys::{key_allows, source_for, CreatedApiKey, KeyPermission, KeyRejection, NewApiKey};
 pub use messages::{
@@ -136,6 +136,10 @@ struct InstanceSlot {
     last_alive: std::sync::atomic::AtomicI64,
     /// How far the catch-up with the provider's own log has read (see `poll_events`).
     catch_up: Mutex<Option<ingest::CatchUp>>,
+    /// When opening the provider's event stream was last tried (see `stream_step`).
+    stream_tried_at: Mutex<Option<Millis>>,
+    /// The push last recorded in the database (see `record_pushed`), to write it only now and then.
+    pushed_recorded: Mutex<Option<(Millis, crate::domain::EventPath)>>,
 }
 
 /// An instance whose row does not exist yet: webhooks signed with its secret are accepted and

@@ -29,8 +29,6 @@ fn poll_interval(status: InstanceStatus, webhooks_flowing: bool) -> Millis {
     }
 }
 
-/// Webhooks count as flowing if one arrived this recently.
-const WEBHOOK_FRESH_MILLIS: Millis = 120_000;
 const TICK: Duration = Duration::from_secs(1);
 /// Reconnect tries before giving up and telling the person.
 pub const MAX_RECONNECTS: u32 = 5;
@@ -227,8 +225,13 @@ async fn drain_outbox(engine: &Engine, id: &InstanceId) -> Duration {
 /// takes its reconnect decisions. Ends when the instance is gone.
 async fn status_loop(engine: Engine, id: InstanceId) {
     let mut last_poll: Option<Millis> = None;
+    let mut last_path = None;
     loop {
         tokio::time::sleep(TICK).await;
+        // A stream, once open, pushes what the reads below would otherwise fetch.
+        if let Err(error) = engine.stream_step(&id).await {
+            tracing::debug!(%error, instance = %id, "stream step failed");
+        }
         let instance = match engine.get_instance(&id).await {
             Ok(instance) => instance,
             Err(crate::EngineError::InstanceNotFound(_)) => return,
@@ -237,17 +240,23 @@ async fn status_loop(engine: Engine, id: InstanceId) {
                 continue;
             }
         };
+        // The window shows the path: a stream that dropped or webhooks that went quiet change it
+        // without any other event.
+        if last_path
+            .replace(instance.event_path)
+            .is_some_and(|last| last != instance.event_path)
+        {
+            engine.emit(EngineEvent::InstancesChanged);
+        }
         let now = engine.now();
-        let flowing = lock(&engine.inner.last_webhook)
-            .get(&id)
-            .is_some_and(|at| now - at < WEBHOOK_FRESH_MILLIS);
+        let flowing = instance.event_path.is_pushed();
         let due = last_poll.is_none_or(|at| now - at >= poll_interval(instance.status, flowing));
         if due {
             last_poll = Some(now);
             if let Err(error) = engine.poll_instance(&id).await {
                 tracing::debug!(%error, instance = %id, "poll failed");
             }
-            // No webhook brings messages and receipts: read them from the provider's own log.
+            // Nothing pushes messages and receipts: read them from the provider's own log.
             if !flowing {
                 if let Err(error) = engine.poll_events(&id).await {
                     tracing::debug!(%error, instance = %id, "catching up with the provider's log failed");

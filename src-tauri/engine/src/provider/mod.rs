@@ -262,6 +262,33 @@ pub enum ProviderEvent {
     Message(ReportedMessage),
 }
 
+/// Where a provider's own event stream delivers what it hears: the engine applies each event as
+/// it comes, for the instance the stream was opened for.
+#[derive(Clone)]
+pub struct EventFeed {
+    events: tokio::sync::mpsc::UnboundedSender<ProviderEvent>,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+}
+
+impl EventFeed {
+    pub fn new(
+        events: tokio::sync::mpsc::UnboundedSender<ProviderEvent>,
+        clock: std::sync::Arc<dyn crate::clock::Clock>,
+    ) -> Self {
+        Self { events, clock }
+    }
+
+    /// The engine's time, for events that carry none of their own.
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    /// Hands one event to the engine; false once the engine no longer listens.
+    pub fn deliver(&self, event: ProviderEvent) -> bool {
+        self.events.send(event).is_ok()
+    }
+}
+
 /// One linked account at a provider.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
@@ -320,6 +347,17 @@ pub trait Provider: Send + Sync + 'static {
     /// The furthest status the provider has recorded for a message sent from the number.
     async fn receipt_of(&self, _provider_message_id: &str) -> Result<Option<MessageStatus>, ProviderError> {
         Ok(None)
+    }
+    /// Opens the provider's own event stream, where its server has one, so events reach this
+    /// computer over a connection it opened itself (a server on a rented machine cannot call a
+    /// desktop behind a router). What the stream hears goes to `feed`, and the stream reconnects
+    /// by itself. `Ok(false)`: there is no stream to open. The default has none.
+    async fn open_event_stream(&self, _feed: EventFeed) -> Result<bool, ProviderError> {
+        Ok(false)
+    }
+    /// Whether the stream `open_event_stream` opened is connected right now.
+    fn event_stream_live(&self) -> bool {
+        false
     }
     /// The linked account's profile as others see it. `own_number` is the account's number.
     async fn profile(&self, _own_number: &PhoneNumber) -> Result<Profile, ProviderError> {

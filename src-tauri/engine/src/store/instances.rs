@@ -1,7 +1,7 @@
 //! Instances and their status history.
 
 use super::{Millis, Store, StoreError};
-use crate::domain::{InstanceId, InstanceStatus, ProviderKind};
+use crate::domain::{EventPath, InstanceId, InstanceStatus, ProviderKind};
 use serde::Serialize;
 
 /// An instance as stored and as shown.
@@ -21,8 +21,10 @@ pub struct Instance {
     pub profile_name: Option<String>,
     /// The linked number in E.164, once connected.
     pub phone: Option<String>,
-    /// True when events arrive by webhook to the embedded listener, false when they are polled.
+    /// True when the server is set to post events to the embedded listener.
     pub uses_webhook: bool,
+    /// How its events reach Switchboard right now (the engine fills in what is live).
+    pub event_path: EventPath,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -56,10 +58,12 @@ impl TryFrom<InstanceRow> for Instance {
     type Error = StoreError;
     fn try_from(row: InstanceRow) -> Result<Self, StoreError> {
         let corrupt = |e: crate::domain::InputError| StoreError::Corrupt(e.0);
+        let provider = ProviderKind::parse(&row.provider).map_err(corrupt)?;
+        let uses_webhook = row.event_transport == "webhook";
         Ok(Instance {
             id: InstanceId::parse(&row.id).map_err(corrupt)?,
             display_name: row.display_name,
-            provider: ProviderKind::parse(&row.provider).map_err(corrupt)?,
+            provider,
             remote_name: row.remote_name,
             remote_id: row.remote_id,
             server_url: row.server_url,
@@ -67,7 +71,8 @@ impl TryFrom<InstanceRow> for Instance {
             status_reason: row.status_reason,
             profile_name: row.profile_name,
             phone: row.phone,
-            uses_webhook: row.event_transport == "webhook",
+            uses_webhook,
+            event_path: EventPath::at_rest(provider, uses_webhook),
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -75,6 +80,42 @@ impl TryFrom<InstanceRow> for Instance {
 }
 
 impl Store {
+    /// Records that events were just pushed to this process for an instance, and by which path.
+    pub async fn record_pushed(
+        &self,
+        id: &InstanceId,
+        path: EventPath,
+        at: Millis,
+    ) -> Result<(), StoreError> {
+        let id = id.as_str();
+        let path = path.as_str();
+        sqlx::query!(
+            "UPDATE instances SET pushed_at = ?, pushed_by = ? WHERE id = ?",
+            at,
+            path,
+            id
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// When events were last pushed for an instance (to whichever process serves it), and how.
+    pub async fn last_pushed(&self, id: &InstanceId) -> Result<Option<(Millis, EventPath)>, StoreError> {
+        let id = id.as_str();
+        let row = sqlx::query!("SELECT pushed_at, pushed_by FROM instances WHERE id = ?", id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|row| {
+            let path = match row.pushed_by.as_deref()? {
+                "webhook" => EventPath::Webhook,
+                "stream" => EventPath::Stream,
+                _ => return None,
+            };
+            Some((row.pushed_at?, path))
+        }))
+    }
+
     /// Records how an instance's events arrive (a webhook was added to one that polled).
     pub async fn set_uses_webhook(&self, id: &InstanceId, webhook: bool) -> Result<(), StoreError> {
         let id = id.as_str();

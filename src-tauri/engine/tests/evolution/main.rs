@@ -9,5 +9,6 @@ mod independence;
 mod linking;
 mod outbox;
 mod sending;
+mod stream;
 mod support;
 mod upkeep;

@@ -4,7 +4,8 @@
 
 use serde_json::json;
 use std::sync::Arc;
-use switchboard_engine::domain::{InstanceStatus, MessageStatus};
+use switchboard_engine::clock::ManualClock;
+use switchboard_engine::domain::{EventPath, InstanceStatus, MessageStatus};
 use switchboard_engine::secrets::MemoryStore;
 use switchboard_engine::store::{Instance, MessageFilter, Store};
 use switchboard_engine::{
@@ -19,6 +20,8 @@ struct Harness {
     fake: FakeEvolution,
     listener: String,
     http: reqwest::Client,
+    clock: Arc<ManualClock>,
+    store: Store,
 }
 
 async fn harness() -> Harness {
@@ -38,19 +41,27 @@ async fn harness_without_listener() -> Harness {
     let fake = FakeEvolution::start(KEY).await;
     let store = Store::in_memory().await.expect("store");
     let media = std::env::temp_dir().join(format!("switchboard-test-media-{}", std::process::id()));
-    let engine = Engine::new(EngineOptions::new(
-        store,
+    let clock = Arc::new(ManualClock::new(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_millis() as i64,
+    ));
+    let mut options = EngineOptions::new(
+        store.clone(),
         Arc::new(MemoryStore::default()),
         switchboard_engine::events::discard(),
         media,
-    ))
-    .await
-    .expect("engine");
+    );
+    options.clock = clock.clone();
+    let engine = Engine::new(options).await.expect("engine");
     Harness {
         engine,
         fake,
         listener: String::new(),
         http: reqwest::Client::new(),
+        clock,
+        store,
     }
 }
 
@@ -410,6 +421,25 @@ async fn an_instance_added_before_the_listener_gets_its_webhook_when_the_server_
         line.contains("connected") && line.contains("events: webhook"),
         "{line}"
     );
+
+    // Another process (`switchboard-server status`) reads how the serving one hears the number.
+    let status_process = Engine::new(EngineOptions::new(
+        h.store.clone(),
+        Arc::new(MemoryStore::default()),
+        switchboard_engine::events::discard(),
+        std::env::temp_dir(),
+    ))
+    .await
+    .expect("second engine");
+    let seen_there = status_process.get_instance(&instance.id).await.expect("instance");
+    assert_eq!(seen_there.event_path, EventPath::Webhook);
+
+    // Three quiet minutes later the page no longer claims webhooks flow.
+    h.clock.advance(3 * 60_000);
+    let quiet = h.engine.get_instance(&instance.id).await.expect("instance");
+    assert_eq!(quiet.event_path, EventPath::WebhookQuiet);
+    let line = switchboard_server::status_line(&quiet);
+    assert!(line.contains("none arrived lately"), "{line}");
 }
 
 /// Every subcommand applies the configuration: the listen address is known before `serve`.

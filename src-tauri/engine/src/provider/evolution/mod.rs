@@ -6,12 +6,13 @@
 //! `{"error":true}`; restart is a POST; errors nest their message under `response.message`, as
 //! strings or as number-check objects.
 
+mod stream;
 pub mod webhook;
 mod wire;
 
 use super::{
-    ConnectionReport, DownloadedMedia, Group, LinkOffer, LinkProgress, OutgoingMessage, Profile, Provider,
-    ProviderError, ProviderEvent, SendReceipt,
+    ConnectionReport, DownloadedMedia, EventFeed, Group, LinkOffer, LinkProgress, OutgoingMessage, Profile,
+    Provider, ProviderError, ProviderEvent, SendReceipt,
 };
 use crate::domain::{
     ConnectionSignal, Direction, Jid, JidKind, MediaSource, MessageStatus, OutgoingContent, PhoneNumber,
@@ -94,13 +95,14 @@ struct Api {
 }
 
 impl Api {
-    async fn call<T: DeserializeOwned>(
+    /// A request's body once the server answered with success.
+    async fn raw(
         &self,
         method: Method,
         path: &str,
         key: &str,
         body: Option<&Value>,
-    ) -> Result<T, ProviderError> {
+    ) -> Result<bytes::Bytes, ProviderError> {
         let url = self
             .base
             .join(path)
@@ -121,6 +123,17 @@ impl Api {
         if !status.is_success() {
             return Err(error_from_status(status, &bytes));
         }
+        Ok(bytes)
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: Option<&Value>,
+    ) -> Result<T, ProviderError> {
+        let bytes = self.raw(method, path, key, body).await?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| ProviderError::Protocol(format!("{path}: body is not JSON ({e})")))?;
         // connect and restart report failures as HTTP 200 {"error": true, "message": …}.
@@ -274,6 +287,7 @@ impl EvolutionServer {
             key: token.unwrap_or_else(|| self.global_key.clone()),
             global_key: self.global_key.clone(),
             takes_message_id: std::sync::OnceLock::new(),
+            stream: stream::EventStream::default(),
         }
     }
 }
@@ -287,6 +301,8 @@ pub struct EvolutionInstance {
     global_key: String,
     /// Whether the server takes a caller-chosen `messageId` (2.4 on), once its version is read.
     takes_message_id: std::sync::OnceLock<bool>,
+    /// The socket.io event stream, once opened.
+    stream: stream::EventStream,
 }
 
 /// Evolution 2.4 sends a message under the id the caller chooses.
@@ -385,6 +401,17 @@ impl Provider for EvolutionInstance {
             .call(Method::POST, "chat/whatsappNumbers", Some(&body))
             .await?;
         Ok(())
+    }
+
+    async fn open_event_stream(&self, feed: EventFeed) -> Result<bool, ProviderError> {
+        let path = self.path("websocket/set");
+        self.stream
+            .open(&self.api, &path, &self.name, &self.key, feed)
+            .await
+    }
+
+    fn event_stream_live(&self) -> bool {
+        self.stream.is_live()
     }
 
     async fn restart(&self) -> Result<(), ProviderError> {

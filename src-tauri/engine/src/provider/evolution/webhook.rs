@@ -57,8 +57,15 @@ struct Envelope {
 
 /// Parses one webhook body into the events it carries (none for events Switchboard ignores).
 pub fn parse(body: &[u8], now: Millis) -> Result<Vec<ProviderEvent>, WebhookError> {
+    let envelope: Value = serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    parse_value(envelope, now)
+}
+
+/// Parses one envelope, as a webhook posts it or the event stream emits it (the same shape,
+/// less `destination`).
+pub fn parse_value(envelope: Value, now: Millis) -> Result<Vec<ProviderEvent>, WebhookError> {
     let envelope: Envelope =
-        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+        serde_json::from_value(envelope).map_err(|e| WebhookError::Malformed(e.to_string()))?;
     // Dotted lower case on the wire; accept the configuration spelling too.
     let event = envelope.event.to_ascii_lowercase().replace('_', ".");
     let data = envelope.data;
