@@ -40,6 +40,8 @@ pub struct MessageStatusChanged {
 pub struct MessageReceived {
     pub instance_id: InstanceId,
     pub message_id: String,
+    /// The conversation it arrived in.
+    pub conversation_id: Option<i64>,
     pub from: String,
     pub preview: Option<String>,
 }
@@ -65,18 +67,8 @@ impl TauriSink {
         }
     }
 
-    /// Recomputes the tray from the instance list (off the caller's thread: the sink is synchronous).
     fn refresh_tray(&self) {
-        let app = self.app.clone();
-        tauri::async_runtime::spawn(async move {
-            let Some(engine) = app.try_state::<Engine>() else {
-                return;
-            };
-            match engine.list_instances().await {
-                Ok(instances) => crate::tray::show_health(&app, &instances),
-                Err(error) => tracing::warn!(%error, "tray not updated"),
-            }
-        });
+        crate::tray::refresh(&self.app);
     }
 }
 
@@ -138,9 +130,11 @@ impl EventSink for TauriSink {
             EngineEvent::MessageReceived {
                 instance_id,
                 message_id,
+                conversation_id,
                 from,
                 preview,
             } => {
+                self.refresh_tray();
                 self.notify(
                     &format!("Message from {from}"),
                     preview.as_deref().unwrap_or("(media)"),
@@ -148,6 +142,7 @@ impl EventSink for TauriSink {
                 MessageReceived {
                     instance_id,
                     message_id,
+                    conversation_id,
                     from,
                     preview,
                 }

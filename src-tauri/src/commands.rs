@@ -6,12 +6,14 @@ use switchboard_engine::domain::PhoneRegion;
 use switchboard_engine::provider::{Group, Profile};
 use switchboard_engine::settings::Settings;
 use switchboard_engine::store::{
-    ApiKey, Campaign, CampaignState, DailyStats, Delivery, Instance, Message, MessageEvent, MessageFilter,
-    Pacing, StatusChange, Subscription,
+    ApiKey, Campaign, CampaignState, Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter,
+    DailyStats, Delivery, Instance, Label, Message, MessageEvent, MessageFilter, Pacing, StatusChange,
+    Subscription,
 };
 use switchboard_engine::{
-    AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, CreatedApiKey, CreatedSubscription, Engine,
-    LinkView, NewApiKey, NewSubscription, ProfileUpdate, RecipientCheck, Requester, SendRequest, StatsQuery,
+    AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, ContactImport, CreatedApiKey,
+    CreatedSubscription, Engine, LabelChange, LinkView, NewApiKey, NewSubscription, ProfileUpdate,
+    RecipientCheck, Requester, SendRequest, StatsQuery, ThreadPage,
 };
 use tauri::State;
 
@@ -304,4 +306,115 @@ fn autostart_error(error: tauri_plugin_autostart::Error) -> ApiError {
         switchboard_engine::ErrorCode::Internal,
         "Switchboard could not change whether it starts with your computer.",
     )
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_conversations(
+    engine: State<'_, Engine>,
+    filter: ConversationFilter,
+) -> Reply<Vec<Conversation>> {
+    Ok(engine.list_conversations(filter).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_conversation(engine: State<'_, Engine>, conversation_id: i64) -> Reply<Conversation> {
+    Ok(engine.conversation(conversation_id, None).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn conversation_messages(
+    engine: State<'_, Engine>,
+    conversation_id: i64,
+    page: ThreadPage,
+) -> Reply<Vec<Message>> {
+    Ok(engine.conversation_messages(conversation_id, page, None).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_conversation_read(
+    app: tauri::AppHandle,
+    engine: State<'_, Engine>,
+    conversation_id: i64,
+) -> Reply<Conversation> {
+    let conversation = engine.mark_conversation_read(conversation_id, None).await?;
+    crate::tray::refresh(&app);
+    Ok(conversation)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn unread_total(engine: State<'_, Engine>) -> Reply<i64> {
+    Ok(engine.unread_total(None).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_read_receipts(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+    on: bool,
+) -> Reply<Instance> {
+    Ok(engine.set_read_receipts(&instance_id, on).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_contacts(engine: State<'_, Engine>, filter: ContactFilter) -> Reply<Vec<Contact>> {
+    Ok(engine.list_contacts(filter).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_contact(
+    engine: State<'_, Engine>,
+    contact_id: i64,
+    update: ContactUpdate,
+) -> Reply<Contact> {
+    Ok(engine.update_contact(contact_id, update, None).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_labels(engine: State<'_, Engine>) -> Reply<Vec<Label>> {
+    Ok(engine.labels().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_label(engine: State<'_, Engine>, label_id: i64, change: LabelChange) -> Reply<Label> {
+    Ok(engine.update_label(label_id, change).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_label(engine: State<'_, Engine>, label_id: i64) -> Reply<()> {
+    Ok(engine.delete_label(label_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn export_contacts(engine: State<'_, Engine>) -> Reply<String> {
+    Ok(engine.export_contacts().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn import_contacts(engine: State<'_, Engine>, csv: String) -> Reply<ContactImport> {
+    Ok(engine.import_contacts(&csv).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn media_preview(engine: State<'_, Engine>, message_id: String, max_side: u32) -> Reply<String> {
+    Ok(engine.media_preview(&message_id, max_side).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn conversation_of_message(engine: State<'_, Engine>, message_id: String) -> Reply<Conversation> {
+    Ok(engine.conversation_of_message(&message_id, None).await?)
 }

@@ -32,8 +32,24 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
-/// "All numbers connected", or how many need a person.
-pub fn show_health(app: &AppHandle, instances: &[Instance]) {
+/// Recomputes the tray from the instance list and the unread total (off the caller's thread:
+/// event sinks are synchronous).
+pub fn refresh(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(engine) = app.try_state::<switchboard_engine::Engine>() else {
+            return;
+        };
+        let unread = engine.unread_total(None).await.unwrap_or(0);
+        match engine.list_instances().await {
+            Ok(instances) => show_health(&app, &instances, unread),
+            Err(error) => tracing::warn!(%error, "tray not updated"),
+        }
+    });
+}
+
+/// "All numbers connected", or how many need a person; and how many messages wait unread.
+pub fn show_health(app: &AppHandle, instances: &[Instance], unread: i64) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
@@ -50,8 +66,14 @@ pub fn show_health(app: &AppHandle, instances: &[Instance]) {
             format!("Switchboard: {n} need attention ({})", attention.join(", ")),
         ),
     };
+    let tooltip = match unread {
+        0 => tooltip,
+        n => format!("{tooltip} · {n} unread"),
+    };
     if let Ok(image) = Image::from_bytes(icon) {
         let _ = tray.set_icon(Some(image));
     }
     let _ = tray.set_tooltip(Some(tooltip));
+    // Beside the icon where the desktop shows tray labels (most Linux panels, macOS).
+    let _ = tray.set_title((unread > 0).then(|| unread.to_string()));
 }

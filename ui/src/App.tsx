@@ -1,21 +1,34 @@
-import { useState } from "react";
+import { getCurrentWindow } from "@tauri-apps/api/window";
+import { useEffect, useState } from "react";
 import type { InstanceId, Message } from "./bindings";
 import { replyTargetOf, type ReplyTarget } from "./compose";
 import { TopBar, type Tab } from "./components/TopBar";
 import { useBackendEvents } from "./events";
+import { windowTitle } from "./conversations";
 import { ApiScreen } from "./features/api/ApiScreen";
+import { ConversationsScreen } from "./features/conversations/ConversationsScreen";
 import { CampaignsScreen } from "./features/campaigns/CampaignsScreen";
 import { InstancesScreen } from "./features/instances/InstancesScreen";
 import { MessagesScreen } from "./features/messages/MessagesScreen";
 import { SettingsScreen } from "./features/settings/SettingsScreen";
 import { StatsScreen } from "./features/stats/StatsScreen";
-import type { MessageQuery } from "./queries";
+import { useUnreadTotal, type MessageQuery } from "./queries";
 
 const NO_FILTER: MessageQuery = { instanceId: null, direction: null, status: null, campaignId: null, search: null };
 
 export function App() {
   useBackendEvents();
-  const [tab, setTab] = useState<Tab>("instances");
+  const [tab, setTab] = useState<Tab>("conversations");
+  const [conversationId, setConversationId] = useState<number | null>(null);
+  const unread = useUnreadTotal().data ?? 0;
+  useEffect(() => {
+    document.title = windowTitle(unread);
+    try {
+      void getCurrentWindow().setTitle(windowTitle(unread)).catch(() => undefined);
+    } catch {
+      // Outside the desktop window there is no window title to set.
+    }
+  }, [unread]);
   const [selectedId, setSelectedId] = useState<InstanceId | null>(null);
   const [messageQuery, setMessageQuery] = useState<MessageQuery>(NO_FILTER);
   const [reply, setReply] = useState<ReplyTarget | null>(null);
@@ -35,8 +48,9 @@ export function App() {
 
   return (
     <div className="flex h-full flex-col">
-      <TopBar tab={tab} onTab={setTab} />
+      <TopBar tab={tab} onTab={setTab} unread={unread} />
       <main className="flex min-h-0 flex-1">
+        {tab === "conversations" && <ConversationsScreen openId={conversationId} onOpen={setConversationId} />}
         {tab === "instances" && (
           <InstancesScreen
             selectedId={selectedId}

@@ -4,8 +4,12 @@ import {
   type ApiError,
   type CampaignDraft,
   type CampaignState,
+  type ContactFilter,
+  type ContactUpdate,
+  type ConversationFilter,
   type ErrorCode,
   type InstanceId,
+  type LabelChange,
   type MessageFilter,
   type NewApiKey,
   type NewSubscription,
@@ -14,6 +18,7 @@ import {
   type SendRequest,
   type Settings,
   type StatsQuery,
+  type ThreadPage,
 } from "./bindings";
 
 /** The shape every generated command resolves to. */
@@ -96,6 +101,22 @@ export const api = {
   messageHistory: (messageId: string) => call(commands.messageHistory(messageId)),
   startWithComputer: () => call(commands.startWithComputer()),
   setStartWithComputer: (enabled: boolean) => call(commands.setStartWithComputer(enabled)),
+  listConversations: (filter: ConversationFilter) => call(commands.listConversations(filter)),
+  getConversation: (conversationId: number) => call(commands.getConversation(conversationId)),
+  conversationMessages: (conversationId: number, page: ThreadPage) =>
+    call(commands.conversationMessages(conversationId, page)),
+  markConversationRead: (conversationId: number) => call(commands.markConversationRead(conversationId)),
+  unreadTotal: () => call(commands.unreadTotal()),
+  setReadReceipts: (id: InstanceId, on: boolean) => call(commands.setReadReceipts(id, on)),
+  listContacts: (filter: ContactFilter) => call(commands.listContacts(filter)),
+  updateContact: (contactId: number, update: ContactUpdate) => call(commands.updateContact(contactId, update)),
+  listLabels: () => call(commands.listLabels()),
+  updateLabel: (labelId: number, change: LabelChange) => call(commands.updateLabel(labelId, change)),
+  deleteLabel: (labelId: number) => call(commands.deleteLabel(labelId)),
+  exportContacts: () => call(commands.exportContacts()),
+  importContacts: (csv: string) => call(commands.importContacts(csv)),
+  mediaPreview: (messageId: string, maxSide: number) => call(commands.mediaPreview(messageId, maxSide)),
+  conversationOfMessage: (messageId: string) => call(commands.conversationOfMessage(messageId)),
 };
 
 export function errorMessage(error: unknown): string {

@@ -48,6 +48,21 @@ export const commands = {
 	/**  Whether Switchboard opens (in the tray, without its window) when the person logs in. */
 	startWithComputer: () => typedError<boolean, ApiError>(__TAURI_INVOKE("start_with_computer")),
 	setStartWithComputer: (enabled: boolean) => typedError<boolean, ApiError>(__TAURI_INVOKE("set_start_with_computer", { enabled })),
+	listConversations: (filter: ConversationFilter) => typedError<Conversation[], ApiError>(__TAURI_INVOKE("list_conversations", { filter })),
+	getConversation: (conversationId: number) => typedError<Conversation, ApiError>(__TAURI_INVOKE("get_conversation", { conversationId })),
+	conversationMessages: (conversationId: number, page: ThreadPage) => typedError<Message[], ApiError>(__TAURI_INVOKE("conversation_messages", { conversationId, page })),
+	markConversationRead: (conversationId: number) => typedError<Conversation, ApiError>(__TAURI_INVOKE("mark_conversation_read", { conversationId })),
+	unreadTotal: () => typedError<number, ApiError>(__TAURI_INVOKE("unread_total")),
+	setReadReceipts: (instanceId: InstanceId, on: boolean) => typedError<Instance, ApiError>(__TAURI_INVOKE("set_read_receipts", { instanceId, on })),
+	listContacts: (filter: ContactFilter) => typedError<Contact[], ApiError>(__TAURI_INVOKE("list_contacts", { filter })),
+	updateContact: (contactId: number, update: ContactUpdate) => typedError<Contact, ApiError>(__TAURI_INVOKE("update_contact", { contactId, update })),
+	listLabels: () => typedError<Label[], ApiError>(__TAURI_INVOKE("list_labels")),
+	updateLabel: (labelId: number, change: LabelChange) => typedError<Label, ApiError>(__TAURI_INVOKE("update_label", { labelId, change })),
+	deleteLabel: (labelId: number) => typedError<null, ApiError>(__TAURI_INVOKE("delete_label", { labelId })),
+	exportContacts: () => typedError<string, ApiError>(__TAURI_INVOKE("export_contacts")),
+	importContacts: (csv: string) => typedError<ContactImport, ApiError>(__TAURI_INVOKE("import_contacts", { csv })),
+	mediaPreview: (messageId: string, maxSide: number) => typedError<string, ApiError>(__TAURI_INVOKE("media_preview", { messageId, maxSide })),
+	conversationOfMessage: (messageId: string) => typedError<Conversation, ApiError>(__TAURI_INVOKE("conversation_of_message", { messageId })),
 };
 
 /** Events */
@@ -120,6 +135,8 @@ export type CampaignDraft = {
 	name: string,
 	/**  The CSV file's text: a header row, then one recipient per row. */
 	csv: string,
+	/**  Instead of a file: every contact with this label (columns `phone` and `name`). */
+	labelId: number | null,
 	template: string,
 	/**  Start at this time rather than now. */
 	scheduledAt: number | null,
@@ -146,6 +163,86 @@ replyTo: string | null } |
  *  name files only in the folders allowed in Settings).
  */
 { type: "media"; kind: MediaKind; url: string | null; path: string | null; caption: string | null; fileName: string | null } | { type: "location"; latitude: number | null; longitude: number | null; name: string | null; address: string | null } | { type: "contact"; fullName: string; phone: string; organization: string | null; email: string | null };
+
+/**  A person or group, across numbers. */
+export type Contact = {
+	id: number,
+	/**  The WhatsApp address Switchboard knows them by. */
+	jid: string,
+	/**  Their number in E.164, when the address is a phone's. */
+	phone: string | null,
+	isGroup: boolean,
+	/**  What a person reads: the saved name, else their WhatsApp name, else the formatted number. */
+	displayName: string,
+	/**  The name they gave themselves on WhatsApp. */
+	pushName: string | null,
+	/**  The name saved here. */
+	name: string | null,
+	notes: string | null,
+	labels: Label[],
+	/**  When they asked not to be messaged; campaigns and the API refuse them from then on. */
+	optedOutAt: number | null,
+	createdAt: number,
+	updatedAt: number,
+};
+
+/**  Which contacts to list, by name. */
+export type ContactFilter = {
+	/**  Part of the name or number. */
+	search?: string | null,
+	labelId?: number | null,
+	optedOut?: boolean | null,
+	/**  Paging: contacts after this id. */
+	afterId?: number | null,
+	/**  At most this many (default 100, at most 1000). */
+	limit?: number | null,
+};
+
+/**  What a CSV import did. */
+export type ContactImport = {
+	/**  Contacts added or updated. */
+	saved: number,
+	problems: RowProblem[],
+};
+
+/**  What a person changes on a contact; `None` leaves a field as it is. */
+export type ContactUpdate = {
+	/**  An empty name clears it. */
+	name?: string | null,
+	notes?: string | null,
+	/**  The whole set of label names; labels not yet known are created. */
+	labels?: string[] | null,
+	optedOut?: boolean | null,
+};
+
+/**  One chat of one number. */
+export type Conversation = {
+	id: number,
+	instanceId: InstanceId,
+	chatJid: string,
+	contact: Contact,
+	/**  Messages received since a person here last opened it. */
+	unread: number,
+	/**  When the newest message was written. */
+	lastAt: number,
+	/**  The newest message still in the log. */
+	lastMessage: Message | null,
+};
+
+/**  Which conversations to list, newest activity first. */
+export type ConversationFilter = {
+	instanceId?: InstanceId | null,
+	/**  Only conversations with unread messages. */
+	unreadOnly?: boolean,
+	labelId?: number | null,
+	/**  Part of the contact's name or number. */
+	search?: string | null,
+	/**  Paging: only conversations older than this one (its `lastAt` and `id`). */
+	beforeAt?: number | null,
+	beforeId?: number | null,
+	/**  At most this many (default 50, at most 200). */
+	limit?: number | null,
+};
 
 /**  A new key and its secret, which is shown this once and never again. */
 export type CreatedApiKey = {
@@ -208,6 +305,8 @@ export type ErrorCode =
 "unauthorized" | 
 /**  The key may not use this instance, or the request came from a host or origin not allowed. */
 "forbidden" | 
+/**  The contact asked not to receive messages from this business. */
+"opted_out" | 
 /**  Too many requests, or the key's daily message limit is reached. */
 "rate_limited" | 
 /**  The request body is larger than allowed. */
@@ -259,6 +358,10 @@ export type Instance = {
 	usesWebhook: boolean,
 	/**  How its events reach Switchboard right now (the engine fills in what is live). */
 	eventPath: EventPath,
+	/**  Whether opening a conversation here marks the customer's messages read on WhatsApp. */
+	sendReadReceipts: boolean,
+	/**  Whether its provider can send read receipts at all. */
+	readReceiptsSupported: boolean,
 	createdAt: number,
 	updatedAt: number,
 };
@@ -301,6 +404,21 @@ export type InstanceStatusChanged = {
 
 export type InstancesChanged = null;
 
+/**  A label a person puts on contacts. */
+export type Label = {
+	id: number,
+	name: string,
+	/**  A CSS colour, `#rrggbb`. */
+	color: string,
+};
+
+/**  What a label becomes. */
+export type LabelChange = {
+	name: string,
+	/**  `#rrggbb`. */
+	color: string,
+};
+
 /**  What the QR card shows. */
 export type LinkView = {
 	instanceId: InstanceId,
@@ -320,6 +438,8 @@ export type MediaKind = "image" | "video" | "audio" | "document";
 /**  A message as stored and as shown. */
 export type Message = {
 	id: string,
+	/**  Its place in the log: a message written later has a larger number. The cursor for paging. */
+	seq: number,
 	instanceId: InstanceId,
 	direction: Direction,
 	/**  The conversation's WhatsApp address. */
@@ -363,12 +483,19 @@ export type MessageFilter = {
 	instanceId?: InstanceId | null,
 	direction?: Direction | null,
 	status?: MessageStatus | null,
-	/**  Only messages created before this time (for paging). */
+	/**
+	 *  Paging: only messages older than the last one shown (its `createdAt`, and its `seq` so
+	 *  messages written in the same millisecond are neither skipped nor repeated).
+	 */
 	before?: number | null,
+	beforeSeq?: number | null,
 	/**  At most this many (default 100, at most 500). */
 	limit?: number | null,
 	campaignId?: string | null,
-	/**  Text search in the body and the contact. */
+	/**
+	 *  Words in the text (parts of words too), or part of the contact's name or number. Results
+	 *  are newest-written first and page by `beforeSeq` alone.
+	 */
 	search?: string | null,
 };
 
@@ -377,6 +504,8 @@ export type MessageKind = "text" | "image" | "video" | "audio" | "document" | "s
 export type MessageReceived = {
 	instanceId: InstanceId,
 	messageId: string,
+	/**  The conversation it arrived in. */
+	conversationId: number | null,
 	from: string,
 	preview: string | null,
 };
@@ -556,6 +685,15 @@ export type Subscription = {
 	createdAt: number,
 	/**  The key that created it, if a local app did. */
 	keyId: string | null,
+};
+
+/**  Paging backwards through a conversation. */
+export type ThreadPage = {
+	/**  Messages older than this one (its `createdAt` and `seq`). */
+	before?: number | null,
+	beforeSeq?: number | null,
+	/**  At most this many (default 50, at most 500). */
+	limit?: number | null,
 };
 
 /* Tauri Specta runtime */

@@ -76,12 +76,13 @@ describe("template placeholders", () => {
 });
 
 describe("campaign form", () => {
-  const form: CampaignForm = { instanceId: "i1", name: " Pedidos ", csv: "nome,telefone\n", template: "Olá", schedule: "" };
+  const form: CampaignForm = { instanceId: "i1", name: " Pedidos ", csv: "nome,telefone\n", labelId: null, template: "Olá", schedule: "" };
 
   it("needs a number, recipients and a template to preview, and a name to start", () => {
     expect(validateCampaignPreview(form)).toBeNull();
     expect(validateCampaignPreview({ ...form, instanceId: "" })).toMatch(/number to send from/);
     expect(validateCampaignPreview({ ...form, csv: " " })).toMatch(/CSV/);
+    expect(validateCampaignPreview({ ...form, csv: " ", labelId: 3 })).toBeNull();
     expect(validateCampaignPreview({ ...form, template: "" })).toMatch(/template/);
     expect(validateCampaignStart({ ...form, name: "" })).toMatch(/name/);
     expect(validateCampaignStart(form)).toBeNull();
@@ -92,6 +93,7 @@ describe("campaign form", () => {
       instanceId: "i1",
       name: "Pedidos",
       csv: "nome,telefone\n",
+      labelId: null,
       template: "Olá",
       scheduledAt: 5,
     });

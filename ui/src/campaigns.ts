@@ -115,6 +115,8 @@ export type CampaignForm = {
   instanceId: InstanceId | "";
   name: string;
   csv: string;
+  /** Instead of the CSV: every contact with this label. */
+  labelId: number | null;
   template: string;
   /** The `datetime-local` value of the start time, or empty to start now. */
   schedule: string;
@@ -123,7 +125,7 @@ export type CampaignForm = {
 /** What Preview needs: a number to send from, recipients and a template. */
 export function validateCampaignPreview(form: CampaignForm): string | null {
   if (form.instanceId === "") return "Choose the number to send from.";
-  if (form.csv.trim() === "") return "Choose a CSV file or paste the recipients, with a header row first.";
+  if (form.labelId === null && form.csv.trim() === "") return "Choose a CSV file or paste the recipients, with a header row first.";
   if (form.template.trim() === "") return "Write the message template.";
   return null;
 }
@@ -137,7 +139,8 @@ export function toCampaignDraft(form: CampaignForm, scheduledAt: number | null):
   return {
     instanceId: form.instanceId,
     name: form.name.trim(),
-    csv: form.csv,
+    csv: form.labelId === null ? form.csv : "",
+    labelId: form.labelId,
     template: form.template,
     scheduledAt,
   };

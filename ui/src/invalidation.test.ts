@@ -92,7 +92,7 @@ describe("targeted invalidation", () => {
     await settle();
 
     invalidator.messageStatusChanged({ instanceId: "a", messageId: "m-1", status: "delivered" });
-    invalidator.messageReceived({ instanceId: "a", messageId: "m-2", from: "+491701234567", preview: "hi" });
+    invalidator.messageReceived({ instanceId: "a", messageId: "m-2", conversationId: 7, from: "+491701234567", preview: "hi" });
     await settle(RELAXED_WINDOW_MS);
 
     expect(ofA.refetches()).toBe(1);

@@ -103,7 +103,12 @@ export function createEventInvalidator(client: QueryClient, schedule: Scheduler 
 
   return {
     messageStatusChanged({ instanceId, messageId }) {
-      soon({ queryKey: queryKeys.messages, scope: { instanceId } }, { queryKey: queryKeys.campaigns });
+      soon(
+        { queryKey: queryKeys.messages, scope: { instanceId } },
+        { queryKey: queryKeys.campaigns },
+        { queryKey: queryKeys.conversations, scope: { instanceId } },
+        { queryKey: queryKeys.threads, scope: { instanceId } },
+      );
       // A campaign touches thousands of messages and few have their history open; tracking the
       // rest would only grow the batch.
       const history = queryKeys.messageHistory(messageId);
@@ -111,7 +116,12 @@ export function createEventInvalidator(client: QueryClient, schedule: Scheduler 
       later({ queryKey: queryKeys.stats, scope: { instanceId } });
     },
     messageReceived({ instanceId }) {
-      soon({ queryKey: queryKeys.messages, scope: { instanceId } });
+      soon(
+        { queryKey: queryKeys.messages, scope: { instanceId } },
+        { queryKey: queryKeys.conversations, scope: { instanceId } },
+        { queryKey: queryKeys.threads, scope: { instanceId } },
+        { queryKey: queryKeys.unread },
+      );
       later({ queryKey: queryKeys.stats, scope: { instanceId } });
     },
     instanceStatusChanged({ instanceId }) {

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api } from "./api";
-import type { Campaign, Direction, InstanceId, MessageStatus } from "./bindings";
+import type { Campaign, Direction, InstanceId, Message, MessageStatus } from "./bindings";
 import { useDebounced } from "./hooks/useDebounced";
 
 export const MESSAGE_PAGE_SIZE = 100;
@@ -42,7 +42,85 @@ export const queryKeys = {
   deliveriesFor: (subscriptionId: string) => ["deliveries", subscriptionId] as const,
   messageHistories: ["message-history"] as const,
   messageHistory: (messageId: string) => ["message-history", messageId] as const,
+  conversations: ["conversations"] as const,
+  conversationList: (query: ConversationQuery) => ["conversations", query] as const,
+  threads: ["thread"] as const,
+  thread: (conversationId: number, instanceId: InstanceId) => ["thread", { conversationId, instanceId }] as const,
+  unread: ["unread"] as const,
+  labels: ["labels"] as const,
+  contacts: ["contacts"] as const,
+  mediaPreview: (messageId: string, side: number) => ["media-preview", messageId, side] as const,
 };
+
+export const CONVERSATION_PAGE_SIZE = 50;
+export const THREAD_PAGE_SIZE = 50;
+
+/** What the conversation list shows; `instanceId` null is every number. */
+export type ConversationQuery = {
+  instanceId: InstanceId | null;
+  unreadOnly: boolean;
+  labelId: number | null;
+  /** Part of a contact's name or number. */
+  search: string | null;
+};
+
+/** The cursor after a page of messages: older than its last one. */
+function olderThan(page: Message[], pageSize: number) {
+  const last = page[page.length - 1];
+  return page.length < pageSize || !last ? undefined : { before: last.createdAt, beforeSeq: last.seq };
+}
+
+export function useConversations(query: ConversationQuery) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.conversationList(query),
+    queryFn: ({ pageParam }) =>
+      api.listConversations({
+        ...query,
+        beforeAt: pageParam?.beforeAt ?? null,
+        beforeId: pageParam?.beforeId ?? null,
+        limit: CONVERSATION_PAGE_SIZE,
+      }),
+    initialPageParam: null as { beforeAt: number; beforeId: number } | null,
+    getNextPageParam: (page) => {
+      const last = page[page.length - 1];
+      return page.length < CONVERSATION_PAGE_SIZE || !last ? undefined : { beforeAt: last.lastAt, beforeId: last.id };
+    },
+  });
+}
+
+/** A conversation's messages, newest page first; older pages load as the person scrolls up. */
+export function useThread(conversationId: number, instanceId: InstanceId) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.thread(conversationId, instanceId),
+    queryFn: ({ pageParam }) =>
+      api.conversationMessages(conversationId, {
+        before: pageParam?.before ?? null,
+        beforeSeq: pageParam?.beforeSeq ?? null,
+        limit: THREAD_PAGE_SIZE,
+      }),
+    initialPageParam: null as { before: number; beforeSeq: number } | null,
+    getNextPageParam: (page) => olderThan(page, THREAD_PAGE_SIZE),
+  });
+}
+
+export function useUnreadTotal() {
+  return useQuery({ queryKey: queryKeys.unread, queryFn: api.unreadTotal });
+}
+
+export function useLabels() {
+  return useQuery({ queryKey: queryKeys.labels, queryFn: api.listLabels });
+}
+
+/** An inline preview of a received photo; it is downloaded on first view. */
+export function useMediaPreview(messageId: string, side: number, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.mediaPreview(messageId, side),
+    queryFn: () => api.mediaPreview(messageId, side),
+    enabled,
+    staleTime: Infinity,
+    retry: false,
+  });
+}
 
 export function useInstances() {
   return useQuery({ queryKey: queryKeys.instances, queryFn: api.listInstances });
@@ -59,10 +137,15 @@ export function useStatusHistory(id: InstanceId, enabled: boolean) {
 export function useMessages(query: MessageQuery) {
   return useInfiniteQuery({
     queryKey: queryKeys.messageList(query),
-    queryFn: ({ pageParam }) => api.listMessages({ ...query, before: pageParam, limit: MESSAGE_PAGE_SIZE }),
-    initialPageParam: null as number | null,
-    getNextPageParam: (page) =>
-      page.length < MESSAGE_PAGE_SIZE ? undefined : (page[page.length - 1]?.createdAt ?? undefined),
+    queryFn: ({ pageParam }) =>
+      api.listMessages({
+        ...query,
+        before: pageParam?.before ?? null,
+        beforeSeq: pageParam?.beforeSeq ?? null,
+        limit: MESSAGE_PAGE_SIZE,
+      }),
+    initialPageParam: null as { before: number; beforeSeq: number } | null,
+    getNextPageParam: (page) => olderThan(page, MESSAGE_PAGE_SIZE),
   });
 }
 

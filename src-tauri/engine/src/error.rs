@@ -26,6 +26,15 @@ pub enum EngineError {
     /// An API key's daily message limit is used up.
     #[error("daily limit reached")]
     DailyLimit,
+    /// Something a person or program named does not exist; the sentence says what.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// The contact asked not to be messaged.
+    #[error("{contact} opted out")]
+    OptedOut {
+        contact: String,
+        since: crate::store::Millis,
+    },
     /// The request is fine but the thing it acts on is not in a state that allows it.
     #[error("{0}")]
     Conflict(String),
@@ -64,6 +73,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// The key may not use this instance, or the request came from a host or origin not allowed.
     Forbidden,
+    /// The contact asked not to receive messages from this business.
+    OptedOut,
     /// Too many requests, or the key's daily message limit is reached.
     RateLimited,
     /// The request body is larger than allowed.
@@ -105,6 +116,14 @@ impl From<EngineError> for ApiError {
                 ApiError::new(ErrorCode::NotFound, "That message does not exist.")
             }
             EngineError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+            EngineError::NotFound(sentence) => ApiError::new(ErrorCode::NotFound, sentence),
+            EngineError::OptedOut { contact, since } => ApiError::new(
+                ErrorCode::OptedOut,
+                format!(
+                    "{contact} asked not to receive messages (opted out on {}). Nothing was sent; clear the opt-out on their contact only if they ask to hear from you again.",
+                    crate::clock::local(since).day
+                ),
+            ),
             EngineError::CampaignNotFound(_) => {
                 ApiError::new(ErrorCode::NotFound, "That campaign does not exist.")
             }

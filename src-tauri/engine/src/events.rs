@@ -27,6 +27,8 @@ pub enum EngineEvent {
     MessageReceived {
         instance_id: InstanceId,
         message_id: String,
+        /// The conversation it arrived in (a notification opens it).
+        conversation_id: Option<i64>,
         from: String,
         preview: Option<String>,
     },

@@ -36,6 +36,8 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
         phone: None,
         uses_webhook: false,
         event_path: switchboard_engine::domain::EventPath::ServerLog,
+        send_read_receipts: false,
+        read_receipts_supported: true,
         created_at: 0,
         updated_at: 0,
     };

@@ -56,6 +56,8 @@ struct World {
     /// Numbers the fake says are not on WhatsApp.
     not_on_whatsapp: Vec<String>,
     requests: Vec<String>,
+    /// Read receipts asked for, by instance: `(remoteJid, message id)`.
+    read_marks: Vec<(String, String, String)>,
     /// When set, every route answers this status (to simulate an overloaded server).
     fail_with: Option<u16>,
     /// What the receiver answered to each webhook posted: the event and the HTTP status (none
@@ -253,6 +255,7 @@ impl FakeEvolution {
             .route("/message/{route}/{name}", post(send))
             .route("/group/fetchAllGroups/{name}", get(fetch_all_groups))
             .route("/chat/whatsappNumbers/{name}", post(whatsapp_numbers))
+            .route("/chat/markMessageAsRead/{name}", post(mark_message_as_read))
             .route("/chat/getBase64FromMediaMessage/{name}", post(media_base64))
             .route("/chat/fetchProfile/{name}", post(fetch_profile))
             .route("/chat/findMessages/{name}", post(find_messages))
@@ -394,6 +397,11 @@ impl FakeEvolution {
     /// "METHOD path" of every request, oldest first.
     pub fn requests(&self) -> Vec<String> {
         self.fake.world().requests.clone()
+    }
+
+    /// Read receipts the server was asked to send: `(instance, remoteJid, message id)`.
+    pub fn read_marks(&self) -> Vec<(String, String, String)> {
+        self.fake.world().read_marks.clone()
     }
 
     pub fn set_not_on_whatsapp(&self, digits: &str) {
@@ -1289,6 +1297,43 @@ async fn whatsapp_numbers(
         })
         .collect();
     Json(Value::Array(answer)).into_response()
+}
+
+/// `chat/markMessageAsRead`: `{readMessages: [{remoteJid, fromMe, id}]}`, as Evolution's
+/// ReadMessageDto validates it.
+async fn mark_message_as_read(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = fake.guard(&headers, &name) {
+        return response;
+    }
+    let request = parse_body(&body);
+    let marks: Option<Vec<(String, String)>> = request["readMessages"].as_array().and_then(|items| {
+        items
+            .iter()
+            .map(|item| {
+                item["fromMe"].as_bool()?;
+                Some((
+                    item["remoteJid"].as_str()?.to_owned(),
+                    item["id"].as_str()?.to_owned(),
+                ))
+            })
+            .collect()
+    });
+    let Some(marks) = marks else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!(["instance requires property \"readMessages\""]),
+        );
+    };
+    let mut world = fake.world();
+    for (jid, id) in marks {
+        world.read_marks.push((name.clone(), jid, id));
+    }
+    Json(json!({ "message": "Read messages", "read": "success" })).into_response()
 }
 
 async fn fetch_all_groups(

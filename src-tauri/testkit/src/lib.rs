@@ -41,6 +41,8 @@ pub fn connected_instance(id: switchboard_engine::domain::InstanceId) -> switchb
         phone: None,
         uses_webhook: false,
         event_path: switchboard_engine::domain::EventPath::ServerLog,
+        send_read_receipts: false,
+        read_receipts_supported: true,
         created_at: 0,
         updated_at: 0,
     }

@@ -1,6 +1,7 @@
-export type Tab = "instances" | "messages" | "campaigns" | "stats" | "api" | "settings";
+export type Tab = "conversations" | "instances" | "messages" | "campaigns" | "stats" | "api" | "settings";
 
 const TABS: { id: Tab; label: string }[] = [
+  { id: "conversations", label: "Conversations" },
   { id: "instances", label: "Instances" },
   { id: "messages", label: "Messages" },
   { id: "campaigns", label: "Campaigns" },
@@ -9,7 +10,8 @@ const TABS: { id: Tab; label: string }[] = [
   { id: "settings", label: "Settings" },
 ];
 
-export function TopBar({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) {
+/** `unread`: messages waiting in conversations, shown on their tab. */
+export function TopBar({ tab, onTab, unread = 0 }: { tab: Tab; onTab: (tab: Tab) => void; unread?: number }) {
   return (
     <header className="flex h-14 shrink-0 items-center gap-8 border-b border-slate-200 bg-white px-5">
       <div className="flex items-center gap-2.5">
@@ -36,6 +38,15 @@ export function TopBar({ tab, onTab }: { tab: Tab; onTab: (tab: Tab) => void }) 
               }`}
             >
               {label}
+              {id === "conversations" && unread > 0 && (
+                <span
+                  data-testid="tab-unread"
+                  aria-label={`${unread} unread`}
+                  className="ml-1.5 rounded-full bg-emerald-600 px-1.5 text-[11px] leading-4 font-semibold text-white"
+                >
+                  {unread}
+                </span>
+              )}
               {active && <span className="absolute inset-x-2 bottom-0 h-0.5 rounded-full bg-emerald-600" />}
             </button>
           );

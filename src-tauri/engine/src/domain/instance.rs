@@ -59,6 +59,13 @@ pub enum ProviderKind {
     Cloud,
 }
 
+impl ProviderKind {
+    /// Whether its numbers can tell a customer their messages were read.
+    pub fn sends_read_receipts(self) -> bool {
+        matches!(self, ProviderKind::Evolution | ProviderKind::Native)
+    }
+}
+
 /// How a number's events (status, receipts, incoming messages) reach Switchboard right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

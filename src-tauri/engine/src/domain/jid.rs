@@ -107,12 +107,37 @@ pub fn contact_identity(primary: Jid, alternative: Option<Jid>) -> Jid {
     }
 }
 
+/// `contact_identity`, with the other address of the pair when it is the person's LID beside their
+/// phone JID: the log remembers it, so a later message that carries only the LID finds the person.
+pub fn identity_and_alias(primary: Jid, alternative: Option<Jid>) -> (Jid, Option<Jid>) {
+    let pair = [Some(primary.clone()), alternative.clone()];
+    let identity = contact_identity(primary, alternative);
+    let alias = pair
+        .into_iter()
+        .flatten()
+        .find(|jid| jid.kind == JidKind::Lid && identity.kind == JidKind::Phone);
+    (identity, alias)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn jid(s: &str) -> Jid {
         Jid::parse(s).expect(s)
+    }
+
+    #[test]
+    fn the_lid_beside_a_phone_is_its_alias_in_either_order() {
+        let (phone, lid) = (jid("5511900000002@s.whatsapp.net"), jid("112233445566778@lid"));
+        for (primary, alternative) in [(lid.clone(), phone.clone()), (phone.clone(), lid.clone())] {
+            assert_eq!(
+                identity_and_alias(primary, Some(alternative)),
+                (phone.clone(), Some(lid.clone()))
+            );
+        }
+        assert_eq!(identity_and_alias(lid.clone(), None), (lid, None));
+        assert_eq!(identity_and_alias(phone.clone(), None), (phone, None));
     }
 
     #[test]

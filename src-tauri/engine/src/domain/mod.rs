@@ -12,7 +12,7 @@ pub use content::{
     MAX_TEXT_CHARS,
 };
 pub use instance::{remote_name_for, ConnectionSignal, EventPath, InstanceId, InstanceStatus, ProviderKind};
-pub use jid::{contact_identity, Jid, JidKind};
+pub use jid::{contact_identity, identity_and_alias, Jid, JidKind};
 pub use message::{Direction, MessageKind, MessageStatus};
 pub use phone::{PhoneError, PhoneNumber, PhoneRegion, Region};
 

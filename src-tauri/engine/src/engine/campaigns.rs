@@ -18,6 +18,8 @@ pub struct CampaignDraft {
     pub name: String,
     /// The CSV file's text: a header row, then one recipient per row.
     pub csv: String,
+    /// Instead of a file: every contact with this label (columns `phone` and `name`).
+    pub label_id: Option<i64>,
     pub template: String,
     /// Start at this time rather than now.
     pub scheduled_at: Option<Millis>,
@@ -246,7 +248,53 @@ impl Engine {
             return Err(InputError::new("Write the message template first.").into());
         }
         let default_country = self.settings().await?.default_region;
-        Ok(parse(&draft.csv, &draft.template, default_country.as_ref())?)
+        let csv = match draft.label_id {
+            Some(label_id) => self.label_csv(label_id).await?,
+            None => draft.csv.clone(),
+        };
+        let mut parsed = parse(&csv, &draft.template, default_country.as_ref())?;
+        // People who asked not to be messaged are skipped, each with the reason on its line.
+        let opted_out = self.inner.store.opted_out_jids().await?;
+        let (kept, refused): (Vec<_>, Vec<_>) = std::mem::take(&mut parsed.recipients)
+            .into_iter()
+            .partition(|r| !opted_out.contains(&Jid::for_phone(&r.phone).to_string()));
+        parsed.recipients = kept;
+        parsed.problems.extend(refused.into_iter().map(|r| RowProblem {
+            line: r.line,
+            reason: format!("{} opted out of messages: skipped.", r.phone.formatted()),
+        }));
+        parsed.problems.sort_by_key(|p| p.line);
+        Ok(parsed)
+    }
+
+    /// The contacts with a label as campaign rows: `phone,name`.
+    async fn label_csv(&self, label_id: i64) -> Result<String, EngineError> {
+        let contacts = self.inner.store.contacts_with_label(label_id).await?;
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let mut write = |fields: [&str; 2]| {
+            writer
+                .write_record(fields)
+                .map_err(|e| InputError::new(e.to_string()))
+        };
+        write(["phone", "name"])?;
+        for contact in contacts.iter().filter(|c| !c.is_group) {
+            let Some(phone) = contact.phone.as_deref() else {
+                continue;
+            };
+            write([
+                phone,
+                contact
+                    .name
+                    .as_deref()
+                    .or(contact.push_name.as_deref())
+                    .unwrap_or(""),
+            ])?;
+        }
+        let bytes = writer.into_inner().map_err(|e| InputError::new(e.to_string()))?;
+        if bytes.len() <= "phone,name\n".len() {
+            return Err(InputError::new("No contact with that label has a phone number.").into());
+        }
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// What a campaign would send, without sending anything.

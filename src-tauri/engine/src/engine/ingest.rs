@@ -3,8 +3,8 @@
 //! keeps message statuses moving forward only.
 
 use super::{lock, within, Engine, Observation};
-use crate::domain::Direction;
 use crate::domain::{ConnectionSignal, EventPath, InstanceId, InstanceStatus, ProviderKind};
+use crate::domain::{Direction, Jid, JidKind};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::provider::evolution::webhook;
@@ -215,8 +215,32 @@ impl Engine {
         } else {
             message.body.clone()
         };
-        let chat = message.chat.to_string();
-        let contact = message.contact.display();
+        // One person is one conversation: a LID learned beside a phone JID is remembered (and
+        // what was logged under it moves over); a message carrying only a known LID is logged
+        // under the phone JID.
+        let mut chat_jid = message.chat.clone();
+        let mut contact_jid = message.contact.clone();
+        if let Some(alias) = &message.chat_alias {
+            let (alias, identity) = (alias.to_string(), chat_jid.to_string());
+            // Read first: the pair is usually known, and a write per message would queue behind accepts.
+            if self.inner.store.identity_of_alias(&alias).await?.as_deref() != Some(identity.as_str()) {
+                self.inner
+                    .store
+                    .record_alias(&alias, &identity, self.now())
+                    .await?;
+            }
+        } else if chat_jid.kind() == JidKind::Lid {
+            if let Some(identity) = self.inner.store.identity_of_alias(&chat_jid.to_string()).await? {
+                if let Ok(identity) = Jid::parse(&identity) {
+                    if contact_jid == chat_jid {
+                        contact_jid = identity.clone();
+                    }
+                    chat_jid = identity;
+                }
+            }
+        }
+        let chat = chat_jid.to_string();
+        let contact = contact_jid.display();
         let stored = self
             .inner
             .store
@@ -238,11 +262,12 @@ impl Engine {
             let event = match stored.direction {
                 Direction::Inbound => EngineEvent::MessageReceived {
                     instance_id: id.clone(),
+                    conversation_id: self.inner.store.conversation_id_of(id, &chat).await?,
                     message_id: stored.id,
                     // How a person reads the sender: the name, else the number as it is written.
-                    from: stored.sender_name.unwrap_or_else(|| {
-                        message.contact.phone().map_or(contact, |phone| phone.formatted())
-                    }),
+                    from: stored
+                        .sender_name
+                        .unwrap_or_else(|| contact_jid.phone().map_or(contact, |phone| phone.formatted())),
                     preview: stored.body,
                 },
                 Direction::Outbound => EngineEvent::MessageStatusChanged {

@@ -133,6 +133,8 @@ impl Engine {
             phone: None,
             uses_webhook: target.is_some(),
             event_path: EventPath::at_rest(ProviderKind::Evolution, target.is_some()),
+            send_read_receipts: false,
+            read_receipts_supported: ProviderKind::Evolution.sends_read_receipts(),
             created_at: now,
             updated_at: now,
         };
@@ -177,6 +179,8 @@ impl Engine {
             phone: None,
             uses_webhook: false,
             event_path: EventPath::Direct,
+            send_read_receipts: false,
+            read_receipts_supported: ProviderKind::Native.sends_read_receipts(),
             created_at: now,
             updated_at: now,
         };

@@ -175,6 +175,7 @@ impl Engine {
         // The instance is not read here: the insert's foreign key proves it exists.
         let instance_id = request.instance_id;
         let to = self.recipient(&request.to).await?;
+        self.check_not_opted_out(&to).await?;
         let key = request
             .idempotency_key
             .as_deref()

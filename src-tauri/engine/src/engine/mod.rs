@@ -2,6 +2,7 @@
 //! `Clone` handle over shared state; no lock is ever held across an `.await`.
 
 mod campaigns;
+mod conversations;
 mod ingest;
 mod instances;
 mod keys;
@@ -12,6 +13,7 @@ mod upkeep;
 mod webhooks;
 
 pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
+pub use conversations::{ContactImport, LabelChange, ThreadPage};
 pub use ingest::{WebhookRejection, STREAM_RETRY_MILLIS};
 pub use instances::{AddInstanceRequest, LinkView, ProviderSetup};
 pub use keys::{key_allows, source_for, CreatedApiKey, KeyPermission, KeyRejection, NewApiKey};

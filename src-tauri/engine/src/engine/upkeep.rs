@@ -124,6 +124,45 @@ impl Engine {
         self.get_message(message_id).await
     }
 
+    /// A received file's bytes and type, downloaded first if it is not here yet.
+    pub async fn media_file(&self, message_id: &str) -> Result<(Vec<u8>, String), EngineError> {
+        let message = self.download_media(message_id).await?;
+        let path = message
+            .media_path
+            .ok_or_else(|| InputError::new("This message has no file."))?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|_| EngineError::NotFound("The file of this message is no longer on this computer."))?;
+        let mime = mime_guess::from_path(&path).first_or_octet_stream().to_string();
+        Ok((bytes, mime))
+    }
+
+    /// A received photo (or sticker) scaled to fit `max_side` pixels, as a `data:` URL the window
+    /// shows inline. Other files have no preview.
+    pub async fn media_preview(&self, message_id: &str, max_side: u32) -> Result<String, EngineError> {
+        use base64::Engine as _;
+        let (bytes, mime) = self.media_file(message_id).await?;
+        if !mime.starts_with("image/") {
+            return Err(InputError::new("Only photos have a preview.").into());
+        }
+        let side = max_side.clamp(32, 2048);
+        let jpeg = tokio::task::spawn_blocking(move || {
+            let image = image::load_from_memory(&bytes).ok()?;
+            let scaled = image.thumbnail(side, side).into_rgb8();
+            let mut out = std::io::Cursor::new(Vec::new());
+            scaled.write_to(&mut out, image::ImageFormat::Jpeg).ok()?;
+            Some(out.into_inner())
+        })
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| InputError::new("This photo cannot be read."))?;
+        Ok(format!(
+            "data:image/jpeg;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(jpeg)
+        ))
+    }
+
     /// Deletes log entries older than the retention period. Statistics are kept.
     pub async fn apply_retention(&self) -> Result<u64, EngineError> {
         let days = i64::from(self.settings().await?.retention_days.max(1));
@@ -133,7 +172,8 @@ impl Engine {
             .delete_messages_before(self.now() - days * MILLIS_PER_DAY)
             .await?;
         if deleted > 0 {
-            tracing::info!(deleted, days, "old log entries deleted");
+            let emptied = self.inner.store.delete_empty_conversations().await?;
+            tracing::info!(deleted, days, emptied, "old log entries deleted");
         }
         Ok(deleted)
     }

@@ -244,6 +244,8 @@ pub struct ReportedMessage {
     pub chat: Jid,
     /// The person (the sender in a group; the other party otherwise).
     pub contact: Jid,
+    /// The chat's other address when the provider gave both (the person's LID beside their phone JID).
+    pub chat_alias: Option<Jid>,
     pub sender_name: Option<String>,
     pub kind: MessageKind,
     pub body: Option<String>,
@@ -320,6 +322,11 @@ pub trait Provider: Send + Sync + 'static {
         Err(ProviderError::Unsupported("listing groups"))
     }
     /// The media of a received message.
+    /// Tells the other person their messages in a one-to-one chat were read.
+    async fn mark_read(&self, _chat: &Jid, _provider_message_ids: &[String]) -> Result<(), ProviderError> {
+        Err(ProviderError::Unsupported("sending read receipts"))
+    }
+
     async fn download_media(&self, _provider_message_id: &str) -> Result<DownloadedMedia, ProviderError> {
         Err(ProviderError::Unsupported("downloading media"))
     }

@@ -25,6 +25,10 @@ pub struct Instance {
     pub uses_webhook: bool,
     /// How its events reach Switchboard right now (the engine fills in what is live).
     pub event_path: EventPath,
+    /// Whether opening a conversation here marks the customer's messages read on WhatsApp.
+    pub send_read_receipts: bool,
+    /// Whether its provider can send read receipts at all.
+    pub read_receipts_supported: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -50,6 +54,7 @@ struct InstanceRow {
     profile_name: Option<String>,
     phone: Option<String>,
     event_transport: String,
+    send_read_receipts: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -73,6 +78,8 @@ impl TryFrom<InstanceRow> for Instance {
             phone: row.phone,
             uses_webhook,
             event_path: EventPath::at_rest(provider, uses_webhook),
+            send_read_receipts: row.send_read_receipts,
+            read_receipts_supported: provider.sends_read_receipts(),
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -177,9 +184,10 @@ impl Store {
         let id = id.as_str();
         let row = sqlx::query_as!(
             InstanceRow,
-            "SELECT id, display_name, provider, remote_name, remote_id, server_url, status, status_reason,
-                    profile_name, phone, event_transport, created_at, updated_at
-             FROM instances WHERE id = ?",
+            r#"SELECT id, display_name, provider, remote_name, remote_id, server_url, status, status_reason,
+                    profile_name, phone, event_transport, send_read_receipts AS "send_read_receipts: bool",
+                    created_at, updated_at
+             FROM instances WHERE id = ?"#,
             id
         )
         .fetch_optional(&self.pool)
@@ -190,9 +198,10 @@ impl Store {
     pub async fn instances(&self) -> Result<Vec<Instance>, StoreError> {
         let rows = sqlx::query_as!(
             InstanceRow,
-            "SELECT id, display_name, provider, remote_name, remote_id, server_url, status, status_reason,
-                    profile_name, phone, event_transport, created_at, updated_at
-             FROM instances ORDER BY created_at"
+            r#"SELECT id, display_name, provider, remote_name, remote_id, server_url, status, status_reason,
+                    profile_name, phone, event_transport, send_read_receipts AS "send_read_receipts: bool",
+                    created_at, updated_at
+             FROM instances ORDER BY created_at"#
         )
         .fetch_all(&self.pool)
         .await?;

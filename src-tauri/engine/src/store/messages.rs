@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: String,
+    /// Its place in the log: a message written later has a larger number. The cursor for paging.
+    pub seq: i64,
     pub instance_id: InstanceId,
     pub direction: Direction,
     /// The conversation's WhatsApp address.
@@ -49,12 +51,15 @@ pub struct MessageFilter {
     pub instance_id: Option<InstanceId>,
     pub direction: Option<Direction>,
     pub status: Option<MessageStatus>,
-    /// Only messages created before this time (for paging).
+    /// Paging: only messages older than the last one shown (its `createdAt`, and its `seq` so
+    /// messages written in the same millisecond are neither skipped nor repeated).
     pub before: Option<Millis>,
+    pub before_seq: Option<i64>,
     /// At most this many (default 100, at most 500).
     pub limit: Option<u32>,
     pub campaign_id: Option<String>,
-    /// Text search in the body and the contact.
+    /// Words in the text (parts of words too), or part of the contact's name or number. Results
+    /// are newest-written first and page by `beforeSeq` alone.
     pub search: Option<String>,
     /// Only these instances (an API key's scope); not settable from outside.
     #[serde(skip)]
@@ -119,6 +124,7 @@ pub enum ReceiptOutcome {
 
 pub(super) struct MessageRow {
     id: String,
+    seq: i64,
     instance_id: String,
     direction: String,
     chat_jid: String,
@@ -149,6 +155,7 @@ impl TryFrom<MessageRow> for Message {
         let corrupt = |e: crate::domain::InputError| StoreError::Corrupt(e.0);
         Ok(Message {
             id: row.id,
+            seq: row.seq,
             instance_id: InstanceId::parse(&row.instance_id).map_err(corrupt)?,
             direction: Direction::parse(&row.direction).map_err(corrupt)?,
             chat_jid: row.chat_jid,
@@ -177,6 +184,26 @@ impl TryFrom<MessageRow> for Message {
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 500;
+/// A search with a term too short for the index reads this many of the newest messages.
+pub const SHORT_SEARCH_SCAN: i64 = 5_000;
+/// A search by contact looks in the chats of at most this many matching contacts.
+const SEARCH_CONTACTS: i64 = 200;
+
+/// The index query for a search: every term as a phrase (trigram finds it inside words), or
+/// `None` when a term is shorter than the index's three characters.
+fn fts_query(search: &str) -> Option<String> {
+    let terms: Vec<&str> = search.split_whitespace().collect();
+    if terms.is_empty() || terms.iter().any(|t| t.chars().count() < 3) {
+        return None;
+    }
+    Some(
+        terms
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
 
 impl Store {
     /// Accepts an outbound message: once this returns, it is on disk and will be sent. One
@@ -252,12 +279,11 @@ impl Store {
         let direction = filter.direction.map(Direction::as_str);
         let status = filter.status.map(MessageStatus::as_str);
         let limit = i64::from(filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE));
-        let search = filter
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("%{s}%"));
+        if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            return self.search_messages(search, filter).await;
+        }
+        // Without a seq the page starts before the `before` millisecond, as a time cursor does.
+        let before_seq = filter.before_seq.unwrap_or(0);
         let scope = filter
             .scope
             .as_ref()
@@ -266,31 +292,140 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let rows = sqlx::query_as!(
             MessageRow,
-            "SELECT id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, provider_message_id,
-                    error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at,
-                    scheduled_at, next_attempt_at, source, campaign_id, media_path
+            r#"SELECT id, rowid AS "seq!: i64", instance_id, direction, chat_jid, contact, sender_name, kind, body, status,
+                    provider_message_id, error_code, error_message, attempts, created_at, updated_at, sent_at,
+                    delivered_at, read_at, scheduled_at, next_attempt_at, source, campaign_id, media_path
              FROM messages
              WHERE (?1 IS NULL OR instance_id = ?1)
                AND (?2 IS NULL OR direction = ?2)
                AND (?3 IS NULL OR status = ?3)
-               AND (?4 IS NULL OR created_at < ?4)
+               AND (?4 IS NULL OR created_at < ?4 OR (created_at = ?4 AND rowid < ?7))
                AND (?6 IS NULL OR campaign_id = ?6)
-               AND (?7 IS NULL OR body LIKE ?7 OR contact LIKE ?7 OR sender_name LIKE ?7)
                AND (?8 IS NULL OR instance_id IN (SELECT value FROM json_each(?8)))
              ORDER BY created_at DESC, rowid DESC
-             LIMIT ?5",
+             LIMIT ?5"#,
             instance_id,
             direction,
             status,
             filter.before,
             limit,
             filter.campaign_id,
-            search,
+            before_seq,
             scope,
         )
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(Message::try_from).collect()
+    }
+
+    /// Search: messages whose text has every term (the FTS index; a term under three characters
+    /// reads the newest `SHORT_SEARCH_SCAN` messages instead), and messages in chats whose
+    /// contact's name or number matches. Newest-written first, paged by `before_seq`.
+    async fn search_messages(
+        &self,
+        search: &str,
+        filter: &MessageFilter,
+    ) -> Result<Vec<Message>, StoreError> {
+        let limit = i64::from(filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE));
+        let before_seq = filter.before_seq.unwrap_or(i64::MAX);
+        let instance_id = filter.instance_id.as_ref().map(InstanceId::as_str);
+        let direction = filter.direction.map(Direction::as_str);
+        let status = filter.status.map(MessageStatus::as_str);
+        let scope = filter
+            .scope
+            .as_ref()
+            .map(|ids| serde_json::to_string(&ids.iter().map(InstanceId::as_str).collect::<Vec<_>>()))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut seqs = match fts_query(search) {
+            Some(query) => {
+                sqlx::query_scalar!(
+                    r#"SELECT m.rowid AS "seq!: i64" FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+                       WHERE messages_fts MATCH ?1 AND f.rowid < ?2
+                         AND (?3 IS NULL OR m.instance_id = ?3) AND (?4 IS NULL OR m.direction = ?4)
+                         AND (?5 IS NULL OR m.status = ?5) AND (?6 IS NULL OR m.campaign_id = ?6)
+                         AND (?7 IS NULL OR m.instance_id IN (SELECT value FROM json_each(?7)))
+                       ORDER BY f.rowid DESC LIMIT ?8"#,
+                    query,
+                    before_seq,
+                    instance_id,
+                    direction,
+                    status,
+                    filter.campaign_id,
+                    scope,
+                    limit,
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                let pattern = super::conversations::like_pattern(search);
+                sqlx::query_scalar!(
+                    r#"SELECT seq AS "seq!: i64" FROM (
+                           SELECT rowid AS seq, body, instance_id, direction, status, campaign_id FROM messages
+                           WHERE rowid < ?2 ORDER BY rowid DESC LIMIT ?9)
+                       WHERE body LIKE ?1 ESCAPE '\'
+                         AND (?3 IS NULL OR instance_id = ?3) AND (?4 IS NULL OR direction = ?4)
+                         AND (?5 IS NULL OR status = ?5) AND (?6 IS NULL OR campaign_id = ?6)
+                         AND (?7 IS NULL OR instance_id IN (SELECT value FROM json_each(?7)))
+                       ORDER BY seq DESC LIMIT ?8"#,
+                    pattern,
+                    before_seq,
+                    instance_id,
+                    direction,
+                    status,
+                    filter.campaign_id,
+                    scope,
+                    limit,
+                    SHORT_SEARCH_SCAN,
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        let name_like = super::conversations::like_pattern(search);
+        let digits_like =
+            super::conversations::phone_digits(search).map(|d| super::conversations::like_pattern(&d));
+        let chats = sqlx::query_scalar!(
+            r#"SELECT jid FROM contacts
+               WHERE name LIKE ?1 ESCAPE '\' OR push_name LIKE ?1 ESCAPE '\' OR (?2 IS NOT NULL AND jid LIKE ?2 ESCAPE '\')
+               LIMIT ?3"#,
+            name_like,
+            digits_like,
+            SEARCH_CONTACTS,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        if !chats.is_empty() {
+            let chats = serde_json::to_string(&chats).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let by_contact = sqlx::query_scalar!(
+                r#"SELECT rowid AS "seq!: i64" FROM messages
+                   WHERE chat_jid IN (SELECT value FROM json_each(?1)) AND rowid < ?2
+                     AND (?3 IS NULL OR instance_id = ?3) AND (?4 IS NULL OR direction = ?4)
+                     AND (?5 IS NULL OR status = ?5) AND (?6 IS NULL OR campaign_id = ?6)
+                     AND (?7 IS NULL OR instance_id IN (SELECT value FROM json_each(?7)))
+                   ORDER BY rowid DESC LIMIT ?8"#,
+                chats,
+                before_seq,
+                instance_id,
+                direction,
+                status,
+                filter.campaign_id,
+                scope,
+                limit,
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            seqs.extend(by_contact);
+            seqs.sort_unstable_by(|a, b| b.cmp(a));
+            seqs.dedup();
+            seqs.truncate(limit as usize);
+        }
+        let mut found: std::collections::HashMap<i64, Message> = message_rows_by_seq(&self.pool, &seqs)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(seqs.iter().filter_map(|seq| found.remove(seq)).collect())
     }
 
     /// Claims the oldest due message of an instance for sending, in one statement, so two workers
@@ -599,15 +734,42 @@ pub(super) async fn message_on(
 ) -> Result<Option<Message>, StoreError> {
     let row = sqlx::query_as!(
         MessageRow,
-        "SELECT id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, provider_message_id,
-                error_code, error_message, attempts, created_at, updated_at, sent_at, delivered_at, read_at,
-                scheduled_at, next_attempt_at, source, campaign_id, media_path
-         FROM messages WHERE id = ?",
+        r#"SELECT id, rowid AS "seq!: i64", instance_id, direction, chat_jid, contact, sender_name, kind, body, status,
+                provider_message_id, error_code, error_message, attempts, created_at, updated_at, sent_at,
+                delivered_at, read_at, scheduled_at, next_attempt_at, source, campaign_id, media_path
+         FROM messages WHERE id = ?"#,
         id
     )
     .fetch_optional(connection)
     .await?;
     row.map(Message::try_from).transpose()
+}
+
+/// Messages by their place in the log, with that place (in no particular order).
+pub(super) async fn message_rows_by_seq(
+    pool: &sqlx::SqlitePool,
+    seqs: &[i64],
+) -> Result<Vec<(i64, Message)>, StoreError> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let seqs = serde_json::to_string(seqs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let rows = sqlx::query_as!(
+        MessageRow,
+        r#"SELECT id, rowid AS "seq!: i64", instance_id, direction, chat_jid, contact, sender_name, kind, body, status,
+                provider_message_id, error_code, error_message, attempts, created_at, updated_at, sent_at,
+                delivered_at, read_at, scheduled_at, next_attempt_at, source, campaign_id, media_path
+         FROM messages WHERE rowid IN (SELECT value FROM json_each(?1))"#,
+        seqs
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let seq = row.seq;
+            Message::try_from(row).map(|m| (seq, m))
+        })
+        .collect()
 }
 
 /// The one outbound INSERT: the new row, or `None` when the source already used the idempotency key.
@@ -624,7 +786,7 @@ pub(super) async fn insert_outbound_row<'e>(
                    scheduled_at, source, idempotency_key, campaign_id, created_at, updated_at)
                VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, ?12, ?12)
                ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-               RETURNING id AS "id!", instance_id AS "instance_id!", direction AS "direction!", chat_jid AS "chat_jid!",
+               RETURNING id AS "id!", rowid AS "seq!: i64", instance_id AS "instance_id!", direction AS "direction!", chat_jid AS "chat_jid!",
                    contact AS "contact!", sender_name, kind AS "kind!", body, status AS "status!", provider_message_id,
                    error_code, error_message, attempts AS "attempts!", created_at AS "created_at!",
                    updated_at AS "updated_at!", sent_at, delivered_at, read_at, scheduled_at, next_attempt_at,

@@ -6,6 +6,7 @@ mod accepts;
 mod api;
 mod campaigns;
 mod changes;
+mod conversations;
 mod instances;
 mod messages;
 mod settings;
@@ -14,8 +15,14 @@ mod upkeep;
 pub use api::{ApiKey, Delivery, MessageEvent, Subscription};
 pub use campaigns::{Campaign, CampaignState, NewCampaign};
 pub use changes::{Change, UnreportedChanges};
+pub use conversations::{
+    Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter, Label, UnreadMessage,
+};
 pub use instances::{Instance, StatusChange};
-pub use messages::{Claimed, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome};
+pub use messages::{
+    Claimed, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome,
+    SHORT_SEARCH_SCAN,
+};
 pub use upkeep::{DailyStats, Pacing};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -41,6 +48,11 @@ impl StoreError {
     /// Whether a row referred to one that does not exist (e.g. a message for an unknown instance).
     pub fn is_missing_parent(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_foreign_key_violation())
+    }
+
+    /// Whether a row would have repeated a value that must be unique (e.g. a label's name).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
 }
 

@@ -12,6 +12,7 @@ fn draft(instance: &switchboard_engine::store::Instance) -> CampaignDraft {
         instance_id: instance.id.clone(),
         name: "Pedidos enviados".into(),
         csv: CSV.into(),
+        label_id: None,
         template: "Olá {{nome}}! O pedido #{{pedido}} foi enviado.".into(),
         scheduled_at: None,
     }

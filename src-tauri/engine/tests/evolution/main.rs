@@ -5,6 +5,7 @@
 
 mod campaigns;
 mod catch_up;
+mod conversations;
 mod independence;
 mod linking;
 mod outbox;

@@ -28,6 +28,8 @@ pub struct Script {
     /// The wire id each sent message carried, in the same order.
     pub sent_ids: Vec<String>,
     pub groups: Vec<Group>,
+    /// Read receipts asked for: the chat and the message ids.
+    pub read_marks: Vec<(String, Vec<String>)>,
     pub about: Option<String>,
     /// The JPEG last set as the picture (None: no picture).
     pub picture: Option<Vec<u8>>,
@@ -130,6 +132,12 @@ impl Session for ScriptedSession {
 
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
         Ok(self.0.script().groups.clone())
+    }
+
+    async fn mark_read(&self, chat: WaJid, message_ids: &[String]) -> Result<(), ProviderError> {
+        let mut script = self.0.script();
+        script.read_marks.push((chat.to_string(), message_ids.to_vec()));
+        Ok(())
     }
 
     async fn about_and_picture(&self) -> Result<(Option<String>, Option<String>), ProviderError> {

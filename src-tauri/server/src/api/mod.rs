@@ -2,6 +2,7 @@
 //! same engine call the window's commands make: resolve the caller's key and scope, call the
 //! engine, map the result. The OpenAPI document is generated from these handlers.
 
+mod conversations;
 mod error;
 mod extract;
 mod guard;
@@ -80,6 +81,20 @@ pub fn router(state: ApiState) -> Router {
         .route("/instances/{id}/groups", get(list_groups))
         .route("/messages", post(send_message).get(list_messages))
         .route("/messages/{id}", get(get_message))
+        .route("/messages/{id}/media", get(conversations::message_media))
+        .route("/conversations", get(conversations::list_conversations))
+        .route("/conversations/{id}", get(conversations::get_conversation))
+        .route(
+            "/conversations/{id}/messages",
+            get(conversations::conversation_messages),
+        )
+        .route("/conversations/{id}/read", post(conversations::mark_read))
+        .route("/contacts", get(conversations::list_contacts))
+        .route(
+            "/contacts/{id}",
+            get(conversations::get_contact).put(conversations::update_contact),
+        )
+        .route("/labels", get(conversations::list_labels))
         .route("/messages/{id}/cancel", post(cancel_message))
         .route("/messages/{id}/retry", post(retry_message))
         .route("/statistics", get(statistics))
@@ -351,11 +366,13 @@ struct MessagesQuery {
     instance_id: Option<String>,
     direction: Option<Direction>,
     status: Option<MessageStatus>,
-    /// Only messages created before this time (milliseconds), for paging.
+    /// Paging: messages older than the last one shown, its `createdAt` (milliseconds) and `seq`.
     before: Option<i64>,
+    before_seq: Option<i64>,
     /// At most this many (default 100, at most 500).
     limit: Option<u32>,
-    /// Text to look for in the message, the contact or the sender's name.
+    /// Words in the text (parts of words too), or part of a contact's name or number; results are
+    /// newest-written first and page by `beforeSeq` alone.
     search: Option<String>,
 }
 
@@ -375,6 +392,7 @@ async fn list_messages(
         direction: query.direction,
         status: query.status,
         before: query.before,
+        before_seq: query.before_seq,
         limit: query.limit,
         campaign_id: None,
         search: query.search,
@@ -404,7 +422,7 @@ async fn get_message(
 }
 
 /// A message of the caller's instances, or 404.
-async fn own_message(engine: &Engine, key: &ApiKey, id: &str) -> Result<Message, HttpError> {
+pub(super) async fn own_message(engine: &Engine, key: &ApiKey, id: &str) -> Result<Message, HttpError> {
     match engine.get_message(id).await {
         Ok(message) if key_allows(key, &message.instance_id) => Ok(message),
         _ => Err(HttpError::new(
@@ -608,7 +626,10 @@ impl utoipa::Modify for KeySecurity {
     info(title = "Switchboard local API", version = "1",
         description = "Everything a person does in the Switchboard window, for apps on the same computer. Authenticate with `Authorization: Bearer <key>`; keys are created in the app."),
     paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
-        subscribe, list_subscriptions, unsubscribe, list_deliveries, replay_delivery, openapi),
+        subscribe, list_subscriptions, unsubscribe, list_deliveries, replay_delivery, openapi,
+        conversations::list_conversations, conversations::get_conversation, conversations::conversation_messages,
+        conversations::mark_read, conversations::list_contacts, conversations::get_contact,
+        conversations::update_contact, conversations::list_labels, conversations::message_media),
     modifiers(&KeySecurity)
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! event stream, outgoing webhook signing and retries against a local receiver, and the Host and
 //! Origin refusals that keep web pages out.
 
+mod conversations;
 mod support;
 
 use serde_json::{json, Value};

@@ -169,6 +169,15 @@ impl Harness {
         answer(request.send().await.expect("post")).await
     }
 
+    pub async fn put(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
+        let request = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(key)
+            .json(body);
+        answer(request.send().await.expect("put")).await
+    }
+
     pub async fn patch(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
         let request = self
             .http

@@ -19,13 +19,13 @@ import { Modal, ModalBody, ModalFooter } from "../../components/Modal";
 import { Select } from "../../components/Select";
 import { formatPhone, instanceStatusLabel, plural, truncate } from "../../format";
 import { useInvalidate } from "../../hooks/useInvalidate";
-import { queryKeys } from "../../queries";
+import { queryKeys, useLabels } from "../../queries";
 
 type Props = { instances: Instance[]; onClose: () => void };
 
 /** Everything the preview depends on (the name does not change what is sent). */
 function previewKey(draft: CampaignDraft): string {
-  return JSON.stringify([draft.instanceId, draft.csv, draft.template, draft.scheduledAt]);
+  return JSON.stringify([draft.instanceId, draft.csv, draft.labelId, draft.template, draft.scheduledAt]);
 }
 
 function defaultInstance(instances: Instance[]): string {
@@ -39,9 +39,11 @@ export function NewCampaignDialog({ instances, onClose }: Props) {
     instanceId: defaultInstance(instances),
     name: "",
     csv: "",
+    labelId: null,
     template: "",
     schedule: "",
   }));
+  const labels = useLabels();
   const [fileName, setFileName] = useState<string | null>(null);
   const [invalid, setInvalid] = useState<string | null>(null);
   const [preview, setPreview] = useState<{ key: string; data: CampaignPreview } | null>(null);
@@ -120,7 +122,7 @@ export function NewCampaignDialog({ instances, onClose }: Props) {
     if (!start.isPending) onClose();
   };
 
-  const columns = preview?.data.columns ?? csvColumns(form.csv);
+  const columns = preview?.data.columns ?? (form.labelId === null ? csvColumns(form.csv) : ["phone", "name"]);
   const error =
     invalid ?? (check.isError ? errorMessage(check.error) : start.isError ? errorMessage(start.error) : null);
   const canStart = previewIsCurrent && preview.data.valid > 0;
@@ -159,7 +161,28 @@ export function NewCampaignDialog({ instances, onClose }: Props) {
             />
           </div>
 
-          <Labelled label="Recipients (CSV)">
+          {(labels.data?.length ?? 0) > 0 && (
+            <Labelled label="Recipients">
+              {(id) => (
+                <select
+                  id={id}
+                  value={form.labelId ?? ""}
+                  onChange={(event) => update({ labelId: event.target.value ? Number(event.target.value) : null })}
+                  data-testid="campaign-label"
+                  className={inputClass}
+                >
+                  <option value="">From a CSV file</option>
+                  {(labels.data ?? []).map((label) => (
+                    <option key={label.id} value={label.id}>
+                      Every contact labelled {label.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Labelled>
+          )}
+
+          {form.labelId === null && <Labelled label="Recipients (CSV)">
             {(id) => (
               <div className="space-y-2">
                 <div className="flex flex-wrap items-center gap-2 text-xs text-slate-500">
@@ -196,7 +219,7 @@ export function NewCampaignDialog({ instances, onClose }: Props) {
                 />
               </div>
             )}
-          </Labelled>
+          </Labelled>}
 
           <Labelled label="Message template">
             {(id) => (

@@ -453,6 +453,19 @@ impl Provider for EvolutionInstance {
         Ok(groups.into_iter().map(wire::GroupRecord::into_group).collect())
     }
 
+    async fn mark_read(&self, chat: &Jid, provider_message_ids: &[String]) -> Result<(), ProviderError> {
+        let remote_jid = chat.to_string();
+        let read: Vec<Value> = provider_message_ids
+            .iter()
+            .map(|id| serde_json::json!({ "remoteJid": remote_jid, "fromMe": false, "id": id }))
+            .collect();
+        let body = serde_json::json!({ "readMessages": read });
+        let _: Value = self
+            .call(Method::POST, "chat/markMessageAsRead", Some(&body))
+            .await?;
+        Ok(())
+    }
+
     async fn download_media(&self, provider_message_id: &str) -> Result<DownloadedMedia, ProviderError> {
         let body =
             serde_json::json!({ "message": { "key": { "id": provider_message_id } }, "convertToMp4": false });

@@ -4,7 +4,8 @@
 
 use super::wire::{signal_for_state, MessageRecord, QrPayload};
 use crate::domain::{
-    contact_identity, ConnectionSignal, Direction, Jid, JidKind, MessageKind, MessageStatus,
+    contact_identity, identity_and_alias, ConnectionSignal, Direction, Jid, JidKind, MessageKind,
+    MessageStatus,
 };
 use crate::provider::{ConnectionReport, ProviderEvent, ReportedMessage};
 use crate::store::Millis;
@@ -173,15 +174,15 @@ pub(super) fn reported_message(record: MessageRecord, now: Millis) -> Option<Rep
     let key = record.key;
     let remote = parse_jid(key.remote_jid.as_deref())?;
     let remote_alt = parse_jid(key.remote_jid_alt.as_deref());
-    let (chat, contact) = if remote.kind() == JidKind::Group {
+    let (chat, contact, chat_alias) = if remote.kind() == JidKind::Group {
         let participant = parse_jid(key.participant.as_deref())
             .map(|p| contact_identity(p, parse_jid(key.participant_alt.as_deref())))
             .unwrap_or_else(|| remote.clone());
-        (remote, participant)
+        (remote, participant, None)
     } else {
         // LID addressing: whichever of the pair is the phone JID is the person.
-        let person = contact_identity(remote, remote_alt);
-        (person.clone(), person)
+        let (person, alias) = identity_and_alias(remote, remote_alt);
+        (person.clone(), person, alias)
     };
     let (kind, body) = content(&record.message);
     let direction = if key.from_me {
@@ -202,6 +203,7 @@ pub(super) fn reported_message(record: MessageRecord, now: Millis) -> Option<Rep
         direction,
         chat,
         contact,
+        chat_alias,
         sender_name: record.push_name.filter(|n| !n.is_empty() && !key.from_me),
         kind,
         body,

@@ -5,7 +5,8 @@
 
 use crate::clock::local;
 use crate::domain::{
-    contact_identity, ConnectionSignal, Direction, Jid, JidKind, MessageKind, MessageStatus,
+    contact_identity, identity_and_alias, ConnectionSignal, Direction, Jid, JidKind, MessageKind,
+    MessageStatus,
 };
 use crate::provider::{ConnectionReport, LinkOffer, ProviderEvent, ReportedMessage};
 use crate::store::Millis;
@@ -107,9 +108,9 @@ fn reported(inbound: &InboundMessage) -> Option<ReportedMessage> {
     let source = &info.source;
     let chat = jid(&source.chat)?;
     let sender = jid(&source.sender).map(|s| contact_identity(s, source.sender_alt.as_ref().and_then(jid)));
-    let contact = match (chat.kind(), sender) {
-        (JidKind::Group, Some(sender)) => sender,
-        _ => contact_identity(
+    let (contact, chat_alias) = match (chat.kind(), sender) {
+        (JidKind::Group, Some(sender)) => (sender, None),
+        _ => identity_and_alias(
             chat.clone(),
             source
                 .recipient_alt
@@ -138,6 +139,7 @@ fn reported(inbound: &InboundMessage) -> Option<ReportedMessage> {
             contact.clone()
         },
         contact,
+        chat_alias,
         sender_name: (!info.push_name.is_empty() && !source.is_from_me).then(|| info.push_name.clone()),
         kind,
         body: text,

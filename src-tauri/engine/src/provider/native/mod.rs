@@ -16,7 +16,7 @@ use super::{
     ProviderEvent, SendReceipt,
 };
 use crate::clock::Clock;
-use crate::domain::{ConnectionSignal, MediaSource, OutgoingContent, PhoneNumber};
+use crate::domain::{ConnectionSignal, Jid, MediaSource, OutgoingContent, PhoneNumber};
 use async_trait::async_trait;
 use session::{EventCallback, Launcher, Session};
 use std::path::{Path, PathBuf};
@@ -371,6 +371,14 @@ impl Provider for NativeProvider {
     /// de-duplicate: a retry after an unanswered send cannot show the customer a second copy.
     fn repeats_are_harmless(&self) -> bool {
         true
+    }
+
+    async fn mark_read(&self, chat: &Jid, provider_message_ids: &[String]) -> Result<(), ProviderError> {
+        let chat: WaJid = chat
+            .to_string()
+            .parse()
+            .map_err(|_| ProviderError::Rejected("the address is not valid".into()))?;
+        self.connected()?.mark_read(chat, provider_message_ids).await
     }
 
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {

@@ -47,6 +47,8 @@ pub trait Session: Send + Sync {
     /// WhatsApp); the answer is WhatsApp's message id.
     async fn send(&self, to: WaJid, message: wa::Message, message_id: &str) -> Result<String, ProviderError>;
     async fn groups(&self) -> Result<Vec<Group>, ProviderError>;
+    /// Read receipts for messages of a one-to-one chat.
+    async fn mark_read(&self, chat: WaJid, message_ids: &[String]) -> Result<(), ProviderError>;
     /// The account's About text and a temporary link to its picture, asked of WhatsApp.
     async fn about_and_picture(&self) -> Result<(Option<String>, Option<String>), ProviderError>;
     async fn set_push_name(&self, name: &str) -> Result<(), ProviderError>;
@@ -194,6 +196,11 @@ impl Session for RunningClient {
                 size: u32::try_from(g.participants.len()).ok(),
             })
             .collect())
+    }
+
+    async fn mark_read(&self, chat: WaJid, message_ids: &[String]) -> Result<(), ProviderError> {
+        let ids: Vec<&str> = message_ids.iter().map(String::as_str).collect();
+        self.client.mark_as_read(&chat, None, &ids).await.map_err(failed)
     }
 
     async fn about_and_picture(&self) -> Result<(Option<String>, Option<String>), ProviderError> {
