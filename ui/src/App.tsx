@@ -12,13 +12,22 @@ import { InstancesScreen } from "./features/instances/InstancesScreen";
 import { MessagesScreen } from "./features/messages/MessagesScreen";
 import { SettingsScreen } from "./features/settings/SettingsScreen";
 import { StatsScreen } from "./features/stats/StatsScreen";
-import { useUnreadTotal, type MessageQuery } from "./queries";
+import { useInstances, useUnreadTotal, type MessageQuery } from "./queries";
 
 const NO_FILTER: MessageQuery = { instanceId: null, direction: null, status: null, campaignId: null, search: null };
 
 export function App() {
   useBackendEvents();
-  const [tab, setTab] = useState<Tab>("conversations");
+  // Conversations come first once there is a number; a first start shows where to add one.
+  const [chosenTab, setTab] = useState<Tab | null>(null);
+  const instances = useInstances();
+  const firstTab: Tab | null =
+    instances.data === undefined ? null : instances.data.length > 0 ? "conversations" : "instances";
+  // Decided once: adding the first number keeps the person where they are.
+  useEffect(() => {
+    if (chosenTab === null && firstTab !== null) setTab(firstTab);
+  }, [chosenTab, firstTab]);
+  const tab = chosenTab ?? firstTab;
   const [conversationId, setConversationId] = useState<number | null>(null);
   const unread = useUnreadTotal().data ?? 0;
   useEffect(() => {
@@ -48,7 +57,7 @@ export function App() {
 
   return (
     <div className="flex h-full flex-col">
-      <TopBar tab={tab} onTab={setTab} unread={unread} />
+      <TopBar tab={tab ?? "conversations"} onTab={setTab} unread={unread} />
       <main className="flex min-h-0 flex-1">
         {tab === "conversations" && <ConversationsScreen openId={conversationId} onOpen={setConversationId} />}
         {tab === "instances" && (

@@ -21,6 +21,8 @@ type Props = {
   hasMore: boolean;
   loadMore: () => void;
   filtered: boolean;
+  /** While a search also lists messages, the list takes less room and says what it holds. */
+  compact?: boolean;
 };
 
 /**
@@ -86,7 +88,7 @@ export function ConversationList(props: Props) {
       role="listbox"
       aria-label="Conversations"
       data-testid="conversation-list"
-      className="min-h-0 flex-1 overflow-y-auto"
+      className={props.compact ? "max-h-[45%] min-h-0 shrink-0 overflow-y-auto" : "min-h-0 flex-1 overflow-y-auto"}
       onKeyDown={(event) => {
         if (event.key === "ArrowDown" || event.key === "ArrowUp") {
           event.preventDefault();
@@ -94,8 +96,11 @@ export function ConversationList(props: Props) {
         }
       }}
     >
+      {props.compact && (
+        <p className="sticky top-0 z-10 bg-white px-3 py-1.5 text-xs font-semibold tracking-wide text-emerald-700 uppercase">Chats</p>
+      )}
       {conversations.length === 0 && (
-        <p className="px-4 py-10 text-center text-sm text-slate-500">
+        <p className={`${props.compact ? "px-3 py-2 text-xs" : "px-4 py-10 text-center text-sm"} text-slate-500`}>
           {props.filtered ? "No conversation matches." : "No conversations yet: they start when a customer writes or you send."}
         </p>
       )}

@@ -143,6 +143,7 @@ export function ConversationsScreen({ openId, onOpen }: Props) {
           hasMore={conversations.hasNextPage}
           loadMore={() => void conversations.fetchNextPage()}
           filtered={unreadOnly || labelId !== null || search !== ""}
+          compact={search !== ""}
         />
         {search.length > 0 && (
           <SearchResults

@@ -22,7 +22,7 @@ export function SearchResults({ search, instanceId, onOpen }: Props) {
     onSuccess: (conversation, message) => onOpen(conversation.id, message.id),
   });
   return (
-    <div className="max-h-[45%] min-h-24 overflow-y-auto border-t border-slate-200" data-testid="search-results">
+    <div className="min-h-24 flex-1 overflow-y-auto border-t border-slate-200" data-testid="search-results">
       <p className="sticky top-0 bg-white px-3 py-1.5 text-xs font-semibold tracking-wide text-emerald-700 uppercase">Messages</p>
       {results.isPending && <p className="px-3 py-2 text-xs text-slate-500">Searching…</p>}
       {!results.isPending && messages.length === 0 && <p className="px-3 py-2 text-xs text-slate-500">No message contains “{search}”.</p>}

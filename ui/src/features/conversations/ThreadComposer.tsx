@@ -97,7 +97,7 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
   return (
     <footer className="border-t border-slate-200 bg-[#f0f2f5] px-4 py-2.5">
       {replyTo && (
-        <div className="mb-2 flex items-start gap-2 rounded-md border-l-4 border-emerald-600 bg-white px-3 py-1.5 text-xs" data-testid="composer-reply">
+        <div className="mb-2 flex items-start gap-2 rounded-md border-l-4 border-emerald-600 bg-white px-3 py-1.5 text-xs" data-testid="thread-reply">
           <div className="min-w-0 flex-1">
             <p className="font-medium text-emerald-700">Replying to {replyTo.direction === "outbound" ? "yourself" : (replyTo.senderName ?? "them")}</p>
             <p className="truncate text-slate-600">{truncate(replyTo.body ?? replyTo.kind, 120)}</p>
@@ -108,7 +108,7 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
         </div>
       )}
       {attachment && (
-        <div className="mb-2 flex items-center gap-2 rounded-md bg-white px-3 py-1.5 text-xs" data-testid="composer-attachment">
+        <div className="mb-2 flex items-center gap-2 rounded-md bg-white px-3 py-1.5 text-xs" data-testid="thread-attachment">
           <span className="font-medium text-slate-700">{mediaKindForPath(attachment)}</span>
           <span className="min-w-0 flex-1 truncate text-slate-600">{fileNameOf(attachment)}</span>
           <button type="button" onClick={() => setAttachment(null)} aria-label="Remove the file" className="text-slate-500 hover:text-slate-800">
@@ -117,7 +117,7 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
         </div>
       )}
       {send.isError && (
-        <p role="alert" className="mb-2 text-xs text-red-700" data-testid="composer-error">
+        <p role="alert" className="mb-2 text-xs text-red-700" data-testid="thread-error">
           {errorMessage(send.error)}
         </p>
       )}
@@ -140,10 +140,10 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
           }}
           placeholder={attachment ? "Add a caption" : "Type a message"}
           aria-label="Message"
-          data-testid="composer-text"
+          data-testid="thread-text"
           className="max-h-40 min-h-10 flex-1 resize-none rounded-lg border-0 bg-white px-3 py-2 text-sm text-slate-900 [field-sizing:content] focus:ring-2 focus:ring-emerald-600 focus:outline-none"
         />
-        <Button variant="primary" onClick={submit} busy={send.isPending} disabled={empty || tooLong} data-testid="composer-send">
+        <Button variant="primary" onClick={submit} busy={send.isPending} disabled={empty || tooLong} data-testid="thread-send">
           Send
         </Button>
       </div>
