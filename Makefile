@@ -127,4 +127,5 @@ test-e2e: app tools
 bench:
 	cargo bench -p switchboard-engine --bench accept
 	cargo bench -p switchboard-engine --bench native_memory
+	cargo bench -p switchboard-engine --bench log_scale
 	cargo bench -p switchboard-server --bench api_latency

@@ -418,3 +418,15 @@ pub async fn media_preview(engine: State<'_, Engine>, message_id: String, max_si
 pub async fn conversation_of_message(engine: State<'_, Engine>, message_id: String) -> Reply<Conversation> {
     Ok(engine.conversation_of_message(&message_id, None).await?)
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_contacts(engine: State<'_, Engine>, path: String) -> Reply<u32> {
+    Ok(engine.save_contacts(std::path::Path::new(&path)).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_log(engine: State<'_, Engine>, filter: MessageFilter, path: String) -> Reply<u32> {
+    Ok(engine.save_log(filter, std::path::Path::new(&path)).await?)
+}

@@ -78,6 +78,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::import_contacts,
             commands::media_preview,
             commands::conversation_of_message,
+            commands::save_contacts,
+            commands::save_log,
         ])
         .events(tauri_specta::collect_events![
             bridge::InstancesChanged,

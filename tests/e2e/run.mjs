@@ -464,6 +464,30 @@ async function run() {
     await choose("conversation-filter-label", "");
   });
 
+  await step("with read receipts on, opening a conversation tells the customer", async () => {
+    await byTestId("tab-instances").click();
+    await byTestId("read-receipts-card").scrollIntoView();
+    await byTestId("read-receipts-switch").click();
+    await waitFor("the switch to be on, as saved", async () => {
+      const control = await byTestId("read-receipts-switch");
+      return (await control.isSelected()) && (await control.isEnabled());
+    });
+    // The saved value comes back with the number's next refresh.
+    await waitFor("the number to say so", async () =>
+      browser.execute(() => document.querySelector('[data-testid="read-receipts-switch"]')?.checked === true),
+    );
+    await screenshot("04f-read-receipts.png");
+    await fake("POST", "/__fake/instances/latest/inbound", { id: "IN-1043", text: "E o 1043?" });
+    // The conversation is still open from before: showing it again reads the new message.
+    await byTestId("tab-conversations").click();
+    await byTestId("thread").waitForDisplayed({ timeout: WAIT });
+    const marks = await waitFor("the server to be asked for a read receipt", async () => {
+      const list = await fake("GET", "/__fake/read-marks");
+      return list.some((m) => m.id === "IN-1043") ? list : null;
+    });
+    assert.ok(!marks.some((m) => m.id === "IN-1042"), "only what was unread");
+  });
+
   await step("a campaign previews its problems and sends the valid rows", async () => {
     await byTestId("tab-campaigns").click();
     await byTestId("new-campaign").waitForDisplayed({ timeout: WAIT });

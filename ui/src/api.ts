@@ -117,6 +117,8 @@ export const api = {
   importContacts: (csv: string) => call(commands.importContacts(csv)),
   mediaPreview: (messageId: string, maxSide: number) => call(commands.mediaPreview(messageId, maxSide)),
   conversationOfMessage: (messageId: string) => call(commands.conversationOfMessage(messageId)),
+  saveContacts: (path: string) => call(commands.saveContacts(path)),
+  saveLog: (filter: MessageFilter, path: string) => call(commands.saveLog(filter, path)),
 };
 
 export function errorMessage(error: unknown): string {

@@ -63,6 +63,8 @@ export const commands = {
 	importContacts: (csv: string) => typedError<ContactImport, ApiError>(__TAURI_INVOKE("import_contacts", { csv })),
 	mediaPreview: (messageId: string, maxSide: number) => typedError<string, ApiError>(__TAURI_INVOKE("media_preview", { messageId, maxSide })),
 	conversationOfMessage: (messageId: string) => typedError<Conversation, ApiError>(__TAURI_INVOKE("conversation_of_message", { messageId })),
+	saveContacts: (path: string) => typedError<number, ApiError>(__TAURI_INVOKE("save_contacts", { path })),
+	saveLog: (filter: MessageFilter, path: string) => typedError<number, ApiError>(__TAURI_INVOKE("save_log", { filter, path })),
 };
 
 /** Events */

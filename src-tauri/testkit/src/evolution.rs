@@ -268,7 +268,8 @@ impl FakeEvolution {
             .route("/__fake/media/{file}", get(serve_media))
             .route("/__fake/instances", get(control_dump))
             .route("/__fake/instances/{name}/{action}", post(control))
-            .route("/__fake/sent", get(control_sent));
+            .route("/__fake/sent", get(control_sent))
+            .route("/__fake/read-marks", get(control_read_marks));
         // The stream's handshake is checked before socket.io sees it, as the real server's
         // `allowRequest` does.
         let app = control
@@ -1625,6 +1626,16 @@ async fn control(
 async fn control_dump(State(fake): State<Fake>) -> Response {
     let rows: Vec<Value> = fake.world().instances.iter().map(instance_row).collect();
     Json(Value::Array(rows)).into_response()
+}
+
+async fn control_read_marks(State(fake): State<Fake>) -> Response {
+    let marks: Vec<Value> = fake
+        .world()
+        .read_marks
+        .iter()
+        .map(|(instance, jid, id)| json!({"instance": instance, "remoteJid": jid, "id": id}))
+        .collect();
+    Json(Value::Array(marks)).into_response()
 }
 
 async fn control_sent(State(fake): State<Fake>) -> Response {

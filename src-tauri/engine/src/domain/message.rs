@@ -113,6 +113,14 @@ impl MessageStatus {
             .ok_or_else(|| InputError::new(format!("\"{input}\" is not a message status.")))
     }
 
+    /// Statuses few messages have at any time, indexed on their own (`messages_unfinished`).
+    pub fn is_unfinished(self) -> bool {
+        matches!(
+            self,
+            MessageStatus::Queued | MessageStatus::Sending | MessageStatus::Failed | MessageStatus::Cancelled
+        )
+    }
+
     /// Order used to keep statuses monotonic: a receipt may only move a message to a higher rank.
     /// `failed` ranks below `delivered`: a failure report after delivery is stale; before, it is news.
     pub fn rank(self) -> i64 {

@@ -318,6 +318,87 @@ impl Engine {
         String::from_utf8(bytes).map_err(|e| EngineError::Input(InputError::new(e.to_string())))
     }
 
+    /// `export_contacts` written to a file a person chose.
+    pub async fn save_contacts(&self, path: &std::path::Path) -> Result<u32, EngineError> {
+        let csv = self.export_contacts().await?;
+        let rows = csv.lines().count().saturating_sub(1) as u32;
+        tokio::fs::write(path, csv).await.map_err(|error| {
+            tracing::warn!(%error, "contacts not saved");
+            InputError::new("The contacts could not be written there; choose another folder.")
+        })?;
+        Ok(rows)
+    }
+
+    /// The log as filtered, every page of it, written as CSV to a file a person chose: time,
+    /// number, contact, direction, type, text, status, error. Returns the rows written.
+    pub async fn save_log(
+        &self,
+        filter: crate::store::MessageFilter,
+        path: &std::path::Path,
+    ) -> Result<u32, EngineError> {
+        use chrono::TimeZone;
+        let names: std::collections::HashMap<InstanceId, String> = self
+            .list_instances()
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i.display_name))
+            .collect();
+        let io = |e: csv::Error| EngineError::Input(InputError::new(e.to_string()));
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer
+            .write_record([
+                "time",
+                "number",
+                "contact",
+                "name",
+                "direction",
+                "type",
+                "text",
+                "status",
+                "error",
+            ])
+            .map_err(io)?;
+        let mut page_filter = crate::store::MessageFilter {
+            limit: Some(500),
+            ..filter
+        };
+        let mut rows = 0_u32;
+        loop {
+            let page = self.inner.store.messages(&page_filter).await?;
+            let Some(last) = page.last() else { break };
+            (page_filter.before, page_filter.before_seq) = (Some(last.created_at), Some(last.seq));
+            for message in &page {
+                let time = chrono::Local
+                    .timestamp_millis_opt(message.created_at)
+                    .earliest()
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default();
+                writer
+                    .write_record([
+                        time.as_str(),
+                        names.get(&message.instance_id).map_or("", String::as_str),
+                        &message.contact,
+                        message.sender_name.as_deref().unwrap_or(""),
+                        message.direction.as_str(),
+                        message.kind.as_str(),
+                        message.body.as_deref().unwrap_or(""),
+                        message.status.as_str(),
+                        message.error_message.as_deref().unwrap_or(""),
+                    ])
+                    .map_err(io)?;
+                rows += 1;
+            }
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| EngineError::Input(InputError::new(e.to_string())))?;
+        tokio::fs::write(path, bytes).await.map_err(|error| {
+            tracing::warn!(%error, "log not saved");
+            InputError::new("The log could not be written there; choose another folder.")
+        })?;
+        Ok(rows)
+    }
+
     /// Adds or updates contacts from CSV with a `phone` column and any of `name`, `notes`,
     /// `labels` (separated by `;`) and `opted_out` (yes/no). Empty cells leave a field as it is.
     pub async fn import_contacts(&self, csv_text: &str) -> Result<ContactImport, EngineError> {

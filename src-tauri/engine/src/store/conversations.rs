@@ -3,7 +3,7 @@
 //! edits (names, notes, labels, opt-out), and folds a contact's second address (`@lid`) into one
 //! identity.
 
-use super::messages::{message_rows_by_seq, Message};
+use super::messages::{message_rows_by_seq, messages_in_order, Message};
 use super::{Millis, Store, StoreError};
 use crate::domain::{InstanceId, Jid, JidKind};
 use serde::{Deserialize, Serialize};
@@ -372,11 +372,7 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut found: HashMap<i64, Message> = message_rows_by_seq(&self.pool, &seqs)
-            .await?
-            .into_iter()
-            .collect();
-        Ok(seqs.iter().filter_map(|seq| found.remove(seq)).collect())
+        messages_in_order(&self.pool, &seqs).await
     }
 
     /// Marks a conversation read up to `now`. Returns the inbound messages that were unread (the
@@ -820,6 +816,114 @@ mod tests {
         assert_eq!(phone_digits("+55 (11)").as_deref(), Some("5511"));
         assert_eq!(phone_digits("12"), None);
         assert_eq!(phone_digits("room 101"), None);
+    }
+
+    /// A database as the release before conversations left it (migrations 1–6), with messages.
+    async fn previous_release_database(path: &std::path::Path) {
+        use sqlx::migrate::Migrator;
+        use std::borrow::Cow;
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.expect("pool");
+        let all = sqlx::migrate!("./migrations");
+        let before = Migrator {
+            migrations: Cow::Owned(all.iter().filter(|m| m.version <= 6).cloned().collect()),
+            ..Migrator::DEFAULT
+        };
+        before.run(&pool).await.expect("old migrations");
+        sqlx::query(
+            "INSERT INTO instances (id, display_name, provider, remote_name, status, event_transport, created_at, updated_at)
+             VALUES ('00000000-0000-4000-8000-000000000001', 'Loja', 'native', 'this-computer', 'connected', 'polling', 0, 0)",
+        )
+        .execute(&pool)
+        .await
+        .expect("instance");
+        let rows = [
+            (
+                "m1",
+                "inbound",
+                "5511900000002@s.whatsapp.net",
+                Some("Maria Souza"),
+                "Oi, o pedido chegou?",
+                1_000,
+            ),
+            (
+                "m2",
+                "outbound",
+                "5511900000002@s.whatsapp.net",
+                None,
+                "Chegou sim",
+                2_000,
+            ),
+            (
+                "m3",
+                "inbound",
+                "5511900000004@s.whatsapp.net",
+                Some("João"),
+                "Bom dia",
+                3_000,
+            ),
+        ];
+        for (id, direction, chat, name, body, at) in rows {
+            sqlx::query(
+                "INSERT INTO messages (id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status, created_at, updated_at)
+                 VALUES (?, '00000000-0000-4000-8000-000000000001', ?, ?, '+55', ?, 'text', ?, 'read', ?, ?)",
+            )
+            .bind(id)
+            .bind(direction)
+            .bind(chat)
+            .bind(name)
+            .bind(body)
+            .bind(at)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .expect("message");
+        }
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_database_of_the_previous_release_gains_its_conversations_contacts_and_index() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("switchboard.db");
+        previous_release_database(&path).await;
+        let store = Store::open(&path).await.expect("migrated");
+        let conversations = store
+            .conversations(&ConversationFilter::default())
+            .await
+            .expect("list");
+        let chats: Vec<(&str, i64)> = conversations
+            .iter()
+            .map(|c| (c.chat_jid.as_str(), c.unread))
+            .collect();
+        assert_eq!(
+            chats,
+            vec![
+                ("5511900000004@s.whatsapp.net", 0),
+                ("5511900000002@s.whatsapp.net", 0)
+            ],
+            "newest first; what came before counts as read"
+        );
+        assert_eq!(conversations[1].contact.display_name, "Maria Souza");
+        assert_eq!(
+            conversations[1]
+                .last_message
+                .as_ref()
+                .and_then(|m| m.body.as_deref()),
+            Some("Chegou sim")
+        );
+        let search = super::super::MessageFilter {
+            search: Some("pedido".into()),
+            ..Default::default()
+        };
+        let found = store.messages(&search).await.expect("search");
+        assert_eq!(
+            found.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            vec!["m1"],
+            "the index holds the old log"
+        );
     }
 
     #[test]

@@ -274,14 +274,17 @@ impl Store {
         message_on(&mut *self.pool.acquire().await?, id).await
     }
 
+    /// A page of the log, newest first. Each filter has a statement shaped so an index serves it
+    /// (`queries/log_*.sql`; a test reads their plans): a page costs the same at any depth.
     pub async fn messages(&self, filter: &MessageFilter) -> Result<Vec<Message>, StoreError> {
+        if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            return self.search_messages(search, filter).await;
+        }
         let instance_id = filter.instance_id.as_ref().map(InstanceId::as_str);
         let direction = filter.direction.map(Direction::as_str);
         let status = filter.status.map(MessageStatus::as_str);
         let limit = i64::from(filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE));
-        if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            return self.search_messages(search, filter).await;
-        }
+        let before = filter.before.unwrap_or(Millis::MAX);
         // Without a seq the page starts before the `before` millisecond, as a time cursor does.
         let before_seq = filter.before_seq.unwrap_or(0);
         let scope = filter
@@ -290,32 +293,22 @@ impl Store {
             .map(|ids| serde_json::to_string(&ids.iter().map(InstanceId::as_str).collect::<Vec<_>>()))
             .transpose()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let rows = sqlx::query_as!(
-            MessageRow,
-            r#"SELECT id, rowid AS "seq!: i64", instance_id, direction, chat_jid, contact, sender_name, kind, body, status,
-                    provider_message_id, error_code, error_message, attempts, created_at, updated_at, sent_at,
-                    delivered_at, read_at, scheduled_at, next_attempt_at, source, campaign_id, media_path
-             FROM messages
-             WHERE (?1 IS NULL OR instance_id = ?1)
-               AND (?2 IS NULL OR direction = ?2)
-               AND (?3 IS NULL OR status = ?3)
-               AND (?4 IS NULL OR created_at < ?4 OR (created_at = ?4 AND rowid < ?7))
-               AND (?6 IS NULL OR campaign_id = ?6)
-               AND (?8 IS NULL OR instance_id IN (SELECT value FROM json_each(?8)))
-             ORDER BY created_at DESC, rowid DESC
-             LIMIT ?5"#,
-            instance_id,
-            direction,
-            status,
-            filter.before,
-            limit,
-            filter.campaign_id,
-            before_seq,
-            scope,
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(Message::try_from).collect()
+        // The statements share their parameters; only the file (the shape) differs.
+        macro_rules! page_of {
+            ($file:literal $(, $extra:expr)?) => {
+                sqlx::query_file_scalar!($file, before, before_seq, instance_id, direction, status, scope, limit $(, $extra)?)
+                    .fetch_all(&self.pool)
+                    .await?
+            };
+        }
+        let seqs = if let Some(campaign_id) = &filter.campaign_id {
+            page_of!("queries/log_campaign.sql", campaign_id)
+        } else if filter.status.is_some_and(MessageStatus::is_unfinished) {
+            page_of!("queries/log_unfinished.sql")
+        } else {
+            page_of!("queries/log_page.sql")
+        };
+        messages_in_order(&self.pool, &seqs).await
     }
 
     /// Search: messages whose text has every term (the FTS index; a term under three characters
@@ -421,11 +414,7 @@ impl Store {
             seqs.dedup();
             seqs.truncate(limit as usize);
         }
-        let mut found: std::collections::HashMap<i64, Message> = message_rows_by_seq(&self.pool, &seqs)
-            .await?
-            .into_iter()
-            .collect();
-        Ok(seqs.iter().filter_map(|seq| found.remove(seq)).collect())
+        messages_in_order(&self.pool, &seqs).await
     }
 
     /// Claims the oldest due message of an instance for sending, in one statement, so two workers
@@ -718,7 +707,7 @@ impl Store {
         let result = sqlx::query!(
             "UPDATE messages SET status = 'failed', error_code = 'interrupted', updated_at = ?1,
                     error_message = 'Switchboard stopped while sending this message; it may or may not have been sent. Check the chat on the phone before sending it again.'
-             WHERE status = 'sending'",
+             WHERE status = 'sending' AND status IN ('queued', 'sending', 'failed', 'cancelled')",
             now
         )
         .execute(&self.pool)
@@ -743,6 +732,16 @@ pub(super) async fn message_on(
     .fetch_optional(connection)
     .await?;
     row.map(Message::try_from).transpose()
+}
+
+/// Messages by their place in the log, in the order of `seqs`.
+pub(super) async fn messages_in_order(
+    pool: &sqlx::SqlitePool,
+    seqs: &[i64],
+) -> Result<Vec<Message>, StoreError> {
+    let mut found: std::collections::HashMap<i64, Message> =
+        message_rows_by_seq(pool, seqs).await?.into_iter().collect();
+    Ok(seqs.iter().filter_map(|seq| found.remove(seq)).collect())
 }
 
 /// Messages by their place in the log, with that place (in no particular order).
@@ -807,4 +806,64 @@ pub(super) async fn insert_outbound_row<'e>(
         .fetch_optional(executor)
         .await?;
     Ok(inserted)
+}
+
+#[cfg(test)]
+mod plans {
+    use super::*;
+
+    /// What SQLite plans for a statement of `queries/`, with every optional filter absent.
+    async fn plan(store: &Store, sql: &str, status: Option<&str>, campaign: Option<&str>) -> Vec<String> {
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {sql}"
+        )))
+        .bind(Millis::MAX)
+        .bind(0_i64)
+        .bind(None::<String>)
+        .bind(None::<String>)
+        .bind(status)
+        .bind(None::<String>)
+        .bind(100_i64);
+        if campaign.is_some() {
+            query = query.bind(campaign);
+        }
+        let rows = query.fetch_all(store.pool()).await.expect("plan");
+        rows.into_iter().map(|(_, _, _, detail)| detail).collect()
+    }
+
+    #[tokio::test]
+    async fn every_log_filter_is_served_by_an_index_not_a_scan_of_the_log() {
+        let store = Store::in_memory().await.expect("store");
+        let cases = [
+            (
+                include_str!("../../queries/log_page.sql"),
+                None,
+                None,
+                "messages_newest",
+            ),
+            (
+                include_str!("../../queries/log_unfinished.sql"),
+                Some("queued"),
+                None,
+                "messages_unfinished",
+            ),
+            (
+                include_str!("../../queries/log_campaign.sql"),
+                None,
+                Some("c1"),
+                "messages_campaign",
+            ),
+        ];
+        for (sql, status, campaign, index) in cases {
+            let details = plan(&store, sql, status, campaign).await;
+            assert!(
+                details.iter().any(|d| d.contains(&format!("INDEX {index}"))),
+                "{index} unused: {details:?}"
+            );
+            assert!(
+                !details.iter().any(|d| d == "SCAN messages"),
+                "a full scan of the log: {details:?}"
+            );
+        }
+    }
 }

@@ -451,3 +451,92 @@ async fn search_finds_parts_of_words_names_and_numbers_and_follows_every_change(
         "emptied conversations go"
     );
 }
+
+#[tokio::test]
+async fn the_filtered_log_is_saved_as_csv_and_photos_have_previews() {
+    let h = harness().await;
+    let instance = h.connected().await;
+    let now = h.now();
+    // More than one page of the export, all in one millisecond: none is skipped or repeated.
+    for n in 0..520 {
+        h.receive(
+            &instance,
+            inbound(
+                &format!("E{n}"),
+                MARIA_PHONE,
+                None,
+                &format!("linha {n}, com vírgula"),
+                now,
+            ),
+        )
+        .await;
+    }
+    h.receive(
+        &instance,
+        inbound("X1", "5511900000004@s.whatsapp.net", None, "outro", now + 1),
+    )
+    .await;
+    let path = h.media.path().join("log.csv");
+    let only_maria = MessageFilter {
+        search: Some("vírgula".into()),
+        ..Default::default()
+    };
+    let rows = h.engine.save_log(only_maria, &path).await.expect("save");
+    assert_eq!(rows, 520);
+    let csv = std::fs::read_to_string(&path).expect("file");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time,number,contact,name,direction,type,text,status,error")
+    );
+    let first = lines.next().expect("a row");
+    assert!(
+        first.contains(
+            ",Loja Exemplo,+5511900000002,Maria Souza,inbound,text,\"linha 519, com vírgula\",received,"
+        ),
+        "{first}"
+    );
+    let texts: std::collections::HashSet<&str> = csv.lines().skip(1).collect();
+    assert_eq!(texts.len(), 520, "each message once");
+
+    let body = serde_json::to_vec(&switchboard_testkit::contract_sample(
+        "evolution/webhook-messages-upsert-image.json",
+    ))
+    .expect("json");
+    for event in switchboard_engine::provider::evolution::webhook::parse(&body, h.now()).expect("parse") {
+        h.engine.apply_event(&instance.id, event).await.expect("image");
+    }
+    // The sample was written in 2025: older than everything above.
+    let older = MessageFilter {
+        before: Some(now),
+        ..Default::default()
+    };
+    let photo = h
+        .engine
+        .list_messages(older)
+        .await
+        .expect("log")
+        .into_iter()
+        .find(|m| m.kind == MessageKind::Image)
+        .expect("photo");
+    let preview = h.engine.media_preview(&photo.id, 64).await.expect("preview");
+    assert!(
+        preview.starts_with("data:image/jpeg;base64,"),
+        "{}",
+        &preview[..40]
+    );
+    let text = h
+        .engine
+        .list_messages(MessageFilter::default())
+        .await
+        .expect("log")[0]
+        .id
+        .clone();
+    let refused = h
+        .engine
+        .media_preview(&text, 64)
+        .await
+        .map_err(api)
+        .expect_err("text");
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+}

@@ -242,6 +242,31 @@ async fn an_inbound_message_is_logged_under_the_senders_number() {
     assert_eq!(log[0].body.as_deref(), Some("Oi! Qual o status do meu pedido?"));
     assert_eq!(log[0].sender_name.as_deref(), Some("Maria Souza"));
     assert_eq!(log[0].contact, "+5511900000002");
+
+    // Opening the conversation sends a read receipt once the number is set to.
+    harness
+        .engine
+        .set_read_receipts(&instance.id, true)
+        .await
+        .expect("receipts on");
+    let conversation = harness
+        .engine
+        .list_conversations(Default::default())
+        .await
+        .expect("list")[0]
+        .id;
+    harness
+        .engine
+        .mark_conversation_read(conversation, None)
+        .await
+        .expect("read");
+    assert_eq!(
+        harness.launcher.script().read_marks,
+        vec![(
+            "5511900000002@s.whatsapp.net".to_owned(),
+            vec!["A5F3C9D2E1B0479A".to_owned()]
+        )]
+    );
 }
 
 #[tokio::test]

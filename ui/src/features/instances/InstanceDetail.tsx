@@ -6,6 +6,7 @@ import { InstanceHeader } from "./InstanceHeader";
 import { LinkCard } from "./LinkCard";
 import { PacingCard } from "./PacingCard";
 import { ProfileCard } from "./ProfileCard";
+import { ReadReceiptsCard } from "./ReadReceiptsCard";
 import { StatusHistory } from "./StatusHistory";
 
 type Props = { instance: Instance; onDeleted: () => void; reply: ReplyTarget | null; onReplyDone: () => void };
@@ -18,6 +19,7 @@ export function InstanceDetail({ instance, onDeleted, reply, onReplyDone }: Prop
       <Composer instance={instance} reply={reply} onReplyDone={onReplyDone} />
       <PacingCard instanceId={instance.id} />
       <ProfileCard instance={instance} />
+      <ReadReceiptsCard instance={instance} />
       <StatusHistory instanceId={instance.id} />
     </div>
   );

@@ -1,7 +1,10 @@
-import { errorMessage } from "../../api";
+import { useMutation } from "@tanstack/react-query";
+import { save } from "@tauri-apps/plugin-dialog";
+import { api, errorMessage } from "../../api";
 import type { Message } from "../../bindings";
 import { Button } from "../../components/Button";
 import { Spinner } from "../../components/Spinner";
+import { plural } from "../../format";
 import { useApiKeys, useCampaigns, useInstances, useMessages, type MessageQuery } from "../../queries";
 import { MessageFilters } from "./MessageFilters";
 import { MessageTable } from "./MessageTable";
@@ -15,6 +18,12 @@ export function MessagesScreen({ query, onQuery, onReply }: Props) {
   const names = new Map((instances.data ?? []).map((instance) => [instance.id, instance.displayName]));
   const keys = useApiKeys();
   const keyNames = new Map((keys.data ?? []).map((key) => [key.id, key.name]));
+  const exportLog = useMutation({
+    mutationFn: async () => {
+      const path = await save({ defaultPath: "messages.csv", filters: [{ name: "CSV", extensions: ["csv"] }] });
+      return path ? { path, rows: await api.saveLog({ ...query, before: null, beforeSeq: null, limit: null }, path) } : null;
+    },
+  });
 
   return (
     <section className="flex min-w-0 flex-1 flex-col">
@@ -23,8 +32,20 @@ export function MessagesScreen({ query, onQuery, onReply }: Props) {
           <h1 className="text-lg font-semibold text-slate-900">Message log</h1>
           <p className="text-sm text-slate-500">Everything sent and received by your numbers, newest first.</p>
         </div>
-        <MessageFilters instances={instances.data ?? []} query={query} onQuery={onQuery} />
+        <div className="flex items-end gap-2">
+          <MessageFilters instances={instances.data ?? []} query={query} onQuery={onQuery} />
+          <Button busy={exportLog.isPending} onClick={() => exportLog.mutate()} data-testid="log-export" title="Save the messages these filters show as a CSV file">
+            Export CSV…
+          </Button>
+        </div>
       </div>
+      {(exportLog.data || exportLog.isError) && (
+        <p className={`border-b border-slate-200 px-6 py-2 text-sm ${exportLog.isError ? "text-red-700" : "text-slate-600"}`} role={exportLog.isError ? "alert" : undefined}>
+          {exportLog.isError
+            ? errorMessage(exportLog.error)
+            : exportLog.data && `${plural(exportLog.data.rows, "message")} saved to ${exportLog.data.path}.`}
+        </p>
+      )}
       {query.campaignId && (
         <CampaignFilter campaignId={query.campaignId} onClear={() => onQuery({ ...query, campaignId: null })} />
       )}

@@ -2,6 +2,7 @@ import { errorMessage } from "../../api";
 import { Spinner } from "../../components/Spinner";
 import { useSettings } from "../../queries";
 import { SettingsForm } from "./SettingsForm";
+import { ContactsCard } from "./ContactsCard";
 import { StartWithComputer } from "./StartWithComputer";
 
 export function SettingsScreen() {
@@ -25,6 +26,7 @@ export function SettingsScreen() {
         )}
         <StartWithComputer />
         {settings.data && <SettingsForm initial={settings.data} />}
+        <ContactsCard />
       </div>
     </section>
   );
