@@ -376,6 +376,33 @@ impl Store {
                 .await?
             }
         };
+        // Messages still in the queue are not in the index yet (it takes them as they leave): they
+        // are few, and read through their own index.
+        let terms: Vec<String> = search.split_whitespace().map(str::to_lowercase).collect();
+        let first = super::conversations::like_pattern(terms.first().map_or("", String::as_str));
+        let queued = sqlx::query!(
+            r#"SELECT rowid AS "seq!: i64", body FROM messages
+               WHERE status IN ('queued', 'sending') AND status IN ('queued', 'sending', 'failed', 'cancelled')
+                 AND rowid < ?2 AND body LIKE ?1 ESCAPE '\'
+                 AND (?3 IS NULL OR instance_id = ?3) AND (?4 IS NULL OR direction = ?4)
+                 AND (?5 IS NULL OR status = ?5) AND (?6 IS NULL OR campaign_id = ?6)
+                 AND (?7 IS NULL OR instance_id IN (SELECT value FROM json_each(?7)))
+               ORDER BY rowid DESC LIMIT ?8"#,
+            first,
+            before_seq,
+            instance_id,
+            direction,
+            status,
+            filter.campaign_id,
+            scope,
+            limit,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        seqs.extend(queued.into_iter().filter_map(|row| {
+            let body = row.body?.to_lowercase();
+            terms.iter().all(|t| body.contains(t.as_str())).then_some(row.seq)
+        }));
         let name_like = super::conversations::like_pattern(search);
         let digits_like =
             super::conversations::phone_digits(search).map(|d| super::conversations::like_pattern(&d));
@@ -410,10 +437,10 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
             seqs.extend(by_contact);
-            seqs.sort_unstable_by(|a, b| b.cmp(a));
-            seqs.dedup();
-            seqs.truncate(limit as usize);
         }
+        seqs.sort_unstable_by(|a, b| b.cmp(a));
+        seqs.dedup();
+        seqs.truncate(limit as usize);
         messages_in_order(&self.pool, &seqs).await
     }
 

@@ -442,6 +442,20 @@ async fn search_finds_parts_of_words_names_and_numbers_and_follows_every_change(
     .await;
     assert!(h.search("segredo").await.is_empty());
 
+    // A failed message is indexed, a retry takes it out while it waits, the next failure puts it back.
+    h.fake.set_not_on_whatsapp("5511900000009");
+    let doomed = h
+        .engine
+        .send_message(text(&instance, "5511900000009", "Mensagem perdida"))
+        .await
+        .expect("send");
+    h.step(&instance).await;
+    assert_eq!(h.search("perdida").await.len(), 1);
+    h.engine.retry_message(&doomed.id).await.expect("retry");
+    assert_eq!(h.search("perdida").await.len(), 1, "queued again: still found");
+    h.step(&instance).await;
+    index_holds_exactly_the_messages_out_of_the_queue(&h).await;
+
     // Retention removes messages from the index with the log.
     h.clock.advance(400 * 86_400_000);
     h.engine.apply_retention().await.expect("retention");
@@ -450,6 +464,27 @@ async fn search_finds_parts_of_words_names_and_numbers_and_follows_every_change(
         h.conversations(Default::default()).await.is_empty(),
         "emptied conversations go"
     );
+    index_holds_exactly_the_messages_out_of_the_queue(&h).await;
+}
+
+/// The search index's rule: it holds every message with text that is out of the queue, and no other.
+async fn index_holds_exactly_the_messages_out_of_the_queue(h: &Harness) {
+    let pool = h.store.pool();
+    sqlx::query("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+        .execute(pool)
+        .await
+        .expect("the index is sound");
+    let indexed: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages_fts_docsize ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .expect("indexed");
+    let expected: Vec<i64> = sqlx::query_scalar(
+        "SELECT rowid FROM messages WHERE body IS NOT NULL AND status NOT IN ('queued', 'sending') ORDER BY rowid",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("expected");
+    assert_eq!(indexed, expected);
 }
 
 #[tokio::test]

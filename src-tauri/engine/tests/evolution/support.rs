@@ -17,6 +17,8 @@ pub const KEY: &str = "global-test-key";
 
 pub struct Harness {
     pub engine: Engine,
+    /// The engine's database, for checks only SQL can make.
+    pub store: Store,
     pub fake: FakeEvolution,
     pub events: RecordingSink,
     pub clock: Arc<ManualClock>,
@@ -40,7 +42,7 @@ pub async fn harness_with(timeouts: Timeouts) -> Harness {
             .as_millis() as i64,
     ));
     let mut options = EngineOptions::new(
-        store,
+        store.clone(),
         Arc::new(MemoryStore::default()),
         Arc::new(events.clone()),
         media.path().to_path_buf(),
@@ -52,6 +54,7 @@ pub async fn harness_with(timeouts: Timeouts) -> Harness {
     let engine = Engine::new(options).await.expect("engine");
     Harness {
         engine,
+        store,
         fake,
         events,
         clock,

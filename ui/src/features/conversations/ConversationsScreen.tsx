@@ -82,7 +82,7 @@ export function ConversationsScreen({ openId, onOpen }: Props) {
                 move(1);
               }
             }}
-            placeholder="Search names, numbers and messages (Ctrl+K)"
+            placeholder="Search chats and messages (Ctrl+K)"
             aria-label="Search conversations"
             data-testid="conversation-search"
             className="w-full rounded-md border-0 bg-slate-100 px-3 py-2 text-sm text-slate-800 placeholder:text-slate-500 focus:bg-white focus:ring-2 focus:ring-emerald-600 focus:outline-none"
