@@ -488,6 +488,30 @@ async function run() {
     assert.ok(!marks.some((m) => m.id === "IN-1042"), "only what was unread");
   });
 
+  await step("a reply to a bubble goes out quoting it and shows the quote", async () => {
+    // The Reply button shows on hover; a script presses it as a pointer would.
+    await browser.execute(() => {
+      const inbound = [...document.querySelectorAll('[data-testid="bubble"][data-direction="inbound"]')].at(-1);
+      inbound?.querySelector('[data-testid="bubble-reply"]')?.click();
+    });
+    await byTestId("thread-reply").waitForDisplayed({ timeout: WAIT });
+    const before = (await fake("GET", "/__fake/sent")).length;
+    await byTestId("thread-text").setValue("Sai amanhã também!");
+    await browser.keys("Enter");
+    const sent = await waitFor("the quoted reply to reach the server", async () => {
+      const list = await fake("GET", "/__fake/sent");
+      return list.length > before ? list[list.length - 1] : null;
+    });
+    assert.equal(sent.body.quoted?.key?.id, "IN-1043", `the reply quotes the customer's message: ${JSON.stringify(sent.body)}`);
+    await waitFor("the quote above the reply", async () =>
+      browser.execute(() => {
+        const outs = [...document.querySelectorAll('[data-testid="bubble"][data-direction="outbound"]')];
+        return outs.at(-1)?.querySelector('[data-testid="bubble-quote"]')?.textContent?.includes("E o 1043?") ?? false;
+      }),
+    );
+    await screenshot("04g-conversation-quoted.png");
+  });
+
   await step("a campaign previews its problems and sends the valid rows", async () => {
     await byTestId("tab-campaigns").click();
     await byTestId("new-campaign").waitForDisplayed({ timeout: WAIT });

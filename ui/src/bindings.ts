@@ -471,6 +471,8 @@ export type Message = {
 	campaignId: string | null,
 	/**  An inbound media file, once downloaded. */
 	mediaPath: string | null,
+	/**  The provider id of the message this one replies to (shown quoted above it). */
+	quotedId: string | null,
 };
 
 /**  One status a message went through. */

@@ -9,6 +9,7 @@ import {
   mediaKindForPath,
   moveSelection,
   previewLine,
+  quoteOf,
   ticksOf,
   windowTitle,
 } from "./conversations";
@@ -42,6 +43,7 @@ function message(fields: Partial<Message>): Message {
     source: "app",
     campaignId: null,
     mediaPath: null,
+    quotedId: null,
     ...fields,
   };
 }
@@ -142,5 +144,20 @@ describe("files and the window", () => {
   it("puts the unread count in the title", () => {
     expect(windowTitle(0)).toBe("Switchboard");
     expect(windowTitle(3)).toBe("(3) Switchboard");
+  });
+});
+
+describe("quoted replies", () => {
+  it("shows who wrote the quoted message and its words, or says it is earlier", () => {
+    const original = message({ providerMessageId: "P1", senderName: "Maria Souza", body: "Qual o status?" });
+    const ours = message({ providerMessageId: "P2", direction: "outbound", body: null, kind: "image" });
+    const byId = new Map([
+      ["P1", original],
+      ["P2", ours],
+    ]);
+    expect(quoteOf(message({ quotedId: "P1" }), byId)).toEqual({ author: "Maria Souza", text: "Qual o status?" });
+    expect(quoteOf(message({ quotedId: "P2" }), byId)).toEqual({ author: "You", text: "Photo" });
+    expect(quoteOf(message({ quotedId: "P9" }), byId)?.text).toBe("A message earlier in the chat");
+    expect(quoteOf(message({}), byId)).toBeNull();
   });
 });

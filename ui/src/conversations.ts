@@ -172,3 +172,15 @@ export function mediaKindForPath(path: string): MediaKind {
 export function windowTitle(unread: number): string {
   return unread > 0 ? `(${unread}) Switchboard` : "Switchboard";
 }
+
+export type Quote = { author: string; text: string };
+
+/** What a reply shows above itself: who wrote the quoted message and its first words. */
+export function quoteOf(message: Pick<Message, "quotedId">, byProviderId: Map<string, Message>): Quote | null {
+  if (!message.quotedId) return null;
+  const quoted = byProviderId.get(message.quotedId);
+  if (!quoted) return { author: "", text: "A message earlier in the chat" };
+  const author = quoted.direction === "outbound" ? "You" : (quoted.senderName ?? quoted.contact);
+  const text = quoted.body?.trim() || KIND_WORDS[quoted.kind] || "Message";
+  return { author, text: truncate(text, 120) };
+}

@@ -78,6 +78,7 @@ async fn store_accepts(
                         idempotency_key: Some(&key),
                         campaign_id: None,
                         now: n as i64,
+                        quoted_id: None,
                     };
                     store.insert_outbound(new).await.expect("accept");
                 }

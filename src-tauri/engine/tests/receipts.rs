@@ -61,6 +61,7 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
             idempotency_key: None,
             campaign_id: None,
             now: 0,
+            quoted_id: None,
         };
         let (message, _) = store.insert_outbound(new).await.expect("insert");
         store

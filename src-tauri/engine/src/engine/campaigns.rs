@@ -365,6 +365,7 @@ impl Engine {
                 idempotency_key: Some(key),
                 campaign_id: Some(&id),
                 now,
+                quoted_id: None,
             })
             .collect();
         let campaign = NewCampaign {

@@ -255,6 +255,7 @@ impl Engine {
                 provider_message_id: &message.provider_message_id,
                 status: message.status,
                 at: message.at,
+                quoted_id: message.quoted_id.as_deref(),
             })
             .await?;
         // None: a repeated delivery of a message already logged.

@@ -189,6 +189,12 @@ impl Engine {
         let chat = to.to_string();
         let contact = to.display();
         let body = content.summary();
+        let quoted_id = match &content {
+            OutgoingContent::Text {
+                quoted: Some(quoted), ..
+            } => Some(quoted.provider_message_id.as_str()),
+            _ => None,
+        };
         let new = NewOutbound {
             instance_id: &instance_id,
             chat_jid: &chat,
@@ -201,6 +207,7 @@ impl Engine {
             idempotency_key: key,
             campaign_id: None,
             now: self.now(),
+            quoted_id,
         };
         let store = &self.inner.store;
         let accepted = match limit {

@@ -246,6 +246,8 @@ pub struct ReportedMessage {
     pub contact: Jid,
     /// The chat's other address when the provider gave both (the person's LID beside their phone JID).
     pub chat_alias: Option<Jid>,
+    /// The provider id of the message it replies to.
+    pub quoted_id: Option<String>,
     pub sender_name: Option<String>,
     pub kind: MessageKind,
     pub body: Option<String>,

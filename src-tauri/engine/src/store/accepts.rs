@@ -29,6 +29,7 @@ pub(super) struct OwnedOutbound {
     idempotency_key: Option<String>,
     campaign_id: Option<String>,
     now: Millis,
+    quoted_id: Option<String>,
 }
 
 impl From<&NewOutbound<'_>> for OwnedOutbound {
@@ -45,6 +46,7 @@ impl From<&NewOutbound<'_>> for OwnedOutbound {
             idempotency_key: new.idempotency_key.map(str::to_owned),
             campaign_id: new.campaign_id.map(str::to_owned),
             now: new.now,
+            quoted_id: new.quoted_id.map(str::to_owned),
         }
     }
 }
@@ -63,6 +65,7 @@ impl OwnedOutbound {
             idempotency_key: self.idempotency_key.as_deref(),
             campaign_id: self.campaign_id.as_deref(),
             now: self.now,
+            quoted_id: self.quoted_id.as_deref(),
         }
     }
 }

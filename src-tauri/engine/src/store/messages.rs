@@ -42,6 +42,8 @@ pub struct Message {
     pub campaign_id: Option<String>,
     /// An inbound media file, once downloaded.
     pub media_path: Option<String>,
+    /// The provider id of the message this one replies to (shown quoted above it).
+    pub quoted_id: Option<String>,
 }
 
 /// Which messages to list, newest first.
@@ -90,6 +92,8 @@ pub struct NewOutbound<'a> {
     pub idempotency_key: Option<&'a str>,
     pub campaign_id: Option<&'a str>,
     pub now: Millis,
+    /// The provider id of the message it replies to.
+    pub quoted_id: Option<&'a str>,
 }
 
 /// A claimed message with what to send.
@@ -109,6 +113,7 @@ pub struct NewInbound<'a> {
     pub provider_message_id: &'a str,
     pub status: MessageStatus,
     pub at: Millis,
+    pub quoted_id: Option<&'a str>,
 }
 
 /// What a receipt did.
@@ -147,6 +152,7 @@ pub(super) struct MessageRow {
     source: String,
     campaign_id: Option<String>,
     media_path: Option<String>,
+    quoted_id: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -178,6 +184,7 @@ impl TryFrom<MessageRow> for Message {
             source: row.source,
             campaign_id: row.campaign_id,
             media_path: row.media_path,
+            quoted_id: row.quoted_id,
         })
     }
 }
@@ -244,8 +251,8 @@ impl Store {
         let status = new.status.as_str();
         let inserted = sqlx::query!(
             "INSERT INTO messages (id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status,
-                provider_message_id, created_at, updated_at, sent_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11)
+                provider_message_id, created_at, updated_at, sent_at, quoted_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?12)
              ON CONFLICT DO NOTHING",
             id,
             instance_id,
@@ -258,6 +265,7 @@ impl Store {
             status,
             new.provider_message_id,
             new.at,
+            new.quoted_id,
         )
         .execute(&self.pool)
         .await?
@@ -752,7 +760,7 @@ pub(super) async fn message_on(
         MessageRow,
         r#"SELECT id, rowid AS "seq!: i64", instance_id, direction, chat_jid, contact, sender_name, kind, body, status,
                 provider_message_id, error_code, error_message, attempts, created_at, updated_at, sent_at,
-                delivered_at, read_at, scheduled_at, next_attempt_at, source, campaign_id, media_path
+                delivered_at, read_at, scheduled_at, next_attempt_at, source, campaign_id, media_path, quoted_id
          FROM messages WHERE id = ?"#,
         id
     )
@@ -784,7 +792,7 @@ pub(super) async fn message_rows_by_seq(
         MessageRow,
         r#"SELECT id, rowid AS "seq!: i64", instance_id, direction, chat_jid, contact, sender_name, kind, body, status,
                 provider_message_id, error_code, error_message, attempts, created_at, updated_at, sent_at,
-                delivered_at, read_at, scheduled_at, next_attempt_at, source, campaign_id, media_path
+                delivered_at, read_at, scheduled_at, next_attempt_at, source, campaign_id, media_path, quoted_id
          FROM messages WHERE rowid IN (SELECT value FROM json_each(?1))"#,
         seqs
     )
@@ -809,14 +817,14 @@ pub(super) async fn insert_outbound_row<'e>(
     let inserted = sqlx::query_as!(
             MessageRow,
             r#"INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, payload, status,
-                   scheduled_at, source, idempotency_key, campaign_id, created_at, updated_at)
-               VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, ?12, ?12)
+                   scheduled_at, source, idempotency_key, campaign_id, created_at, updated_at, quoted_id)
+               VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, ?12, ?12, ?13)
                ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                RETURNING id AS "id!", rowid AS "seq!: i64", instance_id AS "instance_id!", direction AS "direction!", chat_jid AS "chat_jid!",
                    contact AS "contact!", sender_name, kind AS "kind!", body, status AS "status!", provider_message_id,
                    error_code, error_message, attempts AS "attempts!", created_at AS "created_at!",
                    updated_at AS "updated_at!", sent_at, delivered_at, read_at, scheduled_at, next_attempt_at,
-                   source AS "source!", campaign_id, media_path"#,
+                   source AS "source!", campaign_id, media_path, quoted_id"#,
             id,
             instance_id,
             new.chat_jid,
@@ -829,6 +837,7 @@ pub(super) async fn insert_outbound_row<'e>(
             new.idempotency_key,
             new.campaign_id,
             new.now,
+            new.quoted_id,
         )
         .fetch_optional(executor)
         .await?;

@@ -2,12 +2,12 @@
 //! and read marking (with receipts where the number sends them), labels and opt-out refusing sends
 //! and campaign rows, contact CSV, and the search index kept in step with the log.
 
-use super::support::{api, harness, text, Harness};
+use super::support::{api, content, harness, text, Harness};
 use switchboard_engine::domain::{Direction, Jid, MessageKind, MessageStatus};
 use switchboard_engine::provider::{ProviderEvent, ReportedMessage};
 use switchboard_engine::settings::Settings;
 use switchboard_engine::store::{ContactUpdate, Conversation, ConversationFilter, Instance, MessageFilter};
-use switchboard_engine::{CampaignDraft, ErrorCode, ThreadPage};
+use switchboard_engine::{CampaignDraft, ComposeContent, ErrorCode, ThreadPage};
 
 const MARIA_PHONE: &str = "5511900000002@s.whatsapp.net";
 const MARIA_LID: &str = "112233445566778@lid";
@@ -25,6 +25,7 @@ fn inbound(id: &str, chat: &str, alias: Option<&str>, body: &str, at: i64) -> Pr
         chat: jid(chat),
         contact: jid(chat),
         chat_alias: alias.map(jid),
+        quoted_id: None,
         sender_name: Some("Maria Souza".into()),
         kind: MessageKind::Text,
         body: Some(body.into()),
@@ -84,6 +85,29 @@ async fn a_person_is_one_conversation_by_phone_or_lid_and_a_group_is_its_own() {
         .await
         .expect("reply");
 
+    // A reply keeps what it quotes, so the thread can show it above.
+    let tudo_bem = h
+        .engine
+        .list_messages(MessageFilter {
+            search: Some("Tudo bem".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("search")[0]
+        .id
+        .clone();
+    let reply = ComposeContent::Text {
+        text: "Tudo ótimo!".into(),
+        reply_to: Some(tudo_bem),
+    };
+    let answered = h
+        .engine
+        .send_message(content(&instance, "+55 11 90000-0002", reply))
+        .await
+        .expect("reply");
+    assert_eq!(answered.quoted_id.as_deref(), Some("M2"));
+    h.engine.cancel_message(&answered.id).await.expect("withdrawn");
+
     let conversations = h.conversations(Default::default()).await;
     let chats: Vec<&str> = conversations.iter().map(|c| c.chat_jid.as_str()).collect();
     assert_eq!(
@@ -98,7 +122,7 @@ async fn a_person_is_one_conversation_by_phone_or_lid_and_a_group_is_its_own() {
     let last = maria.last_message.as_ref().expect("preview");
     assert_eq!(
         (last.body.as_deref(), last.direction),
-        (Some("Olá Maria!"), Direction::Outbound)
+        (Some("Tudo ótimo!"), Direction::Outbound)
     );
     assert!(conversations[1].contact.is_group);
     assert_eq!(conversations[1].unread, 1);
@@ -111,7 +135,7 @@ async fn a_person_is_one_conversation_by_phone_or_lid_and_a_group_is_its_own() {
     let bodies: Vec<&str> = thread.iter().filter_map(|m| m.body.as_deref()).collect();
     assert_eq!(
         bodies,
-        vec!["Olá Maria!", "Pedido 1043", "Tudo bem?", "Oi"],
+        vec!["Tudo ótimo!", "Olá Maria!", "Pedido 1043", "Tudo bem?", "Oi"],
         "newest first"
     );
     assert!(thread

@@ -5,7 +5,7 @@ import type { Message } from "../../bindings";
 import { Button } from "../../components/Button";
 import { Modal } from "../../components/Modal";
 import { Spinner } from "../../components/Spinner";
-import { bubbleTime, highlight, ticksOf } from "../../conversations";
+import { bubbleTime, highlight, quoteOf, ticksOf } from "../../conversations";
 import { useInvalidate } from "../../hooks/useInvalidate";
 import { canDownload, canReply, canRetry } from "../../messageActions";
 import { queryKeys, useMediaPreview } from "../../queries";
@@ -18,6 +18,8 @@ type Props = {
   /** A search result: marked, with its words highlighted. */
   focused: boolean;
   search?: string | null;
+  /** The thread's loaded messages by provider id, to show what a reply quotes. */
+  byProviderId: Map<string, Message>;
   onReply: () => void;
 };
 
@@ -25,7 +27,8 @@ const THUMBNAIL_SIDE = 320;
 const FULL_SIDE = 1600;
 const PHOTO_KINDS = ["image", "sticker"];
 
-export function Bubble({ message, showSender, focused, search = null, onReply }: Props) {
+export function Bubble({ message, showSender, focused, search = null, byProviderId, onReply }: Props) {
+  const quote = quoteOf(message, byProviderId);
   const outbound = message.direction === "outbound";
   const ticks = ticksOf(message);
   const photo = !outbound && PHOTO_KINDS.includes(message.kind) && canDownload(message);
@@ -41,6 +44,12 @@ export function Bubble({ message, showSender, focused, search = null, onReply }:
       >
         {showSender && !outbound && message.senderName && (
           <p className="text-xs font-medium text-emerald-700">{message.senderName}</p>
+        )}
+        {quote && (
+          <div data-testid="bubble-quote" className="mb-1 rounded-md border-l-4 border-emerald-600 bg-black/5 px-2 py-1 text-xs">
+            {quote.author && <p className="font-medium text-emerald-700">{quote.author}</p>}
+            <p className="text-slate-600">{quote.text}</p>
+          </div>
         )}
         {photo && <Photo message={message} />}
         {file && <FileChip message={message} />}

@@ -30,6 +30,7 @@ const MAX_FOCUS_PAGES = 20;
 export function Thread({ conversation, instanceName, onClose, focusMessageId = null, search = null }: Props) {
   const thread = useThread(conversation.id, conversation.instanceId);
   const messages = thread.data?.pages.flat() ?? [];
+  const byProviderId = new Map(messages.flatMap((m) => (m.providerMessageId ? [[m.providerMessageId, m] as const] : [])));
   const now = useNow(true, 60_000);
   const invalidate = useInvalidate();
   const [replyTo, setReplyTo] = useState<Message | null>(null);
@@ -127,6 +128,7 @@ export function Thread({ conversation, instanceName, onClose, focusMessageId = n
                   showSender={isGroup}
                   focused={message.id === focusMessageId}
                   search={search}
+                  byProviderId={byProviderId}
                   onReply={() => setReplyTo(message)}
                 />
               ))}

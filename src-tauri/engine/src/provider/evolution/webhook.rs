@@ -185,6 +185,7 @@ pub(super) fn reported_message(record: MessageRecord, now: Millis) -> Option<Rep
         (person.clone(), person, alias)
     };
     let (kind, body) = content(&record.message);
+    let quoted_id = quoted_id(&record.message, &record.context_info);
     let direction = if key.from_me {
         Direction::Outbound
     } else {
@@ -204,6 +205,7 @@ pub(super) fn reported_message(record: MessageRecord, now: Millis) -> Option<Rep
         chat,
         contact,
         chat_alias,
+        quoted_id,
         sender_name: record.push_name.filter(|n| !n.is_empty() && !key.from_me),
         kind,
         body,
@@ -239,6 +241,17 @@ fn text_at(message: &Value, pointer: &str) -> Option<String> {
 }
 
 /// The kind of a Baileys message and the text a person would read in the log.
+/// The id of the message this one quotes: in the message's own `contextInfo` (any message type),
+/// or beside the message, where `send.message` puts it.
+fn quoted_id(message: &Value, beside: &Value) -> Option<String> {
+    let inner = message
+        .as_object()
+        .into_iter()
+        .flat_map(|fields| fields.values())
+        .find_map(|inner| text_at(inner, "/contextInfo/stanzaId"));
+    inner.or_else(|| text_at(beside, "/stanzaId"))
+}
+
 fn content(message: &Value) -> (MessageKind, Option<String>) {
     use MessageKind::*;
     if let Some(text) = text_at(message, "/conversation") {
@@ -285,6 +298,23 @@ fn content(message: &Value) -> (MessageKind, Option<String>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_reply_names_the_message_it_quotes_inside_or_beside_the_message() {
+        let sample: Value = serde_json::from_slice(&sample("webhook-send-message.json")).expect("json");
+        let record: MessageRecord = serde_json::from_value(sample["data"].clone()).expect("record");
+        let message = reported_message(record, 0).expect("message");
+        assert_eq!(
+            message.quoted_id.as_deref(),
+            Some("A5F3C9D2E1B0479A8C6D5E4F3A2B1C0D")
+        );
+        let inside = serde_json::json!({"extendedTextMessage": {"text": "Sim", "contextInfo": {"stanzaId": "3EB0AA"}}});
+        assert_eq!(quoted_id(&inside, &Value::Null).as_deref(), Some("3EB0AA"));
+        assert_eq!(
+            quoted_id(&serde_json::json!({"conversation": "Oi"}), &Value::Null),
+            None
+        );
+    }
+
     use super::*;
 
     fn sample(name: &str) -> Vec<u8> {

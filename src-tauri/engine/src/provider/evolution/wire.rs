@@ -240,6 +240,9 @@ pub(crate) struct MessageRecord {
     #[serde(default)]
     pub message: Value,
     pub message_timestamp: Option<Value>,
+    /// What the message replies to, when Evolution lifts it beside the message (`send.message`).
+    #[serde(default)]
+    pub context_info: Value,
 }
 
 #[derive(Debug, Deserialize)]

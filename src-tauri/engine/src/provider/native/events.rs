@@ -140,6 +140,12 @@ fn reported(inbound: &InboundMessage) -> Option<ReportedMessage> {
         },
         contact,
         chat_alias,
+        quoted_id: inbound
+            .message
+            .extended_text_message
+            .as_option()
+            .and_then(|m| m.context_info.as_option())
+            .and_then(|c| c.stanza_id.clone()),
         sender_name: (!info.push_name.is_empty() && !source.is_from_me).then(|| info.push_name.clone()),
         kind,
         body: text,
