@@ -164,7 +164,7 @@ mod tests {
     use crate::domain::InstanceStatus;
     use std::sync::Arc;
     use std::time::Duration;
-    use whatsapp_rust::prelude::{wa, BatchOrigin, MessageBatch, MessageBuilderExt, MessageInfo};
+    use whatsapp_rust::prelude::{BatchOrigin, MessageBatch, MessageInfo};
     use whatsapp_rust::wacore::types::events as wa_events;
     use whatsapp_rust::wacore::types::message::MessageSource;
 
@@ -337,8 +337,16 @@ mod tests {
                 .expect("time"),
             ..MessageInfo::default()
         };
+        // A reply to an earlier message of ours.
+        let quoted = crate::domain::QuotedMessage {
+            provider_message_id: "3EB0C767D71D".into(),
+            chat_jid: "5511900000002@s.whatsapp.net".into(),
+            from_me: true,
+            text: Some("Seu pedido saiu".into()),
+        };
+        let text = super::super::outgoing::text("Oi! Qual o status do meu pedido?", Some(&quoted), None);
         let inbound = InboundMessage::builder()
-            .message(Arc::new(wa::Message::text("Oi! Qual o status do meu pedido?")))
+            .message(Arc::new(text))
             .info(Arc::new(info))
             .build();
         let batch = MessageBatch::builder()
@@ -354,5 +362,11 @@ mod tests {
         assert_eq!(message.body.as_deref(), Some("Oi! Qual o status do meu pedido?"));
         assert_eq!(message.sender_name.as_deref(), Some("Maria Souza"));
         assert_eq!(message.at, 1_761_060_601_000);
+        assert_eq!(message.quoted_id.as_deref(), Some("3EB0C767D71D"));
+        assert_eq!(
+            message.chat_alias.as_ref().map(ToString::to_string).as_deref(),
+            Some("112233445566778@lid"),
+            "the LID is remembered as the person's other address"
+        );
     }
 }
