@@ -48,6 +48,16 @@ export function Thread({ conversation, instanceName, onClose, focusMessageId = n
     // Only a new unread count asks again; the mutation object changes on every render.
     if (unread > 0 && document.hasFocus() && !markRead.isPending) markRead.mutate();
   }, [unread, conversation.id]);
+  // What arrived while the person was in another window is read when they come back to this one.
+  const readOnReturn = useRef(() => {});
+  readOnReturn.current = () => {
+    if (unread > 0 && !markRead.isPending) markRead.mutate();
+  };
+  useEffect(() => {
+    const onFocus = () => readOnReturn.current();
+    window.addEventListener("focus", onFocus);
+    return () => window.removeEventListener("focus", onFocus);
+  }, []);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
