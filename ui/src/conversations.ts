@@ -101,11 +101,16 @@ const KIND_WORDS: Record<string, string> = {
   reaction: "Reaction",
 };
 
+/** A message kind in a word, for media without a caption. */
+export function kindWord(kind: string): string {
+  return KIND_WORDS[kind] ?? "Message";
+}
+
 /** The one line under a conversation's name: who wrote last and what. */
 export function previewLine(conversation: Pick<Conversation, "lastMessage">): string {
   const message = conversation.lastMessage;
   if (!message) return "";
-  const what = message.body?.trim() || KIND_WORDS[message.kind] || "Message";
+  const what = message.body?.trim() || kindWord(message.kind);
   const text = truncate(what, 80);
   return message.direction === "outbound" ? `You: ${text}` : text;
 }
@@ -181,6 +186,6 @@ export function quoteOf(message: Pick<Message, "quotedId">, byProviderId: Map<st
   const quoted = byProviderId.get(message.quotedId);
   if (!quoted) return { author: "", text: "A message earlier in the chat" };
   const author = quoted.direction === "outbound" ? "You" : (quoted.senderName ?? quoted.contact);
-  const text = quoted.body?.trim() || KIND_WORDS[quoted.kind] || "Message";
+  const text = quoted.body?.trim() || kindWord(quoted.kind);
   return { author, text: truncate(text, 120) };
 }

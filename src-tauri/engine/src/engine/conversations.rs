@@ -174,13 +174,12 @@ impl Engine {
         // Receipts in a group name each sender; the log keeps senders as people read them, so
         // only one-to-one chats get receipts.
         if wanted && !unread.is_empty() && chat.kind() != JidKind::Group {
-            let ids: Vec<String> = unread.into_iter().map(|m| m.provider_message_id).collect();
             let sent = async {
                 let provider = self.provider(&instance).await?;
                 super::within(
                     self.inner.timeouts.state,
                     "a read receipt",
-                    provider.mark_read(&chat, &ids),
+                    provider.mark_read(&chat, &unread),
                 )
                 .await?;
                 Ok::<_, EngineError>(())

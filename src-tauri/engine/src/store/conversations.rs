@@ -113,12 +113,6 @@ pub struct ContactUpdate {
     pub opted_out: Option<bool>,
 }
 
-/// An inbound message a read marks as read on WhatsApp too.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnreadMessage {
-    pub provider_message_id: String,
-}
-
 /// Colours for new labels, picked in turn.
 const LABEL_COLORS: [&str; 8] = [
     "#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563",
@@ -173,7 +167,8 @@ fn ids_json<T: Serialize>(ids: &[T]) -> Result<String, StoreError> {
     serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn scope_json(scope: &Option<Vec<InstanceId>>) -> Result<Option<String>, StoreError> {
+/// An API key's scope as the JSON array `json_each` reads.
+pub(super) fn scope_json(scope: &Option<Vec<InstanceId>>) -> Result<Option<String>, StoreError> {
     scope
         .as_ref()
         .map(|ids| ids_json(&ids.iter().map(InstanceId::as_str).collect::<Vec<_>>()))
@@ -375,13 +370,14 @@ impl Store {
         messages_in_order(&self.pool, &seqs).await
     }
 
-    /// Marks a conversation read up to `now`. Returns the inbound messages that were unread (the
-    /// newest first, at most 100), for read receipts; `None` when there is no such conversation.
+    /// Marks a conversation read up to `now`. Returns the provider ids of the inbound messages that
+    /// were unread (the newest first, at most 100), for read receipts; `None` when there is no
+    /// such conversation.
     pub async fn mark_conversation_read(
         &self,
         id: i64,
         now: Millis,
-    ) -> Result<Option<Vec<UnreadMessage>>, StoreError> {
+    ) -> Result<Option<Vec<String>>, StoreError> {
         let mut tx = self.write_transaction().await?;
         let Some(before) = sqlx::query!(
             "SELECT instance_id, chat_jid, read_at, unread FROM conversations WHERE id = ?",
@@ -417,12 +413,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Some(
-            unread
-                .into_iter()
-                .map(|provider_message_id| UnreadMessage { provider_message_id })
-                .collect(),
-        ))
+        Ok(Some(unread))
     }
 
     /// Unread messages over all conversations (of these instances, when given).

@@ -295,12 +295,7 @@ impl Store {
         let before = filter.before.unwrap_or(Millis::MAX);
         // Without a seq the page starts before the `before` millisecond, as a time cursor does.
         let before_seq = filter.before_seq.unwrap_or(0);
-        let scope = filter
-            .scope
-            .as_ref()
-            .map(|ids| serde_json::to_string(&ids.iter().map(InstanceId::as_str).collect::<Vec<_>>()))
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let scope = super::conversations::scope_json(&filter.scope)?;
         // The statements share their parameters; only the file (the shape) differs.
         macro_rules! page_of {
             ($file:literal $(, $extra:expr)?) => {
@@ -332,12 +327,7 @@ impl Store {
         let instance_id = filter.instance_id.as_ref().map(InstanceId::as_str);
         let direction = filter.direction.map(Direction::as_str);
         let status = filter.status.map(MessageStatus::as_str);
-        let scope = filter
-            .scope
-            .as_ref()
-            .map(|ids| serde_json::to_string(&ids.iter().map(InstanceId::as_str).collect::<Vec<_>>()))
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let scope = super::conversations::scope_json(&filter.scope)?;
         let mut seqs = match fts_query(search) {
             Some(query) => {
                 sqlx::query_scalar!(

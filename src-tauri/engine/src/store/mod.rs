@@ -15,9 +15,7 @@ mod upkeep;
 pub use api::{ApiKey, Delivery, MessageEvent, Subscription};
 pub use campaigns::{Campaign, CampaignState, NewCampaign};
 pub use changes::{Change, UnreportedChanges};
-pub use conversations::{
-    Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter, Label, UnreadMessage,
-};
+pub use conversations::{Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter, Label};
 pub use instances::{Instance, StatusChange};
 pub use messages::{
     Claimed, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome,

@@ -5,7 +5,7 @@ import type { Message } from "../../bindings";
 import { Button } from "../../components/Button";
 import { Modal } from "../../components/Modal";
 import { Spinner } from "../../components/Spinner";
-import { bubbleTime, highlight, quoteOf, ticksOf } from "../../conversations";
+import { bubbleTime, highlight, kindWord, quoteOf, ticksOf } from "../../conversations";
 import { useInvalidate } from "../../hooks/useInvalidate";
 import { canDownload, canReply, canRetry } from "../../messageActions";
 import { queryKeys, useMediaPreview } from "../../queries";
@@ -138,8 +138,6 @@ function Photo({ message }: { message: Message }) {
   );
 }
 
-const KIND_NAMES: Record<string, string> = { video: "Video", audio: "Audio", document: "Document" };
-
 /** Another received file: what it is, and where it was saved once downloaded. */
 function FileChip({ message }: { message: Message }) {
   const invalidate = useInvalidate();
@@ -150,7 +148,7 @@ function FileChip({ message }: { message: Message }) {
   const saved = download.data?.mediaPath ?? message.mediaPath;
   return (
     <div className="mb-1 flex items-center gap-2 rounded-md bg-slate-100 px-2 py-1.5" data-testid="bubble-file">
-      <span className="text-xs font-medium text-slate-700">{KIND_NAMES[message.kind] ?? "File"}</span>
+      <span className="text-xs font-medium text-slate-700">{kindWord(message.kind)}</span>
       {saved ? (
         <span className="min-w-0 truncate text-xs text-slate-500" title={saved}>
           Saved to {saved}

@@ -30,24 +30,23 @@ export function ConversationsScreen({ openId, onOpen }: Props) {
   const conversations = useConversations(query);
   const rows = conversations.data?.pages.flat() ?? [];
   const searchBox = useRef<HTMLInputElement>(null);
-  // The open conversation stays shown when a filter hides it from the list.
-  const [opened, setOpened] = useState<Conversation | null>(null);
-  const selected = rows.find((c) => c.id === openId) ?? (opened?.id === openId ? opened : null);
-  // A conversation opened from elsewhere (a search result beyond the loaded pages) is fetched on its own.
-  const [fetched, setFetched] = useState<Conversation | null>(null);
+  // The open conversation stays shown when a filter hides it, or when it was opened from beyond
+  // the loaded pages (a search result): then it is fetched on its own.
+  const [held, setHeld] = useState<Conversation | null>(null);
+  const inList = rows.find((c) => c.id === openId) ?? null;
   useEffect(() => {
-    if (openId === null || selected) return;
+    if (inList) {
+      setHeld(inList);
+      return;
+    }
+    if (openId === null || held?.id === openId) return;
     let current = true;
-    void api.getConversation(openId).then((c) => current && setFetched(c), () => undefined);
+    void api.getConversation(openId).then((c) => current && setHeld(c), () => undefined);
     return () => {
       current = false;
     };
-  }, [openId, selected]);
-  const shown = selected ?? (fetched?.id === openId ? fetched : null);
-
-  useEffect(() => {
-    if (selected && selected !== opened) setOpened(selected);
-  }, [selected, opened]);
+  }, [inList, openId, held?.id]);
+  const shown = inList ?? (held?.id === openId ? held : null);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
