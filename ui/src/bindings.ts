@@ -346,9 +346,9 @@ export type Instance = {
 	id: InstanceId,
 	displayName: string,
 	provider: ProviderKind,
-	/**  The provider's name for the instance (the Evolution instance name). */
+	/**  The account's name at its provider (an Evolution instance name, a Cloud API phone number id). */
 	remoteName: string,
-	remoteId: string | null,
+	/**  Where the provider lives, when it is a server. */
 	serverUrl: string | null,
 	status: InstanceStatus,
 	/**  Why the status is what it is, in words (e.g. the provider's reason for a disconnect). */
@@ -362,7 +362,7 @@ export type Instance = {
 	eventPath: EventPath,
 	/**  Whether opening a conversation here marks the customer's messages read on WhatsApp. */
 	sendReadReceipts: boolean,
-	/**  Whether its provider can send read receipts at all. */
+	/**  Whether its provider can send read receipts at all (the engine fills it in). */
 	readReceiptsSupported: boolean,
 	createdAt: number,
 	updatedAt: number,
@@ -596,11 +596,18 @@ export type ProviderKind =
 /**  Meta's WhatsApp Cloud API. */
 "cloud";
 
-/**
- *  How to reach the provider of a new instance: an Evolution API server, or this computer
- *  (`native`, linked by QR or pairing code with no server).
- */
-export type ProviderSetup = { kind: "evolution"; serverUrl: string; apiKey: string } | { kind: "native" } | { kind: "cloud" };
+/**  How to reach the provider of a new instance, as a person or a program entered it. */
+export type ProviderSetup = 
+/**  A self-hosted Evolution API v2 server, addressed with its global API key. */
+{ kind: "evolution"; serverUrl: string; apiKey: string } | 
+/**  This computer is the linked device (QR or pairing code, no server). */
+{ kind: "native" } | 
+/**  Meta's WhatsApp Cloud API: a business phone number with a system-user access token. */
+{ kind: "cloud"; accessToken: string; phoneNumberId: string; businessAccountId: string; 
+/**  Signs the webhooks Meta posts (the app's "App secret"). */
+appSecret: string; 
+/**  The Graph API version (`v26.0`); the current default when absent. */
+apiVersion: string | null };
 
 export type QrUpdated = {
 	instanceId: InstanceId,

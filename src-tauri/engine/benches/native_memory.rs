@@ -48,10 +48,13 @@ async fn main() {
         data.path().to_path_buf(),
     );
     // Port 9 (discard) is closed here: the clients start, fail to connect and wait to retry.
-    options.native = Arc::new(WhatsAppRust {
-        endpoint: Some("ws://127.0.0.1:9/ws/chat".into()),
-        version: Some((2, 3000, 1_000_000_000)),
-    });
+    options.providers = switchboard_engine::provider::ProviderKits::standard(
+        data.path(),
+        Arc::new(WhatsAppRust {
+            endpoint: Some("ws://127.0.0.1:9/ws/chat".into()),
+            version: Some((2, 3000, 1_000_000_000)),
+        }),
+    );
     let engine = Engine::new(options).await.expect("engine");
     tokio::time::sleep(SETTLE).await;
     let baseline = resident_mib();

@@ -40,10 +40,22 @@ pub enum EngineError {
     Conflict(String),
     #[error(transparent)]
     Provider(#[from] ProviderError),
+
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Secret(#[from] SecretError),
+}
+
+impl From<crate::provider::KitError> for EngineError {
+    fn from(error: crate::provider::KitError) -> Self {
+        use crate::provider::KitError as K;
+        match error {
+            K::Input(e) => EngineError::Input(e),
+            K::Provider(e) => EngineError::Provider(e),
+            K::Secret(e) => EngineError::Secret(e),
+        }
+    }
 }
 
 impl From<PhoneError> for EngineError {
@@ -136,6 +148,7 @@ impl From<EngineError> for ApiError {
                 ApiError::new(ErrorCode::NotFound, "That delivery does not exist.")
             }
             EngineError::Provider(e) => e.into(),
+
             EngineError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 ApiError::new(
@@ -148,6 +161,73 @@ impl From<EngineError> for ApiError {
                 ApiError::new(
                     ErrorCode::Internal,
                     "Switchboard could not use the system keyring to keep this instance's keys.",
+                )
+            }
+        }
+    }
+}
+
+/// What each provider failure means to a person. The sentences name no provider: where a
+/// provider has words of its own (an activation to do, a Meta error explained), it puts them in
+/// the error it returns.
+impl From<ProviderError> for ApiError {
+    fn from(error: ProviderError) -> Self {
+        use ErrorCode as C;
+        match error {
+            ProviderError::TimedOut(operation) => {
+                tracing::warn!(operation, "provider timed out");
+                ApiError::new(
+                    C::ProviderUnreachable,
+                    "WhatsApp's side did not answer in time. Switchboard will try again.",
+                )
+            }
+            ProviderError::Unreachable(detail) => {
+                tracing::warn!(%detail, "provider unreachable");
+                ApiError::new(
+                    C::ProviderUnreachable,
+                    "The provider could not be reached. Check its address and this computer's connection.",
+                )
+            }
+            ProviderError::Unauthorized => ApiError::new(
+                C::ProviderAuth,
+                "The provider refused the credentials. Check the API key or access token and try again.",
+            ),
+            ProviderError::InstanceMissing => {
+                ApiError::new(C::NotFound, "The provider no longer has this number.")
+            }
+            ProviderError::Unavailable(sentence) => ApiError::new(C::ProviderRejected, sentence),
+            ProviderError::NameTaken => {
+                ApiError::new(C::Conflict, "The provider already has an account with that name.")
+            }
+            ProviderError::NotOnWhatsApp { number } => {
+                let shown =
+                    crate::domain::PhoneNumber::from_international_digits(number.trim_start_matches('+'))
+                        .map_or(number, |phone| phone.formatted());
+                ApiError::new(C::InvalidInput, format!("{shown} is not on WhatsApp."))
+            }
+            ProviderError::Rejected(reason) => ApiError::new(
+                C::ProviderRejected,
+                format!("The provider refused the request: {reason}"),
+            ),
+            ProviderError::ServerError(status) => ApiError::new(
+                C::ProviderUnreachable,
+                format!("The provider had an internal error (HTTP {status}). Try again in a moment."),
+            ),
+            ProviderError::NotConnected => {
+                ApiError::new(C::Conflict, "This number is not connected to WhatsApp right now.")
+            }
+            ProviderError::QrLimitReached => ApiError::new(
+                C::Conflict,
+                "The QR code limit was reached. Press “Try again” to get a new code.",
+            ),
+            ProviderError::Unsupported(what) => {
+                ApiError::new(C::Unsupported, format!("This provider does not support {what}."))
+            }
+            ProviderError::Protocol(detail) => {
+                tracing::warn!(%detail, "unexpected provider answer");
+                ApiError::new(
+                    C::ProviderRejected,
+                    "The provider answered in a way Switchboard does not understand; details are in Switchboard's log.",
                 )
             }
         }

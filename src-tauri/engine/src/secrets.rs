@@ -17,29 +17,39 @@ pub enum SecretError {
 /// Which secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretKind {
-    /// Evolution's global API key (`AUTHENTICATION_API_KEY`).
-    EvolutionApiKey,
-    /// The per-instance token Evolution returned on create (`hash`).
+    /// A server's key for every account on it (Evolution's global `AUTHENTICATION_API_KEY`).
+    ApiKey,
+    /// The account's own key at its provider (the token Evolution returned on create).
     InstanceToken,
-    /// The HS256 secret Evolution signs its webhooks with (`jwt_key`).
+    /// What the provider's webhooks are verified with (Evolution's HS256 `jwt_key`, the Meta
+    /// app secret of a Cloud API number).
     WebhookSecret,
+    /// A bearer token that acts for the account (a Cloud API system-user token).
+    AccessToken,
+    /// What the provider echoes when it checks the callback address is ours (Meta's verify token).
+    VerifyToken,
     /// The HMAC secret Switchboard signs its outgoing webhooks with (one per subscription).
     SigningSecret,
 }
 
 impl SecretKind {
     /// The secrets an instance has.
-    const INSTANCE: [SecretKind; 3] = [
-        SecretKind::EvolutionApiKey,
+    const INSTANCE: [SecretKind; 5] = [
+        SecretKind::ApiKey,
         SecretKind::InstanceToken,
         SecretKind::WebhookSecret,
+        SecretKind::AccessToken,
+        SecretKind::VerifyToken,
     ];
 
     fn as_str(self) -> &'static str {
         match self {
-            SecretKind::EvolutionApiKey => "evolution-api-key",
+            // Named when Evolution was the only server kind; kept so stored keys are found.
+            SecretKind::ApiKey => "evolution-api-key",
             SecretKind::InstanceToken => "instance-token",
             SecretKind::WebhookSecret => "webhook-secret",
+            SecretKind::AccessToken => "access-token",
+            SecretKind::VerifyToken => "verify-token",
             SecretKind::SigningSecret => "signing-secret",
         }
     }

@@ -28,7 +28,7 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
         display_name: "x".into(),
         provider: ProviderKind::Evolution,
         remote_name: "x".into(),
-        remote_id: None,
+        provider_config: serde_json::json!({}),
         server_url: Some("http://x/".into()),
         status: InstanceStatus::Connected,
         status_reason: None,

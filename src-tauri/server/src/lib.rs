@@ -1,17 +1,19 @@
 //! The embedded HTTP listener: the local `/v1` API for other apps on this computer and the
-//! Evolution webhook receiver, on one port. It serves the same `Engine` the desktop shell uses,
+//! providers' webhook receiver (`/webhooks/<provider>/<instance>`), on one port. It serves the same `Engine` the desktop shell uses,
 //! binds to loopback, and limits what it reads.
 
 pub mod api;
 pub mod config;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use switchboard_engine::provider::WebhookError;
 use switchboard_engine::{Engine, WebhookRejection};
 
 /// Webhook bodies are single messages; media travels by URL, not inline (`base64: false`).
@@ -36,11 +38,14 @@ pub async fn router_with(engine: Engine, rate: api::RateLimit) -> Router {
     };
     let receiver = Router::new()
         .route("/health", get(health))
-        .route("/webhooks/evolution/{instance_id}", post(evolution_webhook))
-        // With "webhook by events" the server appends the event name; it is in the body anyway.
         .route(
-            "/webhooks/evolution/{instance_id}/{event}",
-            post(evolution_webhook_by_event),
+            "/webhooks/{provider}/{instance_id}",
+            post(provider_webhook).get(provider_handshake),
+        )
+        // With "webhook by events" Evolution appends the event name; it is in the body anyway.
+        .route(
+            "/webhooks/{provider}/{instance_id}/{event}",
+            post(provider_webhook_by_event),
         )
         .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
         .with_state(engine);
@@ -73,43 +78,76 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
 
-async fn evolution_webhook(
+/// Headers by lower-case name, as the engine's webhook readers take them.
+fn header_map(headers: &HeaderMap) -> HashMap<String, String> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .collect()
+}
+
+async fn provider_webhook(
     State(engine): State<Engine>,
-    Path(instance_id): Path<String>,
+    Path((provider, instance_id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let authorization = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let headers = header_map(&headers);
     match engine
-        .receive_evolution_webhook(&instance_id, authorization, &body)
+        .receive_webhook(&provider, &instance_id, &headers, &body)
         .await
     {
         Ok(_) => StatusCode::OK.into_response(),
-        // 4xx also tells Evolution to stop retrying; 500 asks it to retry later.
-        Err(WebhookRejection::Unauthorized(reason)) => {
+        Err(rejection) => rejection_response(rejection),
+    }
+}
+
+/// A provider checking that the callback address is ours: the challenge it sent, echoed.
+async fn provider_handshake(
+    State(engine): State<Engine>,
+    Path((provider, instance_id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    match engine
+        .answer_webhook_handshake(&provider, &instance_id, &query)
+        .await
+    {
+        Ok(challenge) => (StatusCode::OK, challenge).into_response(),
+        // Meta reads anything but 200 with the challenge as a failed check.
+        Err(WebhookRejection::Refused(WebhookError::Unauthorized(reason))) => {
+            tracing::warn!(%reason, "webhook handshake refused");
+            StatusCode::FORBIDDEN.into_response()
+        }
+        Err(rejection) => rejection_response(rejection),
+    }
+}
+
+fn rejection_response(rejection: WebhookRejection) -> Response {
+    match rejection {
+        // 4xx also tells the provider to stop retrying; 500 asks it to retry later.
+        WebhookRejection::Refused(WebhookError::Unauthorized(reason)) => {
             tracing::warn!(%reason, "webhook refused");
             StatusCode::UNAUTHORIZED.into_response()
         }
-        Err(WebhookRejection::Malformed(reason)) => {
+        WebhookRejection::Refused(WebhookError::Malformed(reason)) => {
             tracing::warn!(%reason, "malformed webhook");
             StatusCode::BAD_REQUEST.into_response()
         }
-        Err(WebhookRejection::Internal(error)) => {
+        WebhookRejection::Refused(WebhookError::NotTaken) => StatusCode::NOT_FOUND.into_response(),
+        WebhookRejection::Internal(error) => {
             tracing::error!(%error, "webhook could not be applied");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }
 
-async fn evolution_webhook_by_event(
+async fn provider_webhook_by_event(
     state: State<Engine>,
-    Path((instance_id, _event)): Path<(String, String)>,
+    Path((provider, instance_id, _event)): Path<(String, String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    evolution_webhook(state, Path(instance_id), headers, body).await
+    provider_webhook(state, Path((provider, instance_id)), headers, body).await
 }
 
 /// A running listener.

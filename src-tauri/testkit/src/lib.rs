@@ -33,7 +33,7 @@ pub fn connected_instance(id: switchboard_engine::domain::InstanceId) -> switchb
         display_name: "Bench".into(),
         provider: ProviderKind::Evolution,
         remote_name: "bench".into(),
-        remote_id: None,
+        provider_config: serde_json::json!({}),
         server_url: Some("http://127.0.0.1:9/".into()),
         status: InstanceStatus::Connected,
         status_reason: None,

@@ -56,11 +56,14 @@ async fn a_number_added_to_this_computer_links_by_qr_and_sends() {
         Arc::new(RecordingSink::default()),
         data.path().to_path_buf(),
     );
-    options.native = Arc::new(WhatsAppRust {
-        endpoint: Some(fake.ws_url()),
-        // Without it the client asks web.whatsapp.com for the current version.
-        version: Some((2, 3000, 1_000_000_000)),
-    });
+    options.providers = switchboard_engine::provider::ProviderKits::standard(
+        data.path(),
+        Arc::new(WhatsAppRust {
+            endpoint: Some(fake.ws_url()),
+            // Without it the client asks web.whatsapp.com for the current version.
+            version: Some((2, 3000, 1_000_000_000)),
+        }),
+    );
     let engine = Engine::new(options).await.expect("engine");
 
     let request = AddInstanceRequest {

@@ -59,13 +59,6 @@ pub enum ProviderKind {
     Cloud,
 }
 
-impl ProviderKind {
-    /// Whether its numbers can tell a customer their messages were read.
-    pub fn sends_read_receipts(self) -> bool {
-        matches!(self, ProviderKind::Evolution | ProviderKind::Native)
-    }
-}
-
 /// How a number's events (status, receipts, incoming messages) reach Switchboard right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -90,9 +83,10 @@ impl EventPath {
     }
 
     /// The path while nothing live is known (no webhook arrived lately, no stream open).
-    pub fn at_rest(provider: ProviderKind, uses_webhook: bool) -> Self {
-        match (provider, uses_webhook) {
-            (ProviderKind::Native, _) => EventPath::Direct,
+    /// `events_direct`: the number's own connection is in this process.
+    pub fn at_rest(events_direct: bool, uses_webhook: bool) -> Self {
+        match (events_direct, uses_webhook) {
+            (true, _) => EventPath::Direct,
             (_, true) => EventPath::WebhookQuiet,
             (_, false) => EventPath::ServerLog,
         }

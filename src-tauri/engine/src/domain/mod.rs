@@ -26,3 +26,24 @@ impl InputError {
         Self(message.into())
     }
 }
+
+/// Parses and normalises a server address typed by a person.
+pub fn parse_server_url(input: &str) -> Result<url::Url, InputError> {
+    let invalid = || {
+        InputError::new(format!(
+            "\"{}\" is not a server address; use one like http://localhost:8080.",
+            input.trim()
+        ))
+    };
+    let url = url::Url::parse(input.trim()).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.query().is_some() {
+        return Err(invalid());
+    }
+    let mut url = url;
+    // Paths are joined onto the base, which needs a trailing slash to keep any prefix.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}

@@ -7,25 +7,29 @@ use crate::domain::{ConnectionSignal, EventPath, InstanceId, InstanceStatus, Pro
 use crate::domain::{Direction, Jid, JidKind};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
-use crate::provider::evolution::webhook;
 use crate::provider::{
     ConnectionReport, EventFeed, LinkOffer, LinkProgress, ProviderError, ProviderEvent, ReportedMessage,
+    WebhookError, WebhookRequest,
 };
 use crate::secrets::SecretKind;
 use crate::store::{Instance, Millis, NewInbound, ReceiptOutcome};
+use std::collections::HashMap;
 
 /// Why a webhook was refused; the listener maps each to an HTTP status.
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookRejection {
-    /// Unknown instance, missing or bad signature, expired token: 401, nothing stored.
-    #[error("unauthorized webhook: {0}")]
-    Unauthorized(String),
-    /// Not an Evolution webhook body: 400.
-    #[error("malformed webhook: {0}")]
-    Malformed(String),
+    /// The webhook itself was refused (see `WebhookError` for the statuses).
+    #[error(transparent)]
+    Refused(#[from] WebhookError),
     /// Our side failed; the sender should retry: 500.
     #[error(transparent)]
     Internal(#[from] EngineError),
+}
+
+impl WebhookRejection {
+    fn unauthorized(why: impl Into<String>) -> Self {
+        WebhookRejection::Refused(WebhookError::Unauthorized(why.into()))
+    }
 }
 
 fn default_reason(status: InstanceStatus) -> Option<&'static str> {
@@ -33,8 +37,8 @@ fn default_reason(status: InstanceStatus) -> Option<&'static str> {
         InstanceStatus::QrLimitReached => {
             Some("The QR code limit was reached before a phone scanned one. Press Try again for a new code.")
         }
-        InstanceStatus::Unreachable => Some("The server could not be reached."),
-        InstanceStatus::Missing => Some("The server no longer has this instance."),
+        InstanceStatus::Unreachable => Some("The provider could not be reached."),
+        InstanceStatus::Missing => Some("The provider no longer has this number."),
         InstanceStatus::LoggedOut => Some("The phone unlinked this device."),
         _ => None,
     }
@@ -86,7 +90,8 @@ impl Engine {
         } else if let Some((_, path)) = recorded.filter(|(at, _)| now - at < WEBHOOK_FRESH_MILLIS) {
             path
         } else {
-            EventPath::at_rest(instance.provider, instance.uses_webhook)
+            let direct = self.kit(instance.provider)?.traits().events_direct;
+            EventPath::at_rest(direct, instance.uses_webhook)
         })
     }
 
@@ -347,22 +352,27 @@ impl Engine {
         Ok(true)
     }
 
-    /// Handles one webhook POST for an instance: checks its signature, then applies its events.
-    /// Returns how many events it carried.
-    pub async fn receive_evolution_webhook(
+    /// Handles one webhook POST for an instance, at `/webhooks/<provider>/<instance>`: its
+    /// provider's kit checks it with the instance's webhook secret before anything of it is read,
+    /// then its events are applied (each to the number it names, when one callback serves
+    /// several). Returns how many events it carried.
+    pub async fn receive_webhook(
         &self,
+        provider: &str,
         instance_id: &str,
-        authorization: Option<&str>,
+        headers: &HashMap<String, String>,
         body: &[u8],
     ) -> Result<usize, WebhookRejection> {
         // Unknown ids are refused exactly like bad signatures: no oracle for which ids exist.
-        let unknown = || WebhookRejection::Unauthorized("unknown instance".into());
+        let unknown = || WebhookRejection::unauthorized("unknown instance");
+        let kit = self.inner.kits.by_name(provider).ok_or_else(unknown)?.clone();
         let id = InstanceId::parse(instance_id).map_err(|_| unknown())?;
+        let request = WebhookRequest { headers, body };
         let instance = self.inner.store.instance(&id).await.map_err(EngineError::from)?;
         let Some(instance) = instance else {
-            return self.receive_pending_webhook(&id, authorization, body);
+            return self.receive_pending_webhook(&id, kit.as_ref(), &request);
         };
-        if instance.provider != ProviderKind::Evolution {
+        if instance.provider != kit.kind() {
             return Err(unknown());
         }
         let secret = self
@@ -372,18 +382,81 @@ impl Engine {
             .await
             .map_err(EngineError::from)?;
         let secret =
-            secret.ok_or_else(|| WebhookRejection::Unauthorized("instance has no webhook secret".into()))?;
-        webhook::verify_authorization(authorization, &secret)
-            .map_err(|e| WebhookRejection::Unauthorized(e.to_string()))?;
-        let events =
-            webhook::parse(body, self.now()).map_err(|e| WebhookRejection::Malformed(e.to_string()))?;
-        lock(&self.inner.last_webhook).insert(id.clone(), self.now());
-        self.record_pushed(&id, EventPath::Webhook).await?;
+            secret.ok_or_else(|| WebhookRejection::unauthorized("instance has no webhook secret"))?;
+        let events = kit.read_webhook(&secret, &request, self.now())?;
         let count = events.len();
-        for event in events {
-            self.apply_event(&id, event).await?;
+        let mut others: HashMap<String, Option<InstanceId>> = HashMap::new();
+        for routed in events {
+            let target = match routed.account {
+                Some(account) if account != instance.remote_name => match others.get(&account) {
+                    Some(found) => found.clone(),
+                    None => {
+                        let found = self.sibling(&instance, &account, &secret).await?;
+                        others.insert(account, found.clone());
+                        found
+                    }
+                },
+                _ => Some(id.clone()),
+            };
+            let Some(target) = target else {
+                tracing::debug!(instance = %id, "webhook event for a number not added here; ignored");
+                continue;
+            };
+            lock(&self.inner.last_webhook).insert(target.clone(), self.now());
+            self.record_pushed(&target, EventPath::Webhook).await?;
+            self.apply_event(&target, routed.event).await?;
         }
         Ok(count)
+    }
+
+    /// The instance of the same kind whose account is `account` and whose webhooks are signed
+    /// with the same secret: a callback set up once for a whole business account brings the
+    /// events of all its numbers, and only a sender holding that number's secret may speak for it.
+    async fn sibling(
+        &self,
+        instance: &Instance,
+        account: &str,
+        secret: &str,
+    ) -> Result<Option<InstanceId>, WebhookRejection> {
+        let instances = self.inner.store.instances().await.map_err(EngineError::from)?;
+        for other in instances {
+            if other.provider != instance.provider || other.remote_name != account {
+                continue;
+            }
+            let theirs = self
+                .inner
+                .secrets
+                .get(&other.id, SecretKind::WebhookSecret)
+                .await
+                .map_err(EngineError::from)?;
+            if theirs.as_deref() == Some(secret) {
+                return Ok(Some(other.id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Answers a provider's check of an instance's callback address (a GET with a challenge).
+    pub async fn answer_webhook_handshake(
+        &self,
+        provider: &str,
+        instance_id: &str,
+        query: &HashMap<String, String>,
+    ) -> Result<String, WebhookRejection> {
+        let unknown = || WebhookRejection::unauthorized("unknown instance");
+        let kit = self.inner.kits.by_name(provider).ok_or_else(unknown)?.clone();
+        let id = InstanceId::parse(instance_id).map_err(|_| unknown())?;
+        let instance = self.inner.store.instance(&id).await.map_err(EngineError::from)?;
+        if instance.is_none_or(|i| i.provider != kit.kind()) {
+            return Err(unknown());
+        }
+        let token = self
+            .inner
+            .secrets
+            .get(&id, SecretKind::VerifyToken)
+            .await
+            .map_err(EngineError::from)?;
+        Ok(kit.answer_handshake(token.as_deref(), query)?)
     }
 
     /// A webhook for an instance still being created: checked against its pending secret, its
@@ -391,21 +464,19 @@ impl Engine {
     fn receive_pending_webhook(
         &self,
         id: &InstanceId,
-        authorization: Option<&str>,
-        body: &[u8],
+        kit: &dyn crate::provider::ProviderKit,
+        request: &WebhookRequest<'_>,
     ) -> Result<usize, WebhookRejection> {
         let secret = lock(&self.inner.pending)
             .get(id)
+            .filter(|pending| pending.kind == kit.kind())
             .map(|pending| pending.webhook_secret.clone())
-            .ok_or_else(|| WebhookRejection::Unauthorized("unknown instance".into()))?;
-        webhook::verify_authorization(authorization, &secret)
-            .map_err(|e| WebhookRejection::Unauthorized(e.to_string()))?;
-        let events =
-            webhook::parse(body, self.now()).map_err(|e| WebhookRejection::Malformed(e.to_string()))?;
+            .ok_or_else(|| WebhookRejection::unauthorized("unknown instance"))?;
+        let events = kit.read_webhook(&secret, request, self.now())?;
         let count = events.len();
         let observed: Vec<_> = events
             .into_iter()
-            .map(|event| (self.observe(id), event))
+            .map(|routed| (self.observe(id), routed.event))
             .collect();
         match lock(&self.inner.pending).get_mut(id) {
             Some(pending) => pending.events.extend(observed),
@@ -421,8 +492,9 @@ impl Engine {
     }
 
     /// Expects webhooks for an instance about to be created on its server.
-    pub(super) fn expect_pending(&self, id: &InstanceId, webhook_secret: &str) {
+    pub(super) fn expect_pending(&self, id: &InstanceId, kind: ProviderKind, webhook_secret: &str) {
         let pending = super::PendingInstance {
+            kind,
             webhook_secret: webhook_secret.to_owned(),
             events: Vec::new(),
         };
@@ -553,47 +625,34 @@ impl Engine {
         Ok(self.instance(id).await?.status)
     }
 
-    /// Points every Evolution instance's webhook at the listener's current address, adding one to
-    /// instances that had none (added before the listener was known). Returns how many were
-    /// updated; an unreachable server is logged and skipped (polling covers it).
+    /// Points every instance's webhook at the listener's current address, where its provider
+    /// lets Switchboard set it, adding one to instances that had none (added before the listener
+    /// was known). Returns how many were updated; an unreachable server is logged and skipped
+    /// (polling covers it).
     pub async fn reconfigure_webhooks(&self) -> Result<usize, EngineError> {
         let mut updated = 0;
         for instance in self.list_instances().await? {
-            if instance.provider != ProviderKind::Evolution {
-                continue;
-            }
-            let Some(url) = self.webhook_url(&instance.id).await? else {
+            let Some(url) = self.webhook_url(&instance.id, instance.provider).await? else {
                 continue;
             };
-            // An instance added while no listener was known polls; it gets its webhook now.
             let secrets = &self.inner.secrets;
-            let secret = match secrets.get(&instance.id, SecretKind::WebhookSecret).await? {
-                Some(secret) => secret,
-                None => {
-                    let secret = crate::secrets::generate_secret();
-                    secrets
-                        .set(&instance.id, SecretKind::WebhookSecret, &secret)
-                        .await?;
-                    secret
-                }
-            };
-            let server = self.evolution_server(&instance).await?;
-            let token = self
-                .inner
-                .secrets
-                .get(&instance.id, SecretKind::InstanceToken)
-                .await?;
-            let target = crate::provider::evolution::WebhookTarget {
-                url,
-                jwt_secret: secret,
-            };
-            match server
-                .instance(&instance.remote_name, token)
-                .set_webhook(&target)
+            let stored = secrets.get(&instance.id, SecretKind::WebhookSecret).await?;
+            let secret = stored.clone().unwrap_or_else(crate::secrets::generate_secret);
+            let kit = self.kit(instance.provider)?;
+            if stored.is_none() {
+                // The provider signs with what it is told; the secret is kept first so that
+                // its first webhook is already accepted.
+                secrets
+                    .set(&instance.id, SecretKind::WebhookSecret, &secret)
+                    .await?;
+            }
+            match kit
+                .point_webhook(&self.inner.kit_context, &instance, &url, &secret)
                 .await
             {
-                Ok(()) if instance.uses_webhook => updated += 1,
-                Ok(()) => {
+                Ok(false) => {}
+                Ok(true) if instance.uses_webhook => updated += 1,
+                Ok(true) => {
                     self.inner.store.set_uses_webhook(&instance.id, true).await?;
                     tracing::info!(instance = %instance.id, "webhook added to an instance that polled");
                     updated += 1;
@@ -604,52 +663,35 @@ impl Engine {
         Ok(updated)
     }
 
-    /// At start-up: asks each Evolution server for all its instances at once and brings local
-    /// statuses and profiles up to date.
+    /// At start-up: asks each kind of provider about all its instances at once (a server for
+    /// all its instances in one call, where it can) and brings local statuses and profiles up
+    /// to date.
     pub async fn resync(&self) -> Result<(), EngineError> {
         let instances = self.list_instances().await?;
-        let mut servers_done: Vec<String> = Vec::new();
-        for instance in instances.iter().filter(|i| i.provider == ProviderKind::Evolution) {
-            let server_url = instance.server_url.clone().unwrap_or_default();
-            if servers_done.contains(&server_url) {
-                continue;
+        let mut kinds: Vec<ProviderKind> = Vec::new();
+        for instance in &instances {
+            if !kinds.contains(&instance.provider) {
+                kinds.push(instance.provider);
             }
-            servers_done.push(server_url.clone());
-            let server = self.evolution_server(instance).await?;
-            let on_server: Vec<(&crate::store::Instance, Observation)> = instances
+        }
+        for kind in kinds {
+            let Ok(kit) = self.kit(kind) else { continue };
+            let of_kind: Vec<Instance> = instances.iter().filter(|i| i.provider == kind).cloned().collect();
+            // Taken before the requests leave, so that an answer cannot undo a newer observation.
+            let observed: HashMap<InstanceId, Observation> = of_kind
                 .iter()
-                .filter(|i| i.server_url.as_deref() == Some(server_url.as_str()))
-                .map(|i| (i, self.observe(&i.id)))
+                .map(|i| (i.id.clone(), self.observe(&i.id)))
                 .collect();
-            match within(
-                self.inner.timeouts.state,
-                "the instance list",
-                server.fetch_instances(),
-            )
-            .await
-            {
-                Ok(rows) => {
-                    for (local, observed) in on_server {
-                        let report = match rows.iter().find(|row| row.name == local.remote_name) {
-                            Some(row) => ConnectionReport {
-                                signal: row.signal(),
-                                reason: None,
-                                profile_name: row.profile_name.clone(),
-                                phone: row.phone(),
-                            },
-                            None => ConnectionReport::bare(ConnectionSignal::Missing),
-                        };
-                        self.transition(&local.id, report, None, observed).await?;
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, server = %server_url, "re-sync failed");
-                    let report = report_for_error(&error)
-                        .unwrap_or_else(|_| ConnectionReport::bare(ConnectionSignal::Unreachable));
-                    for (local, observed) in on_server {
-                        self.transition(&local.id, report.clone(), None, observed).await?;
-                    }
-                }
+            for (id, answer) in kit.resync(&self.inner.kit_context, &of_kind).await {
+                let Some(&observation) = observed.get(&id) else {
+                    continue;
+                };
+                let report = match answer {
+                    Ok(report) => report,
+                    Err(error) => report_for_error(&error)
+                        .unwrap_or_else(|_| ConnectionReport::bare(ConnectionSignal::Unreachable)),
+                };
+                self.transition(&id, report, None, observation).await?;
             }
         }
         Ok(())
@@ -658,23 +700,32 @@ impl Engine {
 
 /// What a failed status check says about the instance; other errors are real errors.
 fn report_for_error(error: &ProviderError) -> Result<ConnectionReport, EngineError> {
-    if let ProviderError::NotActivated { register_url } = error {
+    if let ProviderError::Unavailable(sentence) = error {
         return Ok(ConnectionReport {
-            reason: Some(crate::provider::not_activated_sentence(register_url.as_deref())),
+            reason: Some(sentence.clone()),
             ..ConnectionReport::bare(ConnectionSignal::Unreachable)
         });
     }
     let (signal, reason) = match error {
-        ProviderError::Unreachable(_) => (ConnectionSignal::Unreachable, "The server could not be reached."),
+        ProviderError::Unreachable(_) => (
+            ConnectionSignal::Unreachable,
+            "The provider could not be reached.",
+        ),
         ProviderError::TimedOut(_) => (
             ConnectionSignal::Unreachable,
-            "The server did not answer in time.",
+            "The provider did not answer in time.",
         ),
-        ProviderError::ServerError(_) => (ConnectionSignal::Unreachable, "The server is failing (HTTP 5xx)."),
-        ProviderError::Unauthorized => (ConnectionSignal::Unreachable, "The server refused the API key."),
+        ProviderError::ServerError(_) => (
+            ConnectionSignal::Unreachable,
+            "The provider is failing (HTTP 5xx).",
+        ),
+        ProviderError::Unauthorized => (
+            ConnectionSignal::Unreachable,
+            "The provider refused the credentials (API key or access token).",
+        ),
         ProviderError::InstanceMissing => (
             ConnectionSignal::Missing,
-            "The server no longer has this instance.",
+            "The provider no longer has this number.",
         ),
         other => return Err(other.clone().into()),
     };

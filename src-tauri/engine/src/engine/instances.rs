@@ -1,27 +1,14 @@
 //! Adding, linking, restarting, logging out and deleting instances.
 
 use super::{lock, Engine, LiveOffer};
-use crate::domain::{
-    remote_name_for, ConnectionSignal, EventPath, InputError, InstanceId, InstanceStatus, PhoneNumber,
-    ProviderKind,
-};
+use crate::domain::{ConnectionSignal, EventPath, InputError, InstanceId, InstanceStatus, PhoneNumber};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
-use crate::provider::evolution::{parse_server_url, CreatedInstance, EvolutionServer, WebhookTarget};
-use crate::provider::{ConnectionReport, LinkOffer, LinkProgress, ProviderError};
-use crate::secrets::{generate_secret, SecretKind};
+pub use crate::provider::ProviderSetup;
+use crate::provider::{ConnectionReport, LinkOffer, LinkProgress, NewAccount, ProviderError, Provisioned};
+use crate::secrets::generate_secret;
 use crate::store::{Instance, Millis, StatusChange};
 use serde::{Deserialize, Serialize};
-
-/// How to reach the provider of a new instance: an Evolution API server, or this computer
-/// (`native`, linked by QR or pairing code with no server).
-#[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
-pub enum ProviderSetup {
-    Evolution { server_url: String, api_key: String },
-    Native,
-    Cloud,
-}
 
 #[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -68,6 +55,7 @@ impl Engine {
     pub async fn list_instances(&self) -> Result<Vec<Instance>, EngineError> {
         let mut instances = self.inner.store.instances().await?;
         for instance in &mut instances {
+            self.fill_in(instance);
             instance.event_path = self.event_path(instance).await?;
         }
         Ok(instances)
@@ -87,35 +75,27 @@ impl Engine {
     /// Creates an instance at its provider and here. Either both exist afterwards or neither does.
     pub async fn add_instance(&self, request: AddInstanceRequest) -> Result<Instance, EngineError> {
         let name = display_name(&request.display_name)?;
-        let (server_url, api_key) = match request.provider {
-            ProviderSetup::Evolution { server_url, api_key } => (server_url, api_key),
-            ProviderSetup::Native => return self.add_native_instance(name).await,
-            ProviderSetup::Cloud => {
-                return Err(ProviderError::Unsupported("the WhatsApp Cloud API yet").into())
-            }
-        };
-        let base = parse_server_url(&server_url)?;
-        let api_key = api_key.trim().to_owned();
-        if api_key.is_empty() {
-            return Err(InputError::new("Enter the server's global API key.").into());
-        }
-        let server = EvolutionServer::new(self.inner.http.clone(), base.clone(), api_key.clone());
-        server.check().await?;
-
+        let kind = request.provider.kind();
+        let kit = self.kit(kind)?.clone();
         let id = InstanceId::new_random();
-        let webhook_url = self.webhook_url(&id).await?;
-        let target = webhook_url.map(|url| WebhookTarget {
-            url,
-            jwt_secret: generate_secret(),
-        });
-        if let Some(target) = &target {
-            self.expect_pending(&id, &target.jwt_secret);
+        let webhook_url = self.webhook_url(&id, kind).await?;
+        let webhook_secret = generate_secret();
+        // A server may post the new instance's first events before it answers the create call.
+        if webhook_url.is_some() {
+            self.expect_pending(&id, kind, &webhook_secret);
         }
-        let created = match self.create_remote(&server, &name, target.as_ref()).await {
-            Ok(created) => created,
+        let account = NewAccount {
+            id: &id,
+            display_name: &name,
+            setup: request.provider,
+            webhook_url,
+            webhook_secret: &webhook_secret,
+        };
+        let provisioned = match kit.provision(&self.inner.kit_context, account).await {
+            Ok(provisioned) => provisioned,
             Err(error) => {
                 self.drop_pending(&id);
-                return Err(error);
+                return Err(error.into());
             }
         };
 
@@ -123,118 +103,63 @@ impl Engine {
         let instance = Instance {
             id: id.clone(),
             display_name: name,
-            provider: ProviderKind::Evolution,
-            remote_name: created.name.clone(),
-            remote_id: created.remote_id.clone(),
-            server_url: Some(base.to_string()),
-            status: InstanceStatus::Linking,
+            provider: kind,
+            remote_name: provisioned.remote_name.clone(),
+            server_url: provisioned.server_url.clone(),
+            provider_config: provisioned.config.clone(),
+            status: provisioned.status,
             status_reason: None,
-            profile_name: None,
-            phone: None,
-            uses_webhook: target.is_some(),
-            event_path: EventPath::at_rest(ProviderKind::Evolution, target.is_some()),
+            profile_name: provisioned.profile_name.clone(),
+            phone: provisioned.phone.as_ref().map(PhoneNumber::e164),
+            uses_webhook: provisioned.uses_webhook,
+            event_path: EventPath::at_rest(kit.traits().events_direct, provisioned.uses_webhook),
             send_read_receipts: false,
-            read_receipts_supported: ProviderKind::Evolution.sends_read_receipts(),
+            read_receipts_supported: kit.traits().read_receipts,
             created_at: now,
             updated_at: now,
         };
-        if let Err(error) = self
-            .save_new_instance(&instance, &api_key, created.token.as_deref(), target.as_ref())
-            .await
-        {
-            // Undo everything: the remote instance, any secret written, any row written.
+        if let Err(error) = self.keep_new_instance(&instance, &provisioned).await {
+            // Undo everything: the remote account, any secret written, any row written.
             self.drop_pending(&id);
             let _ = self.inner.store.delete_instance(&id).await;
             let _ = self.inner.secrets.delete_all(&id).await;
-            if let Err(undo) = crate::provider::Provider::delete(&server.instance(&created.name, None)).await
-            {
-                tracing::error!(error = %undo, instance = %created.name, "could not remove the half-created remote instance");
+            lock(&self.inner.providers).remove(&id);
+            if let Err(undo) = kit.discard(&self.inner.kit_context, &provisioned).await {
+                tracing::error!(error = %undo, remote = %provisioned.remote_name, "could not remove the half-created remote account");
             }
             return Err(error);
         }
-        tracing::info!(instance = %id, remote = %instance.remote_name, webhook = instance.uses_webhook, "instance added");
-        if let Some(offer) = created.offer {
+        tracing::info!(instance = %id, provider = kind.as_str(), remote = %instance.remote_name, webhook = instance.uses_webhook, "instance added");
+        if let Some(offer) = provisioned.offer {
             self.offer_link(&id, offer);
         }
         self.admit_pending(&id).await?;
         self.start_worker(&id);
         self.emit(EngineEvent::InstancesChanged);
-        self.instance(&id).await
+        self.get_instance(&id).await
     }
 
-    /// A number linked to this computer: the instance starts linking at once; QR codes arrive as
-    /// the in-process client produces them.
-    async fn add_native_instance(&self, name: String) -> Result<Instance, EngineError> {
-        let now = self.now();
-        let instance = Instance {
-            id: InstanceId::new_random(),
-            display_name: name,
-            provider: ProviderKind::Native,
-            remote_name: "this-computer".into(),
-            remote_id: None,
-            server_url: None,
-            status: InstanceStatus::Linking,
-            status_reason: None,
-            profile_name: None,
-            phone: None,
-            uses_webhook: false,
-            event_path: EventPath::Direct,
-            send_read_receipts: false,
-            read_receipts_supported: ProviderKind::Native.sends_read_receipts(),
-            created_at: now,
-            updated_at: now,
-        };
-        self.inner.store.insert_instance(&instance).await?;
-        if let Err(error) = self.provider(&instance).await {
-            let _ = self.inner.store.delete_instance(&instance.id).await;
-            return Err(error);
-        }
-        tracing::info!(instance = %instance.id, "native instance added");
-        self.start_worker(&instance.id);
-        self.emit(EngineEvent::InstancesChanged);
-        Ok(instance)
-    }
-
-    async fn create_remote(
-        &self,
-        server: &EvolutionServer,
-        display_name: &str,
-        target: Option<&WebhookTarget>,
-    ) -> Result<CreatedInstance, EngineError> {
-        // The random suffix makes a clash unlikely; one more try makes it practically impossible.
-        match server
-            .create_instance(&remote_name_for(display_name), target)
-            .await
-        {
-            Err(ProviderError::NameTaken) => Ok(server
-                .create_instance(&remote_name_for(display_name), target)
-                .await?),
-            other => Ok(other?),
-        }
-    }
-
-    async fn save_new_instance(
+    /// Writes a provisioned instance's secrets and row, and opens its provider.
+    async fn keep_new_instance(
         &self,
         instance: &Instance,
-        api_key: &str,
-        token: Option<&str>,
-        target: Option<&WebhookTarget>,
+        provisioned: &Provisioned,
     ) -> Result<(), EngineError> {
-        let secrets = &self.inner.secrets;
-        secrets
-            .set(&instance.id, SecretKind::EvolutionApiKey, api_key)
-            .await?;
-        if let Some(token) = token {
-            secrets
-                .set(&instance.id, SecretKind::InstanceToken, token)
-                .await?;
+        for (kind, value) in &provisioned.secrets {
+            self.inner.secrets.set(&instance.id, *kind, value).await?;
         }
-        if let Some(target) = target {
-            secrets
-                .set(&instance.id, SecretKind::WebhookSecret, &target.jwt_secret)
-                .await?;
-        }
-        self.inner.store.insert_instance(instance).await?;
+        self.inner
+            .store
+            .insert_instance(instance)
+            .await
+            .map_err(|error| {
+                if error.is_unique_violation() {
+                    EngineError::Conflict("This number is already added to Switchboard.".into())
+                } else {
+                    error.into()
+                }
+            })?;
+        self.provider(instance).await?;
         Ok(())
     }
 

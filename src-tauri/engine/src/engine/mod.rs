@@ -29,11 +29,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::domain::{InstanceId, ProviderKind};
 use crate::error::EngineError;
 use crate::events::{EngineEvent, EventSink};
-use crate::provider::evolution::{EvolutionInstance, EvolutionServer};
-use crate::provider::native::session::{Launcher, WhatsAppRust};
-use crate::provider::native::NativeProvider;
-use crate::provider::{LinkOffer, Provider, ProviderError};
-use crate::secrets::{SecretKind, SecretStore, Secrets};
+use crate::provider::{EventFeed, KitContext, LinkOffer, Provider, ProviderError, ProviderKit, ProviderKits};
+use crate::secrets::{SecretStore, Secrets};
 use crate::settings::Settings;
 use crate::store::{Instance, Millis, Store};
 use std::collections::HashMap;
@@ -79,11 +76,11 @@ pub struct EngineOptions {
     pub secrets: Arc<dyn SecretStore>,
     pub events: Arc<dyn EventSink>,
     pub clock: Arc<dyn Clock>,
-    /// Switchboard's data folder: media files (`media/`) and the native engine's session
-    /// stores (`native/`) live under it.
+    /// Switchboard's data folder: media files (`media/`) live under it, and the providers'
+    /// own files (see `ProviderKits::standard`).
     pub data_dir: PathBuf,
-    /// Starts the in-process WhatsApp clients of native instances.
-    pub native: Arc<dyn Launcher>,
+    /// One kit per kind of provider.
+    pub providers: ProviderKits,
     pub timeouts: Timeouts,
     /// The system's locale (`pt-BR`): on first start its country becomes the default country for
     /// numbers typed the local way.
@@ -102,8 +99,8 @@ impl EngineOptions {
             secrets,
             events,
             clock: Arc::new(SystemClock),
+            providers: ProviderKits::standard_in(&data_dir),
             data_dir,
-            native: Arc::new(WhatsAppRust::default()),
             timeouts: Timeouts::default(),
             system_locale: sys_locale::get_locale(),
         }
@@ -147,6 +144,7 @@ struct InstanceSlot {
 /// An instance whose row does not exist yet: webhooks signed with its secret are accepted and
 /// their events kept, in arrival order, until the row is written.
 struct PendingInstance {
+    kind: ProviderKind,
     webhook_secret: String,
     events: Vec<(Observation, crate::provider::ProviderEvent)>,
 }
@@ -166,9 +164,9 @@ struct Inner {
     events: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
     media_dir: PathBuf,
-    /// One session store per native instance.
-    sessions_dir: PathBuf,
-    native: Arc<dyn Launcher>,
+    kits: ProviderKits,
+    /// What the kits work with.
+    kit_context: KitContext,
     timeouts: Timeouts,
     /// Per-instance locks, wake-ups and state order: one number never waits on another's.
     slots: Mutex<HashMap<InstanceId, Arc<InstanceSlot>>>,
@@ -202,21 +200,29 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Engine {
     /// Builds the engine. After a crash, messages caught mid-send are marked for a person to check.
     pub async fn new(options: EngineOptions) -> Result<Self, EngineError> {
+        let secrets = Secrets::new(options.secrets);
+        let http = crate::provider::http_client();
+        let kit_context = KitContext {
+            http: http.clone(),
+            secrets: secrets.clone(),
+            clock: options.clock.clone(),
+            state_timeout: options.timeouts.state,
+        };
         let engine = Self {
             inner: Arc::new(Inner {
                 store: options.store,
-                secrets: Secrets::new(options.secrets),
+                secrets,
                 events: options.events,
                 clock: options.clock,
                 media_dir: options.data_dir.join("media"),
-                sessions_dir: options.data_dir.join("native"),
-                native: options.native,
+                kits: options.providers,
+                kit_context,
                 timeouts: options.timeouts,
                 slots: Mutex::default(),
                 workers: Mutex::default(),
                 next_send: Mutex::default(),
                 reconnects: Mutex::default(),
-                http: crate::provider::evolution::http_client(),
+                http,
                 providers: Mutex::default(),
                 offers: Mutex::default(),
                 pending: Mutex::default(),
@@ -298,7 +304,7 @@ impl Engine {
 
     pub async fn update_settings(&self, settings: Settings) -> Result<Settings, EngineError> {
         if let Some(url) = &settings.webhook_base_url {
-            crate::provider::evolution::parse_server_url(url)?;
+            crate::domain::parse_server_url(url)?;
         }
         let limits = crate::limits::LIMITS;
         if settings.api_port < limits.min_api_port {
@@ -339,35 +345,36 @@ impl Engine {
     }
 
     /// Where a provider should post this instance's webhooks, if anywhere.
-    async fn webhook_url(&self, id: &InstanceId) -> Result<Option<String>, EngineError> {
+    async fn webhook_url(&self, id: &InstanceId, kind: ProviderKind) -> Result<Option<String>, EngineError> {
         let configured = self.settings().await?.webhook_base_url;
         let base = match configured {
-            Some(url) => Some(crate::provider::evolution::parse_server_url(&url)?),
+            Some(url) => Some(crate::domain::parse_server_url(&url)?),
             None => lock(&self.inner.listener).clone(),
         };
         Ok(base
-            .and_then(|base| base.join(&format!("webhooks/evolution/{id}")).ok())
+            .and_then(|base| base.join(&format!("webhooks/{}/{id}", kind.as_str())).ok())
             .map(String::from))
     }
 
+    fn kit(&self, kind: ProviderKind) -> Result<&Arc<dyn ProviderKit>, EngineError> {
+        Ok(self.inner.kits.get(kind)?)
+    }
+
+    /// A stored instance, with what its kind of provider can do filled in.
     async fn instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
-        self.inner
+        let mut instance = self
+            .inner
             .store
             .instance(id)
             .await?
-            .ok_or_else(|| EngineError::InstanceNotFound(id.to_string()))
+            .ok_or_else(|| EngineError::InstanceNotFound(id.to_string()))?;
+        self.fill_in(&mut instance);
+        Ok(instance)
     }
 
-    async fn evolution_server(&self, instance: &Instance) -> Result<EvolutionServer, EngineError> {
-        let url = instance.server_url.as_deref().unwrap_or_default();
-        let base = crate::provider::evolution::parse_server_url(url)?;
-        let key = self
-            .inner
-            .secrets
-            .get(&instance.id, SecretKind::EvolutionApiKey)
-            .await?
-            .ok_or(ProviderError::Unauthorized)?;
-        Ok(EvolutionServer::new(self.inner.http.clone(), base, key))
+    fn fill_in(&self, instance: &mut Instance) {
+        let traits = self.inner.kits.get(instance.provider).map(|kit| kit.traits());
+        instance.read_receipts_supported = traits.is_ok_and(|t| t.read_receipts);
     }
 
     /// The provider for an instance, built once and cached.
@@ -380,53 +387,22 @@ impl Engine {
         if let Some(provider) = lock(&self.inner.providers).get(&instance.id) {
             return Ok(provider.clone());
         }
-        let provider: Arc<dyn Provider> = match instance.provider {
-            ProviderKind::Evolution => {
-                let server = self.evolution_server(instance).await?;
-                let token = self
-                    .inner
-                    .secrets
-                    .get(&instance.id, SecretKind::InstanceToken)
-                    .await?;
-                let evolution: EvolutionInstance = server.instance(&instance.remote_name, token);
-                Arc::new(evolution)
-            }
-            ProviderKind::Native => Arc::new(self.start_native(instance).await?),
-            ProviderKind::Cloud => return Err(ProviderError::Unsupported("the Cloud API yet").into()),
-        };
-        lock(&self.inner.providers).insert(instance.id.clone(), provider.clone());
-        Ok(provider)
-    }
-
-    /// The provider of a native instance; what its client reports is applied as it comes. The
-    /// client starts at once unless the number waits for a person (to link it again, or to take
-    /// it back from another device).
-    async fn start_native(&self, instance: &Instance) -> Result<NativeProvider, EngineError> {
-        use crate::domain::InstanceStatus as S;
-        let id = &instance.id;
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-        let store = self.inner.sessions_dir.join(format!("{id}.db"));
-        let launch = !matches!(instance.status, S::QrLimitReached | S::LoggedOut | S::Replaced);
-        let inner = &self.inner;
-        let provider = NativeProvider::start(
-            store,
-            inner.native.clone(),
-            inner.http.clone(),
-            inner.clock.clone(),
-            sender,
-            launch,
-        )
-        .await?;
+        let feed = EventFeed::new(sender, self.inner.clock.clone());
+        let kit = self.kit(instance.provider)?;
+        let provider = kit.open(&self.inner.kit_context, instance, feed).await?;
         let engine = self.clone();
-        let id = id.clone();
-        // Ends when the provider (and so its sender) is dropped.
+        let id = instance.id.clone();
+        // What the provider hears on its own, applied as it comes; ends when the provider (and
+        // so the feed it was given) is dropped.
         tokio::spawn(async move {
             while let Some(event) = receiver.recv().await {
                 if let Err(error) = engine.apply_event(&id, event).await {
-                    tracing::warn!(%error, instance = %id, "native event not applied");
+                    tracing::warn!(%error, instance = %id, "provider event not applied");
                 }
             }
         });
+        lock(&self.inner.providers).insert(instance.id.clone(), provider.clone());
         Ok(provider)
     }
 

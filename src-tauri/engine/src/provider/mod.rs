@@ -5,12 +5,17 @@
 //! `ProviderEvent`s.
 
 pub mod evolution;
+pub mod kit;
 pub mod native;
+
+pub use kit::{
+    KindTraits, KitContext, KitError, NewAccount, ProviderKit, ProviderKits, ProviderSetup, Provisioned,
+    RoutedEvent, WebhookError, WebhookRequest,
+};
 
 use crate::domain::{
     ConnectionSignal, Direction, Jid, MessageKind, MessageStatus, OutgoingContent, PhoneNumber,
 };
-use crate::error::{ApiError, ErrorCode};
 use crate::store::Millis;
 use async_trait::async_trait;
 use serde::Serialize;
@@ -24,9 +29,10 @@ pub enum ProviderError {
     TimedOut(&'static str),
     #[error("provider refused the credentials")]
     Unauthorized,
-    /// The gateway needs a one-time activation by its owner before it serves anything.
-    #[error("provider not activated")]
-    NotActivated { register_url: Option<String> },
+    /// The provider will not serve this account until its owner acts (a gateway waiting for
+    /// its one-time activation); the sentence, in the provider's words, says what to do.
+    #[error("provider unavailable: {0}")]
+    Unavailable(String),
     #[error("provider does not know this instance")]
     InstanceMissing,
     #[error("instance name already in use on the provider")]
@@ -62,7 +68,7 @@ impl ProviderError {
             ProviderError::Unreachable(_) => "unreachable",
             ProviderError::TimedOut(_) => "timed_out",
             ProviderError::Unauthorized => "unauthorized",
-            ProviderError::NotActivated { .. } => "not_activated",
+            ProviderError::Unavailable(_) => "unavailable",
             ProviderError::InstanceMissing => "instance_missing",
             ProviderError::NameTaken => "name_taken",
             ProviderError::NotOnWhatsApp { .. } => "not_on_whatsapp",
@@ -76,71 +82,15 @@ impl ProviderError {
     }
 }
 
-impl From<ProviderError> for ApiError {
-    fn from(error: ProviderError) -> Self {
-        use ErrorCode as C;
-        match error {
-            ProviderError::TimedOut(operation) => {
-                tracing::warn!(operation, "provider timed out");
-                ApiError::new(
-                    C::ProviderUnreachable,
-                    "WhatsApp's side did not answer in time. Switchboard will try again.",
-                )
-            }
-            ProviderError::Unreachable(detail) => {
-                tracing::warn!(%detail, "provider unreachable");
-                ApiError::new(
-                    C::ProviderUnreachable,
-                    "The server could not be reached. Check its address and that it is running.",
-                )
-            }
-            ProviderError::Unauthorized => ApiError::new(
-                C::ProviderAuth,
-                "The server refused the API key. Check the key and try again.",
-            ),
-            ProviderError::InstanceMissing => {
-                ApiError::new(C::NotFound, "The server no longer has this instance.")
-            }
-            ProviderError::NotActivated { register_url } => ApiError::new(
-                C::ProviderRejected,
-                not_activated_sentence(register_url.as_deref()),
-            ),
-            ProviderError::NameTaken => {
-                ApiError::new(C::Conflict, "The server already has an instance with that name.")
-            }
-            ProviderError::NotOnWhatsApp { number } => {
-                let shown =
-                    crate::domain::PhoneNumber::from_international_digits(number.trim_start_matches('+'))
-                        .map_or(number, |phone| phone.formatted());
-                ApiError::new(C::InvalidInput, format!("{shown} is not on WhatsApp."))
-            }
-            ProviderError::Rejected(reason) => ApiError::new(
-                C::ProviderRejected,
-                format!("The server refused the request: {reason}"),
-            ),
-            ProviderError::ServerError(status) => ApiError::new(
-                C::ProviderUnreachable,
-                format!("The server had an internal error (HTTP {status}). Try again in a moment."),
-            ),
-            ProviderError::NotConnected => {
-                ApiError::new(C::Conflict, "This number is not connected to WhatsApp right now.")
-            }
-            ProviderError::QrLimitReached => ApiError::new(
-                C::Conflict,
-                "The QR code limit was reached. Press “Try again” to get a new code.",
-            ),
-            ProviderError::Unsupported(what) => {
-                ApiError::new(C::Unsupported, format!("This provider does not support {what}."))
-            }
-            ProviderError::Protocol(detail) => {
-                tracing::warn!(%detail, "unexpected provider answer");
-                ApiError::new(
-                    C::ProviderRejected,
-                    "The server answered in a way Switchboard does not understand. Is it Evolution API v2?",
-                )
-            }
-        }
-    }
+/// The shared HTTP client for every provider call: bounded connect and total time.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        // The outer bound; the engine limits each operation more tightly (a state read, a send).
+        .timeout(std::time::Duration::from_secs(60))
+        .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
 }
 
 /// The wire id of a Switchboard message, for providers that let the sender choose it: stable
@@ -150,19 +100,6 @@ pub fn wire_message_id(message_id: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(message_id.as_bytes());
     format!("3EB0{}", hex::encode_upper(&digest[..9]))
-}
-
-/// What to tell a person whose gateway waits for its one-time activation.
-pub fn not_activated_sentence(register_url: Option<&str>) -> String {
-    match register_url {
-        Some(url) => {
-            format!("This Evolution server is not activated yet. Activate it at {url}, then try again.")
-        }
-        None => {
-            "This Evolution server is not activated yet. Activate it (see its start page), then try again."
-                .to_owned()
-        }
-    }
 }
 
 /// What a person scans or types to link a number.
@@ -285,6 +222,11 @@ impl EventFeed {
     /// The engine's time, for events that carry none of their own.
     pub fn now(&self) -> Millis {
         self.clock.now()
+    }
+
+    /// Where a client that reports from its own threads sends what it hears.
+    pub fn sender(&self) -> tokio::sync::mpsc::UnboundedSender<ProviderEvent> {
+        self.events.clone()
     }
 
     /// Hands one event to the engine; false once the engine no longer listens.

@@ -11,10 +11,13 @@ pub struct Instance {
     pub id: InstanceId,
     pub display_name: String,
     pub provider: ProviderKind,
-    /// The provider's name for the instance (the Evolution instance name).
+    /// The account's name at its provider (an Evolution instance name, a Cloud API phone number id).
     pub remote_name: String,
-    pub remote_id: Option<String>,
+    /// Where the provider lives, when it is a server.
     pub server_url: Option<String>,
+    /// What else its kind of provider needs to reach the account; only that provider reads it.
+    #[serde(skip)]
+    pub provider_config: serde_json::Value,
     pub status: InstanceStatus,
     /// Why the status is what it is, in words (e.g. the provider's reason for a disconnect).
     pub status_reason: Option<String>,
@@ -27,7 +30,7 @@ pub struct Instance {
     pub event_path: EventPath,
     /// Whether opening a conversation here marks the customer's messages read on WhatsApp.
     pub send_read_receipts: bool,
-    /// Whether its provider can send read receipts at all.
+    /// Whether its provider can send read receipts at all (the engine fills it in).
     pub read_receipts_supported: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -47,8 +50,8 @@ struct InstanceRow {
     display_name: String,
     provider: String,
     remote_name: String,
-    remote_id: Option<String>,
     server_url: Option<String>,
+    provider_config: String,
     status: String,
     status_reason: Option<String>,
     profile_name: Option<String>,
@@ -70,16 +73,17 @@ impl TryFrom<InstanceRow> for Instance {
             display_name: row.display_name,
             provider,
             remote_name: row.remote_name,
-            remote_id: row.remote_id,
             server_url: row.server_url,
+            provider_config: serde_json::from_str(&row.provider_config)
+                .map_err(|e| StoreError::Corrupt(format!("provider_config: {e}")))?,
             status: InstanceStatus::parse(&row.status).map_err(corrupt)?,
             status_reason: row.status_reason,
             profile_name: row.profile_name,
             phone: row.phone,
             uses_webhook,
-            event_path: EventPath::at_rest(provider, uses_webhook),
+            event_path: EventPath::at_rest(false, uses_webhook),
             send_read_receipts: row.send_read_receipts,
-            read_receipts_supported: provider.sends_read_receipts(),
+            read_receipts_supported: false,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -146,17 +150,18 @@ impl Store {
         } else {
             "polling"
         };
+        let config = instance.provider_config.to_string();
         let mut tx = self.write_transaction().await?;
         sqlx::query!(
-            "INSERT INTO instances (id, display_name, provider, remote_name, remote_id, server_url, status,
-                status_reason, profile_name, phone, event_transport, created_at, updated_at)
+            "INSERT INTO instances (id, display_name, provider, remote_name, server_url, provider_config,
+                status, status_reason, profile_name, phone, event_transport, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             id,
             instance.display_name,
             provider,
             instance.remote_name,
-            instance.remote_id,
             instance.server_url,
+            config,
             status,
             instance.status_reason,
             instance.profile_name,
@@ -184,7 +189,7 @@ impl Store {
         let id = id.as_str();
         let row = sqlx::query_as!(
             InstanceRow,
-            r#"SELECT id, display_name, provider, remote_name, remote_id, server_url, status, status_reason,
+            r#"SELECT id, display_name, provider, remote_name, server_url, provider_config, status, status_reason,
                     profile_name, phone, event_transport, send_read_receipts AS "send_read_receipts: bool",
                     created_at, updated_at
              FROM instances WHERE id = ?"#,
@@ -198,7 +203,7 @@ impl Store {
     pub async fn instances(&self) -> Result<Vec<Instance>, StoreError> {
         let rows = sqlx::query_as!(
             InstanceRow,
-            r#"SELECT id, display_name, provider, remote_name, remote_id, server_url, status, status_reason,
+            r#"SELECT id, display_name, provider, remote_name, server_url, provider_config, status, status_reason,
                     profile_name, phone, event_transport, send_read_receipts AS "send_read_receipts: bool",
                     created_at, updated_at
              FROM instances ORDER BY created_at"#

@@ -4,7 +4,7 @@ use crate::support::*;
 use switchboard_engine::domain::InstanceStatus;
 use switchboard_engine::events::EngineEvent;
 use switchboard_engine::store::MessageFilter;
-use switchboard_engine::{AddInstanceRequest, ErrorCode, ProviderSetup};
+use switchboard_engine::{AddInstanceRequest, ErrorCode};
 
 #[tokio::test]
 async fn adding_creates_the_remote_instance_and_offers_a_qr() {
@@ -244,22 +244,4 @@ async fn start_up_resync_finds_missing_and_unreachable_instances() {
         h.engine.poll_instance(&kept.id).await.expect("poll"),
         InstanceStatus::Connected
     );
-}
-
-#[tokio::test]
-async fn the_cloud_api_is_not_supported_yet_and_says_so() {
-    let h = harness().await;
-    {
-        let request = AddInstanceRequest {
-            display_name: "Phone".into(),
-            provider: ProviderSetup::Cloud,
-        };
-        let error = h
-            .engine
-            .add_instance(request)
-            .await
-            .map_err(api)
-            .expect_err("unsupported");
-        assert_eq!(error.code, ErrorCode::Unsupported);
-    }
 }

@@ -12,4 +12,5 @@ mod outbox;
 mod sending;
 mod stream;
 mod support;
+mod upgrade;
 mod upkeep;

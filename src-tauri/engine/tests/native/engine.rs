@@ -37,7 +37,8 @@ async fn harness() -> Harness {
         data.path().to_path_buf(),
     );
     options.clock = Arc::new(ManualClock::new(1_761_060_000_000));
-    options.native = Arc::new(launcher.clone());
+    options.providers =
+        switchboard_engine::provider::ProviderKits::standard(data.path(), Arc::new(launcher.clone()));
     Harness {
         engine: Engine::new(options).await.expect("engine"),
         launcher,

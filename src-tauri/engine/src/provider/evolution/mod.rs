@@ -6,6 +6,7 @@
 //! `{"error":true}`; restart is a POST; errors nest their message under `response.message`, as
 //! strings or as number-check objects.
 
+mod kit;
 mod stream;
 pub mod webhook;
 mod wire;
@@ -23,9 +24,9 @@ use base64::Engine as _;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::time::Duration;
 use url::Url;
 
+pub use kit::EvolutionKit;
 pub use wire::RemoteInstance;
 
 /// The events Switchboard asks Evolution to post to its webhook listener.
@@ -56,37 +57,7 @@ pub struct CreatedInstance {
     pub offer: Option<LinkOffer>,
 }
 
-/// Parses and normalises a server address typed by a person.
-pub fn parse_server_url(input: &str) -> Result<Url, crate::domain::InputError> {
-    let invalid = || {
-        crate::domain::InputError::new(format!(
-            "\"{}\" is not a server address; use one like http://localhost:8080.",
-            input.trim()
-        ))
-    };
-    let url = Url::parse(input.trim()).map_err(|_| invalid())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.query().is_some() {
-        return Err(invalid());
-    }
-    let mut url = url;
-    // Paths are joined onto the base, which needs a trailing slash to keep any prefix.
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
-}
-
-/// The shared HTTP client for every provider call: bounded connect and total time.
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        // The outer bound; the engine limits each operation more tightly (a state read, a send).
-        .timeout(Duration::from_secs(60))
-        .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
-}
+pub use crate::domain::parse_server_url;
 
 #[derive(Clone)]
 struct Api {
@@ -213,18 +184,28 @@ fn error_from_status(status: StatusCode, body: &[u8]) -> ProviderError {
         StatusCode::SERVICE_UNAVAILABLE
             if value.get("code").and_then(Value::as_str) == Some("LICENSE_REQUIRED") =>
         {
-            ProviderError::NotActivated {
-                register_url: value
-                    .get("register_url")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-            }
+            ProviderError::Unavailable(not_activated_sentence(
+                value.get("register_url").and_then(Value::as_str),
+            ))
         }
         // 429: the server is busy; like a 5xx, worth trying again later.
         s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
             ProviderError::ServerError(s.as_u16())
         }
         s => ProviderError::Protocol(format!("HTTP {}: {}", s.as_u16(), message_text(&message))),
+    }
+}
+
+/// What to tell a person whose gateway waits for its one-time activation.
+fn not_activated_sentence(register_url: Option<&str>) -> String {
+    match register_url {
+        Some(url) => {
+            format!("This Evolution server is not activated yet. Activate it at {url}, then try again.")
+        }
+        None => {
+            "This Evolution server is not activated yet. Activate it (see its start page), then try again."
+                .to_owned()
+        }
     }
 }
 
@@ -803,12 +784,7 @@ mod tests {
         // Evolution 2.4 before its one-time activation.
         let unlicensed = br#"{"code":"LICENSE_REQUIRED","message":"License required","register_url":"https://evo.example.com/register"}"#;
         let error = error_from_status(StatusCode::SERVICE_UNAVAILABLE, unlicensed);
-        assert_eq!(
-            error,
-            ProviderError::NotActivated {
-                register_url: Some("https://evo.example.com/register".into())
-            }
-        );
+        assert!(matches!(error, ProviderError::Unavailable(_)), "{error:?}");
         let told = crate::error::ApiError::from(error).message;
         assert!(
             told.contains("not activated") && told.contains("https://evo.example.com/register"),

@@ -8,6 +8,7 @@
 //! translations. Everything here is tested with a scripted session and constructed events.
 
 pub mod events;
+mod kit;
 pub mod outgoing;
 pub mod session;
 
@@ -25,6 +26,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use whatsapp_rust::prelude::Event;
 use whatsapp_rust::Jid as WaJid;
+
+pub use kit::NativeKit;
 
 /// How long `link` waits for the first QR code of a new session.
 const FIRST_QR_WAIT: Duration = Duration::from_secs(20);
