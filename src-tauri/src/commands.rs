@@ -12,8 +12,8 @@ use switchboard_engine::store::{
 };
 use switchboard_engine::{
     AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, ContactImport, CreatedApiKey,
-    CreatedSubscription, Engine, LabelChange, LinkView, NewApiKey, NewSubscription, ProfileUpdate,
-    RecipientCheck, Requester, SendRequest, StatsQuery, ThreadPage,
+    CreatedSubscription, Engine, LabelChange, LinkView, ManualWebhook, NewApiKey, NewSubscription,
+    ProfileUpdate, RecipientCheck, Requester, SendRequest, StatsQuery, ThreadPage,
 };
 use tauri::State;
 
@@ -89,6 +89,15 @@ pub async fn update_profile(
 #[specta::specta]
 pub async fn status_history(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<Vec<StatusChange>> {
     Ok(engine.status_history(&instance_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn manual_webhook(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+) -> Reply<Option<ManualWebhook>> {
+    Ok(engine.manual_webhook(&instance_id).await?)
 }
 
 #[tauri::command]

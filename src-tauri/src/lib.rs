@@ -31,6 +31,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::logout_instance,
             commands::delete_instance,
             commands::status_history,
+            commands::manual_webhook,
             commands::get_profile,
             commands::update_profile,
             commands::send_message,

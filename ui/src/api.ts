@@ -69,6 +69,7 @@ export const api = {
   logoutInstance: (id: InstanceId) => call(commands.logoutInstance(id)),
   deleteInstance: (id: InstanceId) => call(commands.deleteInstance(id)),
   statusHistory: (id: InstanceId) => call(commands.statusHistory(id)),
+  manualWebhook: (id: InstanceId) => call(commands.manualWebhook(id)),
   getProfile: (id: InstanceId) => call(commands.getProfile(id)),
   updateProfile: (id: InstanceId, update: ProfileUpdate) => call(commands.updateProfile(id, update)),
   sendMessage: (request: SendRequest) => call(commands.sendMessage(request)),

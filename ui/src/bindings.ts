@@ -13,6 +13,7 @@ export const commands = {
 	logoutInstance: (instanceId: InstanceId) => typedError<Instance, ApiError>(__TAURI_INVOKE("logout_instance", { instanceId })),
 	deleteInstance: (instanceId: InstanceId) => typedError<null, ApiError>(__TAURI_INVOKE("delete_instance", { instanceId })),
 	statusHistory: (instanceId: InstanceId) => typedError<StatusChange[], ApiError>(__TAURI_INVOKE("status_history", { instanceId })),
+	manualWebhook: (instanceId: InstanceId) => typedError<ManualWebhook | null, ApiError>(__TAURI_INVOKE("manual_webhook", { instanceId })),
 	getProfile: (instanceId: InstanceId) => typedError<Profile, ApiError>(__TAURI_INVOKE("get_profile", { instanceId })),
 	updateProfile: (instanceId: InstanceId, update: ProfileUpdate) => typedError<Profile, ApiError>(__TAURI_INVOKE("update_profile", { instanceId, update })),
 	sendMessage: (request: SendRequest) => typedError<Message, ApiError>(__TAURI_INVOKE("send_message", { request })),
@@ -78,7 +79,7 @@ export const events = {
 };
 
 /* Constants */
-export const LIMITS = {"maxKeyNameChars":60,"maxPacingIntervalMs":3600000,"maxProfileAboutChars":139,"maxProfileNameChars":25,"maxRetentionDays":3650,"maxTextChars":4096,"minApiPort":1024} as const;
+export const LIMITS = {"defaultCloudApiVersion":"v26.0","maxKeyNameChars":60,"maxPacingIntervalMs":3600000,"maxProfileAboutChars":139,"maxProfileNameChars":25,"maxRetentionDays":3650,"maxTextChars":4096,"minApiPort":1024} as const;
 
 /* Types */
 export type AddInstanceRequest = {
@@ -309,6 +310,8 @@ export type ErrorCode =
 "forbidden" | 
 /**  The contact asked not to receive messages from this business. */
 "opted_out" | 
+/**  The customer last wrote too long ago for a free-form message; only a template reaches them. */
+"window_closed" | 
 /**  Too many requests, or the key's daily message limit is reached. */
 "rate_limited" | 
 /**  The request body is larger than allowed. */
@@ -396,7 +399,11 @@ export type InstanceStatus =
  *  Another device or program opened this session; it stays closed until a person restarts it
  *  (reconnecting on our own would take the session back and forth).
  */
-"replaced";
+"replaced" | 
+/**  The provider refused the access token (expired or revoked); a person must enter a new one. */
+"needs_token" | 
+/**  WhatsApp restricted the number; it may not send until that is lifted. */
+"restricted";
 
 export type InstanceStatusChanged = {
 	instanceId: InstanceId,
@@ -433,6 +440,21 @@ export type LinkView = {
 	receivedAt: number | null,
 	/**  How many codes this linking session has shown. */
 	codesShown: number,
+};
+
+/**
+ *  What a person pastes into their provider's dashboard so that it posts this number's events
+ *  here (Meta's App Dashboard: callback URL and verify token).
+ */
+export type ManualWebhook = {
+	/**  This number's webhook address, when the listener or a public base address is known. */
+	callbackUrl: string | null,
+	verifyToken: string,
+	/**
+	 *  Whether the address is one the internet can reach (a public base address is set in
+	 *  Settings); the listener itself only answers this computer.
+	 */
+	public: boolean,
 };
 
 export type MediaKind = "image" | "video" | "audio" | "document";
@@ -607,7 +629,9 @@ export type ProviderSetup =
 /**  Signs the webhooks Meta posts (the app's "App secret"). */
 appSecret: string; 
 /**  The Graph API version (`v26.0`); the current default when absent. */
-apiVersion: string | null };
+apiVersion: string | null; 
+/**  Where the Graph API is (`https://graph.facebook.com/` when absent; a proxy otherwise). */
+graphUrl: string | null };
 
 export type QrUpdated = {
 	instanceId: InstanceId,

@@ -32,6 +32,8 @@ describe("instance status labels", () => {
     missing: "Missing on server",
     suspended: "Suspended by WhatsApp",
     replaced: "Opened elsewhere",
+    needs_token: "Needs a new token",
+    restricted: "Restricted by WhatsApp",
   };
 
   it.each(Object.entries(expected))("labels %s as %s", (status, label) => {

@@ -14,6 +14,8 @@ const INSTANCE_STATUS: Record<InstanceStatus, { label: string; tone: Tone }> = {
   missing: { label: "Missing on server", tone: "red" },
   suspended: { label: "Suspended by WhatsApp", tone: "red" },
   replaced: { label: "Opened elsewhere", tone: "amber" },
+  needs_token: { label: "Needs a new token", tone: "red" },
+  restricted: { label: "Restricted by WhatsApp", tone: "red" },
 };
 
 const MESSAGE_STATUS: Record<MessageStatus, { label: string; tone: Tone }> = {

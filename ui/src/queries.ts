@@ -26,6 +26,7 @@ export const queryKeys = {
   messageList: (query: MessageQuery) => ["messages", query] as const,
   groups: (id: InstanceId) => ["groups", id] as const,
   pacing: (id: InstanceId) => ["pacing", id] as const,
+  manualWebhook: (id: InstanceId) => ["manual-webhook", id] as const,
   profile: (id: InstanceId) => ["profile", id] as const,
   campaigns: ["campaigns"] as const,
   stats: ["stats"] as const,

@@ -10,13 +10,20 @@ import {
   validateLocalApi,
   validatePairingPhone,
   validateSettings,
+  type AddInstanceForm,
 } from "./validation";
 
-const valid = {
+const valid: AddInstanceForm = {
   displayName: "Loja Exemplo",
-  provider: "evolution" as const,
+  provider: "evolution",
   serverUrl: "http://localhost:8080",
   apiKey: "secret",
+  accessToken: "",
+  phoneNumberId: "",
+  businessAccountId: "",
+  appSecret: "",
+  apiVersion: "",
+  graphUrl: "",
 };
 
 describe("add instance form", () => {
@@ -31,9 +38,28 @@ describe("add instance form", () => {
   });
 
   it("asks only for a name when the number links to this computer", () => {
-    const native = { displayName: "Loja Exemplo", provider: "native" as const, serverUrl: "", apiKey: "" };
+    const native = { ...valid, provider: "native" as const, serverUrl: "", apiKey: "" };
     expect(validateAddInstance(native)).toBeNull();
     expect(validateAddInstance({ ...native, displayName: "" })).toMatch(/display name/);
+  });
+
+  it("checks a Cloud API number's ids, version and address before anything is sent", () => {
+    const cloud: AddInstanceForm = {
+      ...valid,
+      provider: "cloud",
+      accessToken: "EAAG",
+      phoneNumberId: "100000000000001",
+      businessAccountId: "200000000000002",
+      appSecret: "app-secret",
+    };
+    expect(validateAddInstance(cloud)).toBeNull();
+    expect(validateAddInstance({ ...cloud, accessToken: " " })).toMatch(/access token/);
+    expect(validateAddInstance({ ...cloud, phoneNumberId: "+1 555" })).toMatch(/phone number id/);
+    expect(validateAddInstance({ ...cloud, businessAccountId: "" })).toMatch(/Business Account id/);
+    expect(validateAddInstance({ ...cloud, appSecret: "" })).toMatch(/app secret/);
+    expect(validateAddInstance({ ...cloud, apiVersion: "23" })).toMatch(/v26\.0/);
+    expect(validateAddInstance({ ...cloud, apiVersion: "v23.0" })).toBeNull();
+    expect(validateAddInstance({ ...cloud, graphUrl: "graph.local" })).toMatch(/Graph API address/);
   });
 
   it("requires an http or https server URL", () => {

@@ -1,8 +1,22 @@
 import { LIMITS } from "./bindings";
 
-/** How a new number connects: this computer (the in-process engine) or an Evolution API server. */
-export type ProviderKindChoice = "native" | "evolution";
-export type AddInstanceForm = { displayName: string; provider: ProviderKindChoice; serverUrl: string; apiKey: string };
+/** How a new number connects: this computer (the in-process engine), an Evolution API server, or
+ *  Meta's official Cloud API. */
+export type ProviderKindChoice = "native" | "evolution" | "cloud";
+export type AddInstanceForm = {
+  displayName: string;
+  provider: ProviderKindChoice;
+  serverUrl: string;
+  apiKey: string;
+  accessToken: string;
+  phoneNumberId: string;
+  businessAccountId: string;
+  appSecret: string;
+  /** Empty: the engine's current default. */
+  apiVersion: string;
+  /** Empty: graph.facebook.com. */
+  graphUrl: string;
+};
 export type SettingsForm = {
   /** The ISO code of the default country (`BR`), or empty for none. */
   defaultRegion: string;
@@ -32,9 +46,23 @@ export function isHttpUrl(value: string): boolean {
 export function validateAddInstance(form: AddInstanceForm): string | null {
   if (form.displayName.trim() === "") return "Enter a display name for this number.";
   if (form.provider === "native") return null;
+  if (form.provider === "cloud") return validateCloud(form);
   if (form.serverUrl.trim() === "") return "Enter the address of your Evolution API server.";
   if (!isHttpUrl(form.serverUrl)) return "The server URL must start with http:// or https://.";
   if (form.apiKey.trim() === "") return "Enter the global API key of the server.";
+  return null;
+}
+
+function validateCloud(form: AddInstanceForm): string | null {
+  if (form.accessToken.trim() === "") return "Enter the access token of a system user with WhatsApp permissions.";
+  if (!/^\d+$/.test(form.phoneNumberId.trim())) return "Enter the phone number id: digits, from API Setup in Meta's App Dashboard.";
+  if (!/^\d+$/.test(form.businessAccountId.trim()))
+    return "Enter the WhatsApp Business Account id: digits, from API Setup in Meta's App Dashboard.";
+  if (form.appSecret.trim() === "") return "Enter the app secret (App settings → Basic): Meta signs its webhooks with it.";
+  const version = form.apiVersion.trim();
+  if (version !== "" && !/^v\d+\.\d+$/.test(version)) return "Write the Graph API version like v26.0.";
+  const graph = form.graphUrl.trim();
+  if (graph !== "" && !isHttpUrl(graph)) return "The Graph API address must start with http:// or https://.";
   return null;
 }
 

@@ -35,6 +35,14 @@ pub enum EngineError {
         contact: String,
         since: crate::store::Millis,
     },
+    /// A free-form message to a customer whose reply window is closed (they last wrote at
+    /// `last_inbound`, or never).
+    #[error("{contact}'s reply window is closed")]
+    WindowClosed {
+        contact: String,
+        last_inbound: Option<crate::store::Millis>,
+        window: crate::store::Millis,
+    },
     /// The request is fine but the thing it acts on is not in a state that allows it.
     #[error("{0}")]
     Conflict(String),
@@ -87,6 +95,8 @@ pub enum ErrorCode {
     Forbidden,
     /// The contact asked not to receive messages from this business.
     OptedOut,
+    /// The customer last wrote too long ago for a free-form message; only a template reaches them.
+    WindowClosed,
     /// Too many requests, or the key's daily message limit is reached.
     RateLimited,
     /// The request body is larger than allowed.
@@ -136,6 +146,21 @@ impl From<EngineError> for ApiError {
                     crate::clock::local(since).day
                 ),
             ),
+            EngineError::WindowClosed {
+                contact,
+                last_inbound,
+                window,
+            } => {
+                let hours = window / 3_600_000;
+                let when = match last_inbound {
+                    Some(at) => format!("{contact} last wrote on {}, more than {hours} hours ago", crate::clock::local(at).day),
+                    None => format!("{contact} has not written to this number yet"),
+                };
+                ApiError::new(
+                    ErrorCode::WindowClosed,
+                    format!("{when}: on the official WhatsApp API only an approved template can reach them now. Nothing was sent."),
+                )
+            }
             EngineError::CampaignNotFound(_) => {
                 ApiError::new(ErrorCode::NotFound, "That campaign does not exist.")
             }
@@ -220,6 +245,8 @@ impl From<ProviderError> for ApiError {
                 C::Conflict,
                 "The QR code limit was reached. Press “Try again” to get a new code.",
             ),
+            ProviderError::Refused { sentence, .. } => ApiError::new(C::ProviderRejected, sentence),
+            ProviderError::Throttled { sentence, .. } => ApiError::new(C::RateLimited, sentence),
             ProviderError::Unsupported(what) => {
                 ApiError::new(C::Unsupported, format!("This provider does not support {what}."))
             }

@@ -19,7 +19,7 @@ pub mod store;
 pub use engine::{
     key_allows, signature, source_for, AddInstanceRequest, CampaignDraft, CampaignPreview, ComposeContent,
     ContactImport, CreatedApiKey, CreatedSubscription, Engine, EngineOptions, KeyPermission, KeyRejection,
-    LabelChange, LinkView, NewApiKey, NewSubscription, OutboxStep, PauseReason, PictureChange,
+    LabelChange, LinkView, ManualWebhook, NewApiKey, NewSubscription, OutboxStep, PauseReason, PictureChange,
     PreviewMessage, ProfileUpdate, ProviderSetup, RecipientCheck, RecordedChanges, Requester, RowProblem,
     SendRequest, StatsQuery, ThreadPage, Timeouts, WebhookRejection, EVENT_KINDS, MAX_ATTEMPTS,
     OUTCOME_UNKNOWN, PROBE_QUIET_MILLIS, STREAM_RETRY_MILLIS,

@@ -21,6 +21,8 @@ pub struct Limits {
     pub max_profile_name_chars: usize,
     /// Characters in the profile's About text (WhatsApp's own limit).
     pub max_profile_about_chars: usize,
+    /// The Graph API version a Cloud API number uses when none is given.
+    pub default_cloud_api_version: &'static str,
 }
 
 pub const LIMITS: Limits = Limits {
@@ -31,4 +33,5 @@ pub const LIMITS: Limits = Limits {
     max_key_name_chars: 60,
     max_profile_name_chars: 25,
     max_profile_about_chars: 139,
+    default_cloud_api_version: crate::provider::cloud::DEFAULT_API_VERSION,
 };

@@ -74,7 +74,7 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
         let mut highest = MessageStatus::Sent;
         for status in &order {
             let outcome = store
-                .apply_receipt(&id, &provider_id, *status, 3)
+                .apply_receipt(&id, &provider_id, *status, None, 3)
                 .await
                 .expect("receipt");
             let advanced = status.rank() > highest.rank();

@@ -83,6 +83,13 @@ export const ServerIcon = (props: IconProps) => (
   </Icon>
 );
 
+export const BadgeIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M12 3l2.4 1.8 3-.2.9 2.9 2.4 1.8-1 2.7 1 2.7-2.4 1.8-.9 2.9-3-.2L12 21l-2.4-1.8-3 .2-.9-2.9-2.4-1.8 1-2.7-1-2.7 2.4-1.8.9-2.9 3 .2z" />
+    <path d="M9 12l2 2 4-4" />
+  </Icon>
+);
+
 export const LaptopIcon = (props: IconProps) => (
   <Icon {...props}>
     <rect x="4" y="5" width="16" height="11" rx="1.5" />

@@ -147,6 +147,10 @@ pub enum InstanceStatus {
     /// Another device or program opened this session; it stays closed until a person restarts it
     /// (reconnecting on our own would take the session back and forth).
     Replaced,
+    /// The provider refused the access token (expired or revoked); a person must enter a new one.
+    NeedsToken,
+    /// WhatsApp restricted the number; it may not send until that is lifted.
+    Restricted,
 }
 
 /// What a provider tells about a connection, by webhook, by polling or from its own events.
@@ -165,6 +169,9 @@ pub enum ConnectionSignal {
     Missing,
     Suspended,
     Replaced,
+    /// The credentials were refused (expired, revoked).
+    TokenRefused,
+    Restricted,
 }
 
 impl InstanceStatus {
@@ -180,6 +187,8 @@ impl InstanceStatus {
             InstanceStatus::Missing => "missing",
             InstanceStatus::Suspended => "suspended",
             InstanceStatus::Replaced => "replaced",
+            InstanceStatus::NeedsToken => "needs_token",
+            InstanceStatus::Restricted => "restricted",
         }
     }
 
@@ -196,6 +205,8 @@ impl InstanceStatus {
             Missing,
             Suspended,
             Replaced,
+            NeedsToken,
+            Restricted,
         ]
         .into_iter()
         .find(|s| s.as_str() == input)
@@ -225,12 +236,14 @@ impl InstanceStatus {
             S::Unreachable => Unreachable,
             S::Suspended => Suspended,
             S::Replaced => Replaced,
+            S::TokenRefused => NeedsToken,
+            S::Restricted => Restricted,
             S::Connecting if self.is_linked() || self == Unreachable => Connecting,
             S::Connecting => Linking,
             S::Closed => match self {
                 Linking => QrLimitReached,
                 // These wait for a person, whatever else closes.
-                LoggedOut | QrLimitReached | Suspended | Replaced => self,
+                LoggedOut | QrLimitReached | Suspended | Replaced | NeedsToken | Restricted => self,
                 _ => Disconnected,
             },
         }

@@ -190,11 +190,12 @@ impl Engine {
             ProviderEvent::Receipt {
                 provider_message_id,
                 status,
+                failure,
             } => {
                 let outcome = self
                     .inner
                     .store
-                    .apply_receipt(id, &provider_message_id, status, self.now())
+                    .apply_receipt(id, &provider_message_id, status, failure.as_ref(), self.now())
                     .await?;
                 self.mark_alive(id);
                 if let ReceiptOutcome::Advanced { message_id } = outcome {
@@ -261,6 +262,7 @@ impl Engine {
                 status: message.status,
                 at: message.at,
                 quoted_id: message.quoted_id.as_deref(),
+                media_ref: message.media_ref.as_deref(),
             })
             .await?;
         // None: a repeated delivery of a message already logged.
@@ -587,6 +589,7 @@ impl Engine {
                 let receipt = ProviderEvent::Receipt {
                     provider_message_id,
                     status,
+                    failure: None,
                 };
                 self.apply_event(id, receipt).await?;
                 applied += 1;

@@ -6,7 +6,7 @@ use crate::error::EngineError;
 use crate::events::EngineEvent;
 pub use crate::provider::ProviderSetup;
 use crate::provider::{ConnectionReport, LinkOffer, LinkProgress, NewAccount, ProviderError, Provisioned};
-use crate::secrets::generate_secret;
+use crate::secrets::{generate_secret, SecretKind};
 use crate::store::{Instance, Millis, StatusChange};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,19 @@ pub struct LinkView {
     pub received_at: Option<Millis>,
     /// How many codes this linking session has shown.
     pub codes_shown: u32,
+}
+
+/// What a person pastes into their provider's dashboard so that it posts this number's events
+/// here (Meta's App Dashboard: callback URL and verify token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualWebhook {
+    /// This number's webhook address, when the listener or a public base address is known.
+    pub callback_url: Option<String>,
+    pub verify_token: String,
+    /// Whether the address is one the internet can reach (a public base address is set in
+    /// Settings); the listener itself only answers this computer.
+    pub public: bool,
 }
 
 /// WhatsApp's QR refs last 60 s for the first code and 20 s for each after it.
@@ -65,6 +78,20 @@ impl Engine {
         let mut instance = self.instance(id).await?;
         instance.event_path = self.event_path(&instance).await?;
         Ok(instance)
+    }
+
+    /// The webhook set-up a person does by hand, for a number whose provider checks its callback
+    /// with a verify token; `None` for the others.
+    pub async fn manual_webhook(&self, id: &InstanceId) -> Result<Option<ManualWebhook>, EngineError> {
+        let instance = self.instance(id).await?;
+        let Some(verify_token) = self.inner.secrets.get(id, SecretKind::VerifyToken).await? else {
+            return Ok(None);
+        };
+        Ok(Some(ManualWebhook {
+            callback_url: self.webhook_url(id, instance.provider).await?,
+            verify_token,
+            public: self.settings().await?.webhook_base_url.is_some(),
+        }))
     }
 
     pub async fn status_history(&self, id: &InstanceId) -> Result<Vec<StatusChange>, EngineError> {

@@ -165,6 +165,32 @@ impl Engine {
         self.accept(request, source, None).await
     }
 
+    /// Refuses a free-form message to a customer whose provider's reply window has closed. The
+    /// provider already built answers from memory, so accepts for other kinds cost a lookup.
+    async fn check_reply_window(&self, instance_id: &InstanceId, to: &Jid) -> Result<(), EngineError> {
+        let cached = lock(&self.inner.providers)
+            .get(instance_id)
+            .map(|p| p.reply_window());
+        let window = match cached {
+            Some(window) => window,
+            None => {
+                let instance = self.instance(instance_id).await?;
+                self.kit(instance.provider)?.traits().reply_window
+            }
+        };
+        let Some(window) = window else { return Ok(()) };
+        let chat = to.to_string();
+        let last_inbound = self.inner.store.last_inbound_at(instance_id, &chat).await?;
+        if last_inbound.is_some_and(|at| self.now() - at < window) {
+            return Ok(());
+        }
+        Err(EngineError::WindowClosed {
+            contact: to.phone().map_or_else(|| to.to_string(), |p| p.formatted()),
+            last_inbound,
+            window,
+        })
+    }
+
     /// Accepts a message from a source, within `limit` messages since a time when given.
     async fn accept(
         &self,
@@ -185,6 +211,7 @@ impl Engine {
             return Err(InputError::new("An idempotency key can have at most 200 characters.").into());
         }
         let content = self.prepare_content(&instance_id, request.content).await?;
+        self.check_reply_window(&instance_id, &to).await?;
         let payload = serde_json::to_string(&content).map_err(|e| InputError::new(e.to_string()))?;
         let chat = to.to_string();
         let contact = to.display();
@@ -658,8 +685,12 @@ impl Engine {
             Err(error) => {
                 let reason = crate::error::ApiError::from(error.clone()).message;
                 if error.is_transient() && message.attempts < MAX_ATTEMPTS {
-                    let delay =
-                        FIRST_RETRY_MILLIS * 4_i64.pow(u32::try_from(message.attempts - 1).unwrap_or(0));
+                    let growth = 4_i64.pow(u32::try_from(message.attempts - 1).unwrap_or(0));
+                    // A provider that says how long to wait is waited for, longer each time.
+                    let delay = match &error {
+                        ProviderError::Throttled { retry_after, .. } => retry_after * message.attempts.max(1),
+                        _ => FIRST_RETRY_MILLIS * growth,
+                    };
                     tracing::info!(message = %message.id, %error, delay, "send failed; will retry");
                     self.inner
                         .store

@@ -15,7 +15,7 @@ mod webhooks;
 pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use conversations::{ContactImport, LabelChange, ThreadPage};
 pub use ingest::{WebhookRejection, STREAM_RETRY_MILLIS};
-pub use instances::{AddInstanceRequest, LinkView, ProviderSetup};
+pub use instances::{AddInstanceRequest, LinkView, ManualWebhook, ProviderSetup};
 pub use keys::{key_allows, source_for, CreatedApiKey, KeyPermission, KeyRejection, NewApiKey};
 pub use messages::{
     ComposeContent, OutboxStep, PauseReason, RecipientCheck, SendRequest, MAX_ATTEMPTS, OUTCOME_UNKNOWN,

@@ -92,10 +92,11 @@ impl Engine {
             }
         };
         let instance = self.instance(&message.instance_id).await?;
+        let media_ref = self.inner.store.media_ref(&message.id).await?;
         let media = self
             .provider(&instance)
             .await?
-            .download_media(&provider_id)
+            .download_media(&provider_id, media_ref.as_deref())
             .await?;
         // The subtype when it is a known extension (`.jpeg`, `.png`), else the first one known.
         let extensions = mime_guess::get_mime_extensions_str(&media.mime).unwrap_or_default();

@@ -34,6 +34,8 @@ pub enum ProviderSetup {
         app_secret: String,
         /// The Graph API version (`v26.0`); the current default when absent.
         api_version: Option<String>,
+        /// Where the Graph API is (`https://graph.facebook.com/` when absent; a proxy otherwise).
+        graph_url: Option<String>,
     },
 }
 
@@ -139,6 +141,9 @@ pub struct KindTraits {
     pub read_receipts: bool,
     /// Its events are heard by this process as they happen (no webhook or log to read).
     pub events_direct: bool,
+    /// Free-form messages reach a customer only this long after their last message (the Cloud
+    /// API's customer service window); templates reach them any time.
+    pub reply_window: Option<crate::store::Millis>,
 }
 
 #[async_trait]
@@ -223,6 +228,7 @@ impl ProviderKits {
             kits: vec![
                 Arc::new(super::evolution::EvolutionKit),
                 Arc::new(super::native::NativeKit::new(launcher, data_dir.join("native"))),
+                Arc::new(super::cloud::CloudKit),
             ],
         }
     }

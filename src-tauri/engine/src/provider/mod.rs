@@ -4,6 +4,7 @@
 //! own (QR rotations, connection changes, receipts, inbound messages) reaches the engine as
 //! `ProviderEvent`s.
 
+pub mod cloud;
 pub mod evolution;
 pub mod kit;
 pub mod native;
@@ -51,6 +52,16 @@ pub enum ProviderError {
     Unsupported(&'static str),
     #[error("unexpected answer from the provider: {0}")]
     Protocol(String),
+    /// A refusal the provider explains in its own words (a Meta error code); not worth retrying.
+    #[error("provider refused ({code}): {sentence}")]
+    Refused { code: &'static str, sentence: String },
+    /// The provider asks to slow down; trying again after `retry_after` (milliseconds) may work.
+    #[error("provider throttled ({code}): {sentence}")]
+    Throttled {
+        code: &'static str,
+        sentence: String,
+        retry_after: Millis,
+    },
 }
 
 impl ProviderError {
@@ -58,7 +69,10 @@ impl ProviderError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            ProviderError::Unreachable(_) | ProviderError::TimedOut(_) | ProviderError::ServerError(_)
+            ProviderError::Unreachable(_)
+                | ProviderError::TimedOut(_)
+                | ProviderError::ServerError(_)
+                | ProviderError::Throttled { .. }
         )
     }
 
@@ -78,6 +92,7 @@ impl ProviderError {
             ProviderError::QrLimitReached => "qr_limit_reached",
             ProviderError::Unsupported(_) => "unsupported",
             ProviderError::Protocol(_) => "protocol",
+            ProviderError::Refused { code, .. } | ProviderError::Throttled { code, .. } => code,
         }
     }
 }
@@ -91,6 +106,23 @@ pub fn http_client() -> reqwest::Client {
         .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// Sends a provider request and reads its whole answer; failing to reach the provider, or
+/// losing the answer on the way, is `Unreachable`.
+pub async fn answer_of(
+    request: reqwest::RequestBuilder,
+) -> Result<(reqwest::StatusCode, bytes::Bytes), ProviderError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ProviderError::Unreachable(e.without_url().to_string()))?;
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| ProviderError::Unreachable(e.to_string()))?;
+    Ok((status, bytes))
 }
 
 /// The wire id of a Switchboard message, for providers that let the sender choose it: stable
@@ -186,6 +218,9 @@ pub struct ReportedMessage {
     /// The provider id of the message it replies to.
     pub quoted_id: Option<String>,
     pub sender_name: Option<String>,
+    /// The provider's handle on the message's file, when it downloads files by one (a Cloud
+    /// API media id) rather than by the message.
+    pub media_ref: Option<String>,
     pub kind: MessageKind,
     pub body: Option<String>,
     pub status: MessageStatus,
@@ -199,8 +234,17 @@ pub enum ProviderEvent {
     Receipt {
         provider_message_id: String,
         status: MessageStatus,
+        /// Why, when the status is `failed` and the provider says.
+        failure: Option<ReceiptFailure>,
     },
     Message(ReportedMessage),
+}
+
+/// Why a sent message failed after it was accepted: a stable code and a sentence for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptFailure {
+    pub code: String,
+    pub sentence: String,
 }
 
 /// Where a provider's own event stream delivers what it hears: the engine applies each event as
@@ -261,6 +305,11 @@ pub trait Provider: Send + Sync + 'static {
     fn repeats_are_harmless(&self) -> bool {
         false
     }
+    /// How long after a customer's last message free-form messages may still reach them (the
+    /// Cloud API's 24-hour window); `None`: any time.
+    fn reply_window(&self) -> Option<Millis> {
+        None
+    }
     /// The groups the account is in.
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
         Err(ProviderError::Unsupported("listing groups"))
@@ -271,7 +320,12 @@ pub trait Provider: Send + Sync + 'static {
         Err(ProviderError::Unsupported("sending read receipts"))
     }
 
-    async fn download_media(&self, _provider_message_id: &str) -> Result<DownloadedMedia, ProviderError> {
+    /// `media_ref` is what the provider reported with the message for its file, if anything.
+    async fn download_media(
+        &self,
+        _provider_message_id: &str,
+        _media_ref: Option<&str>,
+    ) -> Result<DownloadedMedia, ProviderError> {
         Err(ProviderError::Unsupported("downloading media"))
     }
     /// What the provider logged between two times that its pushes may not have brought (a

@@ -507,6 +507,24 @@ impl Store {
         .await?)
     }
 
+    /// When the customer in a one-to-one chat last wrote to an instance.
+    pub async fn last_inbound_at(
+        &self,
+        instance_id: &InstanceId,
+        chat_jid: &str,
+    ) -> Result<Option<Millis>, StoreError> {
+        let instance = instance_id.as_str();
+        Ok(sqlx::query_scalar!(
+            r#"SELECT created_at AS "at!: i64" FROM messages
+               WHERE chat_jid = ?1 AND instance_id = ?2 AND direction = 'inbound'
+               ORDER BY created_at DESC LIMIT 1"#,
+            chat_jid,
+            instance
+        )
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// The addresses of every opted-out contact, for checking a campaign's rows at once.
     pub async fn opted_out_jids(&self) -> Result<std::collections::HashSet<String>, StoreError> {
         Ok(

@@ -114,6 +114,7 @@ pub struct NewInbound<'a> {
     pub status: MessageStatus,
     pub at: Millis,
     pub quoted_id: Option<&'a str>,
+    pub media_ref: Option<&'a str>,
 }
 
 /// What a receipt did.
@@ -251,8 +252,8 @@ impl Store {
         let status = new.status.as_str();
         let inserted = sqlx::query!(
             "INSERT INTO messages (id, instance_id, direction, chat_jid, contact, sender_name, kind, body, status,
-                provider_message_id, created_at, updated_at, sent_at, quoted_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?12)
+                provider_message_id, created_at, updated_at, sent_at, quoted_id, media_ref)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?12, ?13)
              ON CONFLICT DO NOTHING",
             id,
             instance_id,
@@ -266,6 +267,7 @@ impl Store {
             new.provider_message_id,
             new.at,
             new.quoted_id,
+            new.media_ref,
         )
         .execute(&self.pool)
         .await?
@@ -276,6 +278,14 @@ impl Store {
         } else {
             Ok(None)
         }
+    }
+
+    /// The provider's handle on a message's file, if it reported one.
+    pub async fn media_ref(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let found = sqlx::query_scalar!("SELECT media_ref FROM messages WHERE id = ?", id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.flatten())
     }
 
     pub async fn message(&self, id: &str) -> Result<Option<Message>, StoreError> {
@@ -593,7 +603,7 @@ impl Store {
         if let Some(early) = early {
             let status = MessageStatus::parse(&early.status).map_err(|e| StoreError::Corrupt(e.0))?;
             let instance_id = InstanceId::parse(&instance_id).map_err(|e| StoreError::Corrupt(e.0))?;
-            self.apply_receipt(&instance_id, provider_message_id, status, early.at)
+            self.apply_receipt(&instance_id, provider_message_id, status, None, early.at)
                 .await?;
         }
         self.message(message_id)
@@ -631,9 +641,12 @@ impl Store {
         instance_id: &InstanceId,
         provider_message_id: &str,
         status: MessageStatus,
+        failure: Option<&crate::provider::ReceiptFailure>,
         at: Millis,
     ) -> Result<ReceiptOutcome, StoreError> {
         let instance = instance_id.as_str();
+        let failure_code = failure.map(|f| f.code.as_str());
+        let failure_sentence = failure.map(|f| f.sentence.as_str());
         let status_name = status.as_str();
         let rank = status.rank();
         // The CASE mirrors `MessageStatus::rank`; a test applies receipts in every order to keep them in step.
@@ -641,8 +654,8 @@ impl Store {
             r#"UPDATE messages SET status = ?3, updated_at = ?4,
                     delivered_at = CASE WHEN ?3 IN ('delivered', 'read') THEN COALESCE(delivered_at, ?4) ELSE delivered_at END,
                     read_at = CASE WHEN ?3 = 'read' THEN COALESCE(read_at, ?4) ELSE read_at END,
-                    error_code = CASE WHEN ?3 = 'failed' THEN 'provider' ELSE error_code END,
-                    error_message = CASE WHEN ?3 = 'failed' THEN 'WhatsApp reported that the message could not be delivered.' ELSE error_message END
+                    error_code = CASE WHEN ?3 = 'failed' THEN COALESCE(?6, 'provider') ELSE error_code END,
+                    error_message = CASE WHEN ?3 = 'failed' THEN COALESCE(?7, 'WhatsApp reported that the message could not be delivered.') ELSE error_message END
                WHERE instance_id = ?1 AND provider_message_id = ?2 AND direction = 'outbound'
                  AND (CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2
                                   WHEN 'failed' THEN 3 WHEN 'delivered' THEN 4 WHEN 'read' THEN 5 ELSE 5 END) < ?5
@@ -653,6 +666,8 @@ impl Store {
             status_name,
             at,
             rank,
+            failure_code,
+            failure_sentence,
         )
         .fetch_optional(&self.pool)
         .await?;

@@ -27,6 +27,7 @@ fn inbound(id: &str, chat: &str, alias: Option<&str>, body: &str, at: i64) -> Pr
         chat_alias: alias.map(jid),
         quoted_id: None,
         sender_name: Some("Maria Souza".into()),
+        media_ref: None,
         kind: MessageKind::Text,
         body: Some(body.into()),
         status: MessageStatus::Received,

@@ -32,6 +32,7 @@ async fn a_text_is_logged_queued_then_sent_then_moves_forward_only() {
     let receipt = |status| ProviderEvent::Receipt {
         provider_message_id: provider_id.clone(),
         status,
+        failure: None,
     };
     h.engine
         .apply_event(&instance.id, receipt(MessageStatus::Delivered))
@@ -64,6 +65,7 @@ async fn a_receipt_that_overtakes_the_send_response_is_not_lost() {
     let early = ProviderEvent::Receipt {
         provider_message_id: first_id.clone(),
         status: MessageStatus::Delivered,
+        failure: None,
     };
     h.engine
         .apply_event(&instance.id, early)

@@ -38,6 +38,7 @@ async fn statistics_count_each_stage_per_day_and_survive_retention() {
             ProviderEvent::Receipt {
                 provider_message_id: id,
                 status: MessageStatus::Read,
+                failure: None,
             },
         )
         .await

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, errorMessage } from "../../api";
-import type { Instance } from "../../bindings";
+import { LIMITS, type Instance, type ProviderSetup } from "../../bindings";
 import { Button } from "../../components/Button";
 import { Field } from "../../components/Field";
 import { FormError } from "../../components/FormError";
@@ -12,7 +12,41 @@ import { ProviderChoice } from "./ProviderChoice";
 
 type Props = { onClose: () => void; onCreated: (instance: Instance) => void };
 
-const EMPTY: AddInstanceForm = { displayName: "", provider: "native", serverUrl: "", apiKey: "" };
+const EMPTY: AddInstanceForm = {
+  displayName: "",
+  provider: "native",
+  serverUrl: "",
+  apiKey: "",
+  accessToken: "",
+  phoneNumberId: "",
+  businessAccountId: "",
+  appSecret: "",
+  apiVersion: "",
+  graphUrl: "",
+};
+
+type TextKey = Exclude<keyof AddInstanceForm, "provider">;
+
+/** What the engine is asked to create, from the form. */
+function providerSetup(values: AddInstanceForm): ProviderSetup {
+  const optional = (value: string) => (value.trim() === "" ? null : value.trim());
+  switch (values.provider) {
+    case "native":
+      return { kind: "native" };
+    case "evolution":
+      return { kind: "evolution", serverUrl: values.serverUrl.trim(), apiKey: values.apiKey.trim() };
+    case "cloud":
+      return {
+        kind: "cloud",
+        accessToken: values.accessToken.trim(),
+        phoneNumberId: values.phoneNumberId.trim(),
+        businessAccountId: values.businessAccountId.trim(),
+        appSecret: values.appSecret.trim(),
+        apiVersion: optional(values.apiVersion),
+        graphUrl: optional(values.graphUrl),
+      };
+  }
+}
 
 export function AddInstanceDialog({ onClose, onCreated }: Props) {
   const client = useQueryClient();
@@ -23,10 +57,7 @@ export function AddInstanceDialog({ onClose, onCreated }: Props) {
     mutationFn: (values: AddInstanceForm) =>
       api.addInstance({
         displayName: values.displayName.trim(),
-        provider:
-          values.provider === "native"
-            ? { kind: "native" }
-            : { kind: "evolution", serverUrl: values.serverUrl.trim(), apiKey: values.apiKey.trim() },
+        provider: providerSetup(values),
       }),
     onSuccess: (instance) => {
       client.setQueryData<Instance[]>(queryKeys.instances, (list) =>
@@ -37,7 +68,7 @@ export function AddInstanceDialog({ onClose, onCreated }: Props) {
     },
   });
 
-  const update = (key: "displayName" | "serverUrl" | "apiKey") => (value: string) => {
+  const update = (key: TextKey) => (value: string) => {
     setForm((current) => ({ ...current, [key]: value }));
     setInvalid(null);
   };
@@ -74,33 +105,35 @@ export function AddInstanceDialog({ onClose, onCreated }: Props) {
               setInvalid(null);
             }}
           />
-          {form.provider === "native" ? (
+          {form.provider === "native" && (
             <p className="text-xs text-slate-500" data-testid="native-note">
               This computer becomes a linked device of the phone, like WhatsApp Web. Keep it on for the number to
               send and receive.
             </p>
-          ) : (
+          )}
+          {form.provider === "evolution" && (
             <>
-          <Field
-            label="Server URL"
-            placeholder="http://localhost:8080"
-            value={form.serverUrl}
-            onChange={(event) => update("serverUrl")(event.target.value)}
-            data-testid="server-url"
-            autoComplete="off"
-            spellCheck={false}
-          />
-          <Field
-            label="Global API key"
-            type="password"
-            value={form.apiKey}
-            onChange={(event) => update("apiKey")(event.target.value)}
-            data-testid="api-key"
-            autoComplete="off"
-            hint="The AUTHENTICATION_API_KEY configured on the Evolution API server."
-          />
+              <Field
+                label="Server URL"
+                placeholder="http://localhost:8080"
+                value={form.serverUrl}
+                onChange={(event) => update("serverUrl")(event.target.value)}
+                data-testid="server-url"
+                autoComplete="off"
+                spellCheck={false}
+              />
+              <Field
+                label="Global API key"
+                type="password"
+                value={form.apiKey}
+                onChange={(event) => update("apiKey")(event.target.value)}
+                data-testid="api-key"
+                autoComplete="off"
+                hint="The AUTHENTICATION_API_KEY configured on the Evolution API server."
+              />
             </>
           )}
+          {form.provider === "cloud" && <CloudFields form={form} update={update} />}
           <FormError message={error} />
         </ModalBody>
         <ModalFooter>
@@ -113,5 +146,54 @@ export function AddInstanceDialog({ onClose, onCreated }: Props) {
         </ModalFooter>
       </form>
     </Modal>
+  );
+}
+
+/** Meta's Cloud API: what the App Dashboard shows under WhatsApp → API Setup and App settings. */
+function CloudFields({ form, update }: { form: AddInstanceForm; update: (key: TextKey) => (value: string) => void }) {
+  const field = (key: TextKey) => ({
+    value: form[key],
+    onChange: (event: { target: { value: string } }) => update(key)(event.target.value),
+    autoComplete: "off",
+    spellCheck: false,
+  });
+  return (
+    <>
+      <Field
+        label="Access token"
+        type="password"
+        {...field("accessToken")}
+        data-testid="cloud-access-token"
+        hint="A system-user token with the whatsapp_business_messaging permission (Business settings → System users)."
+      />
+      <div className="grid grid-cols-2 gap-3">
+        <Field label="Phone number id" inputMode="numeric" {...field("phoneNumberId")} data-testid="cloud-phone-number-id" />
+        <Field
+          label="WhatsApp Business Account id"
+          inputMode="numeric"
+          {...field("businessAccountId")}
+          data-testid="cloud-business-account-id"
+        />
+      </div>
+      <Field
+        label="App secret"
+        type="password"
+        {...field("appSecret")}
+        data-testid="cloud-app-secret"
+        hint="App settings → Basic. Meta signs the webhooks it posts with it; Switchboard keeps it in the system keyring."
+      />
+      <details className="text-sm text-slate-600" data-testid="cloud-advanced">
+        <summary className="cursor-pointer select-none text-xs font-medium text-slate-500">Advanced</summary>
+        <div className="mt-2 grid grid-cols-2 gap-3">
+          <Field label="Graph API version" placeholder={LIMITS.defaultCloudApiVersion} {...field("apiVersion")} data-testid="cloud-api-version" />
+          <Field
+            label="Graph API address"
+            placeholder="https://graph.facebook.com/"
+            {...field("graphUrl")}
+            data-testid="cloud-graph-url"
+          />
+        </div>
+      </details>
+    </>
   );
 }

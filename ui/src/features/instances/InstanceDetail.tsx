@@ -4,6 +4,7 @@ import { needsLinking } from "../../format";
 import { Composer } from "../messages/Composer";
 import { InstanceHeader } from "./InstanceHeader";
 import { LinkCard } from "./LinkCard";
+import { ManualWebhookCard } from "./ManualWebhookCard";
 import { PacingCard } from "./PacingCard";
 import { ProfileCard } from "./ProfileCard";
 import { ReadReceiptsCard } from "./ReadReceiptsCard";
@@ -16,6 +17,7 @@ export function InstanceDetail({ instance, onDeleted, reply, onReplyDone }: Prop
     <div data-testid="instance-detail" className="mx-auto max-w-4xl space-y-5 p-6">
       <InstanceHeader instance={instance} onDeleted={onDeleted} />
       {needsLinking(instance.status) && <LinkCard instance={instance} />}
+      {instance.provider === "cloud" && <ManualWebhookCard instance={instance} />}
       <Composer instance={instance} reply={reply} onReplyDone={onReplyDone} />
       <PacingCard instanceId={instance.id} />
       <ProfileCard instance={instance} />

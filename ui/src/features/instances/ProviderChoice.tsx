@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { LaptopIcon, ServerIcon } from "../../components/icons";
+import { BadgeIcon, LaptopIcon, ServerIcon } from "../../components/icons";
 import type { ProviderKindChoice } from "../../validation";
 
 type Props = { value: ProviderKindChoice; onChange: (value: ProviderKindChoice) => void };
@@ -8,7 +8,7 @@ export function ProviderChoice({ value, onChange }: Props) {
   return (
     <fieldset>
       <legend className="mb-1 block text-sm font-medium text-slate-700">Connect through</legend>
-      <div className="grid grid-cols-2 gap-2">
+      <div className="grid grid-cols-3 gap-2">
         <Option
           icon={<LaptopIcon className="size-5" />}
           title="This computer (scan a QR)"
@@ -23,6 +23,14 @@ export function ProviderChoice({ value, onChange }: Props) {
           note="Your own server"
           value="evolution"
           checked={value === "evolution"}
+          onSelect={onChange}
+        />
+        <Option
+          icon={<BadgeIcon className="size-5" />}
+          title="WhatsApp Business (official Cloud API)"
+          note="Meta's API, with templates"
+          value="cloud"
+          checked={value === "cloud"}
           onSelect={onChange}
         />
       </div>

@@ -62,6 +62,7 @@ impl ProviderKit for EvolutionKit {
         KindTraits {
             read_receipts: true,
             events_direct: false,
+            reply_window: None,
         }
     }
 

@@ -82,15 +82,7 @@ impl Api {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ProviderError::Unreachable(e.without_url().to_string()))?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| ProviderError::Unreachable(e.to_string()))?;
+        let (status, bytes) = super::answer_of(request).await?;
         if !status.is_success() {
             return Err(error_from_status(status, &bytes));
         }
@@ -447,7 +439,11 @@ impl Provider for EvolutionInstance {
         Ok(())
     }
 
-    async fn download_media(&self, provider_message_id: &str) -> Result<DownloadedMedia, ProviderError> {
+    async fn download_media(
+        &self,
+        provider_message_id: &str,
+        _media_ref: Option<&str>,
+    ) -> Result<DownloadedMedia, ProviderError> {
         let body =
             serde_json::json!({ "message": { "key": { "id": provider_message_id } }, "convertToMp4": false });
         let media: wire::MediaRecord = self
@@ -491,6 +487,7 @@ impl Provider for EvolutionInstance {
                         events.push(ProviderEvent::Receipt {
                             provider_message_id: message.provider_message_id.clone(),
                             status,
+                            failure: None,
                         });
                     }
                 }

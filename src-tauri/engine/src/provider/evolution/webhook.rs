@@ -136,6 +136,7 @@ pub fn parse_value(envelope: Value, now: Millis) -> Result<Vec<ProviderEvent>, W
                     vec![ProviderEvent::Receipt {
                         provider_message_id: id.to_owned(),
                         status,
+                        failure: None,
                     }]
                 }
                 _ => vec![],
@@ -207,6 +208,7 @@ pub(super) fn reported_message(record: MessageRecord, now: Millis) -> Option<Rep
         chat_alias,
         quoted_id,
         sender_name: record.push_name.filter(|n| !n.is_empty() && !key.from_me),
+        media_ref: None,
         kind,
         body,
         status,
@@ -459,7 +461,8 @@ mod tests {
             events,
             vec![ProviderEvent::Receipt {
                 provider_message_id: "3EB0C4A1F2D9E8B7A6C5D4".into(),
-                status: MessageStatus::Read
+                status: MessageStatus::Read,
+                failure: None,
             }]
         );
         let events = parse(&sample("webhook-send-message.json"), 0).expect("parse");

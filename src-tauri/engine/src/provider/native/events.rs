@@ -84,7 +84,11 @@ pub fn translate(event: &Event, now: Millis) -> Vec<ProviderEvent> {
             receipt
                 .message_ids
                 .iter()
-                .map(|id| ProviderEvent::Receipt { provider_message_id: id.to_string(), status })
+                .map(|id| ProviderEvent::Receipt {
+                    provider_message_id: id.to_string(),
+                    status,
+                    failure: None,
+                })
                 .collect()
         }
         Event::Messages(batch) => batch.messages.iter().filter_map(reported).map(ProviderEvent::Message).collect(),
@@ -147,6 +151,7 @@ fn reported(inbound: &InboundMessage) -> Option<ReportedMessage> {
             .and_then(|m| m.context_info.as_option())
             .and_then(|c| c.stanza_id.clone()),
         sender_name: (!info.push_name.is_empty() && !source.is_from_me).then(|| info.push_name.clone()),
+        media_ref: None,
         kind,
         body: text,
         status: if source.is_from_me {
@@ -303,11 +308,13 @@ mod tests {
             vec![
                 ProviderEvent::Receipt {
                     provider_message_id: "3EB0AA".into(),
-                    status: MessageStatus::Delivered
+                    status: MessageStatus::Delivered,
+                    failure: None,
                 },
                 ProviderEvent::Receipt {
                     provider_message_id: "3EB0BB".into(),
-                    status: MessageStatus::Delivered
+                    status: MessageStatus::Delivered,
+                    failure: None,
                 },
             ]
         );

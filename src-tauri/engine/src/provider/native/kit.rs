@@ -39,6 +39,7 @@ impl ProviderKit for NativeKit {
         KindTraits {
             read_receipts: true,
             events_direct: true,
+            reply_window: None,
         }
     }
 
