@@ -7,13 +7,19 @@
 //! Tests drive the "phone side" through methods (`open`, `rotate_qr`, `receipt`, …) or, from
 //! another process, through the same operations under `/__fake/…`.
 //!
+//! `FakeCloud` is a Meta WhatsApp Cloud API (Graph) server with signed, escaped-unicode webhooks,
+//! the 24-hour window and undeliverable traps (200 then a failed status), templates, media and
+//! token errors; see its module docs.
+//!
 //! `whatsapp::FakeWhatsApp` is a WhatsApp server that the real `whatsapp-rust` client pairs with
 //! (QR code, phone, 515 restart), logs in to and sends messages through; see its module docs.
 
+mod cloud;
 mod evolution;
 mod file_secrets;
 pub mod whatsapp;
 
+pub use cloud::{CloudFault, CloudNumber, CloudSent, CloudTemplate, FakeCloud};
 pub use evolution::{FakeEvolution, Hold, SentMessage};
 pub use file_secrets::FileSecretStore;
 
