@@ -114,12 +114,13 @@ test-api-fuzz: $(SCHEMATHESIS)
 openapi:
 	SWITCHBOARD_WRITE_OPENAPI=1 cargo test -p switchboard-server --lib openapi_document_is_committed
 
-## The real app in a real window (Xvfb), driven by WebDriver against the fake Evolution server.
+## The real app in a real window (Xvfb), driven by WebDriver against the fake Evolution and Cloud API servers.
 test-e2e: app tools
 	$(RUST_TESTS) --no-run
 	rm -rf $(E2E_OUT) && mkdir -p $(E2E_OUT)
 	XDG_DATA_HOME=$$(mktemp -d) SWITCHBOARD_LISTEN=127.0.0.1:0 \
 	APP_PATH=$(CURDIR)/target/debug/switchboard FAKE_EVOLUTION_BIN=$(CURDIR)/target/debug/fake-evolution \
+	FAKE_CLOUD_BIN=$(CURDIR)/target/debug/fake-cloud \
 	SCREENSHOT_DIR=$(E2E_OUT) \
 		tests/desktop-session.sh xvfb-run -a -s "-screen 0 1280x800x24" node tests/e2e/run.mjs
 

@@ -4,6 +4,7 @@
 // Environment:
 //   APP_PATH            built Tauri binary (required)
 //   FAKE_EVOLUTION_BIN  fake Evolution API server binary (required)
+//   FAKE_CLOUD_BIN      fake Meta Cloud API (Graph) server binary (required)
 //   SCREENSHOT_DIR      where screenshots and logs go (default tests/e2e/screenshots-out)
 //   TAURI_DRIVER        tauri-driver executable (default "tauri-driver")
 //   NATIVE_DRIVER       WebKit WebDriver executable (default /usr/bin/WebKitWebDriver)
@@ -23,6 +24,7 @@ const POLL = 250;
 
 const appPath = requiredEnv("APP_PATH");
 const fakeBin = requiredEnv("FAKE_EVOLUTION_BIN");
+const fakeCloudBin = requiredEnv("FAKE_CLOUD_BIN");
 const screenshotDir = resolve(
   process.env.SCREENSHOT_DIR || fileURLToPath(new URL("./screenshots-out", import.meta.url)),
 );
@@ -34,6 +36,7 @@ mkdirSync(screenshotDir, { recursive: true });
 const children = [];
 let browser = null;
 let fakeUrl = "";
+let cloudUrl = "";
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -95,7 +98,15 @@ function logTail(name, lines = 30) {
 }
 
 async function fake(method, path, body) {
-  const response = await fetch(`${fakeUrl}${path}`, {
+  return fakeAt(fakeUrl, method, path, body);
+}
+
+async function cloud(method, path, body) {
+  return fakeAt(cloudUrl, method, path, body);
+}
+
+async function fakeAt(base, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
     method,
     headers: body === undefined ? {} : { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -202,9 +213,13 @@ async function step(name, body) {
 async function run() {
   let messageId = "";
 
-  await step("fake Evolution API server starts", async () => {
-    const child = start("fake-evolution", fakeBin, ["--api-key", API_KEY]);
-    fakeUrl = await new Promise((done, fail) => {
+  await step("fake Evolution API and Cloud API servers start", async () => {
+    fakeUrl = await listening(start("fake-evolution", fakeBin, ["--api-key", API_KEY]));
+    cloudUrl = await listening(start("fake-cloud", fakeCloudBin, []));
+  });
+
+  async function listening(child) {
+    return new Promise((done, fail) => {
       let buffer = "";
       const timer = setTimeout(() => fail(new Error("no 'listening on' line within 30 s")), 30_000);
       const onData = (chunk) => {
@@ -220,7 +235,7 @@ async function run() {
       child.once("exit", (code) => fail(new Error(`exited with ${code} before listening`)));
       child.once("error", fail);
     });
-  });
+  }
 
   await step("tauri-driver is ready", async () => {
     const child = start("tauri-driver", tauriDriverBin, [
@@ -656,6 +671,74 @@ async function run() {
     await screenshot("09-api-message.png");
   });
 
+  await step("an official Cloud API number is added, gets its webhook, and answers a customer", async () => {
+    await byTestId("tab-instances").click();
+    await byTestId("add-instance-button").click();
+    await byTestId("display-name").waitForDisplayed({ timeout: WAIT });
+    await byTestId("display-name").setValue("Loja Oficial");
+    await byTestId("provider-cloud").click();
+    await byTestId("cloud-access-token").waitForDisplayed({ timeout: WAIT });
+    await byTestId("cloud-access-token").setValue("not-the-token");
+    await byTestId("cloud-phone-number-id").setValue("100000000000001");
+    await byTestId("cloud-business-account-id").setValue("200000000000002");
+    await byTestId("cloud-app-secret").setValue("e2e-app-secret");
+    await (await browser.$('[data-testid="cloud-advanced"] summary')).click();
+    await byTestId("cloud-graph-url").setValue(cloudUrl);
+    await byTestId("add-instance-submit").click();
+    const refused = await waitFor("a sentence about the access token", async () => {
+      const text = await textOf('[data-testid="form-error"]');
+      return text && text.includes("access token") ? text : null;
+    });
+    assert.ok(!refused.includes("{"), `a sentence, got ${refused}`);
+    await screenshot("11a-cloud-bad-token.png");
+    await fill("cloud-access-token", "e2e-cloud-token");
+    await byTestId("add-instance-submit").click();
+    await byTestId("manual-webhook-card").waitForDisplayed({ timeout: WAIT });
+    await waitFor('status "Connected" with the verified name', async () => {
+      const badge = await textOf('[data-testid="instance-detail"] [data-testid="status-badge"]');
+      const header = await textOf('[data-testid="instance-detail"]');
+      return badge === "Connected" && header !== null && header.includes("Loja Demo");
+    });
+    const callbackUrl = await contentOf('[data-testid="callback-url"]');
+    const verifyToken = await contentOf('[data-testid="verify-token"]');
+    assert.match(callbackUrl, /\/webhooks\/cloud\//);
+    await screenshot("11b-cloud-connected.png");
+    // What a person does in Meta's App Dashboard: Meta checks the callback with the verify token.
+    await cloud("POST", "/__fake/subscribe", { wabaId: "200000000000002", callbackUrl, verifyToken });
+
+    await cloud("POST", "/__fake/customer-writes", {
+      phoneNumberId: "100000000000001",
+      from: "5511987654321",
+      name: "Ana Lima",
+      message: { type: "text", text: { body: "Olá! Vocês entregam no sábado?" } },
+    });
+    await byTestId("tab-conversations").click();
+    const row = await waitFor("Ana's conversation", async () => {
+      const rows = await browser.$$('[data-testid="conversation-row"]');
+      for (const candidate of rows) {
+        if ((await candidate.getText()).includes("Ana Lima")) return candidate;
+      }
+      return null;
+    });
+    await row.click();
+    await byTestId("thread").waitForDisplayed({ timeout: WAIT });
+    await byTestId("thread-text").setValue("Entregamos sim, das 9h às 13h.");
+    await browser.keys("Enter");
+    const sent = await waitFor("the reply to reach Meta", async () => {
+      const list = await cloud("GET", "/__fake/sent");
+      return list.find((message) => message.body?.text?.body === "Entregamos sim, das 9h às 13h.") ?? null;
+    });
+    assert.equal(sent.body.to, "5511987654321");
+    await cloud("POST", "/__fake/status", { wamid: sent.wamid, status: "delivered" });
+    await waitFor("two ticks on the reply", async () =>
+      browser.execute(() => {
+        const outs = [...document.querySelectorAll('[data-testid="bubble"][data-direction="outbound"]')];
+        return outs.at(-1)?.querySelector('[data-testid="ticks"]')?.getAttribute("data-ticks") === "delivered";
+      }),
+    );
+    await screenshot("11c-cloud-conversation.png");
+  });
+
   await step("start with my computer adds a login item and takes it away", async () => {
     const autostart = join(process.env.HOME ?? "/root", ".config", "autostart");
     const entries = () => {
@@ -705,7 +788,7 @@ async function cleanup() {
   if (browser) await browser.deleteSession().catch(() => undefined);
   browser = null;
   for (const entry of [...children].reverse()) {
-    await stop(entry, entry.name === "fake-evolution" ? "SIGINT" : "SIGTERM");
+    await stop(entry, entry.name.startsWith("fake-") ? "SIGINT" : "SIGTERM");
   }
 }
 

@@ -1,6 +1,8 @@
 //! The webhook receiver over real HTTP: the fake Evolution server posts signed webhooks to the
 //! listener exactly as the real one does; forged, expired, malformed and oversized posts are refused
-//! and change nothing.
+//! and change nothing. `cloud` does the same for a Cloud API number against the fake Graph API.
+
+mod cloud;
 
 use serde_json::json;
 use std::sync::Arc;
