@@ -335,7 +335,9 @@ export type EventPath =
  */
 "webhookQuiet" | 
 /**  Read from the server's log every few seconds: nothing is pushed to this computer. */
-"serverLog";
+"serverLog" | 
+/**  Webhooks are the only way in (the provider keeps no log to read), and none arrived lately. */
+"webhookAwaited";
 
 /**  A group the account is in. */
 export type Group = {
@@ -367,6 +369,11 @@ export type Instance = {
 	sendReadReceipts: boolean,
 	/**  Whether its provider can send read receipts at all (the engine fills it in). */
 	readReceiptsSupported: boolean,
+	/**
+	 *  Whether it is a linked device, linked by QR or pairing code and able to log out (the
+	 *  engine fills it in).
+	 */
+	linkedDevice: boolean,
 	createdAt: number,
 	updatedAt: number,
 };

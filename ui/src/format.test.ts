@@ -205,5 +205,6 @@ describe("the event path", () => {
     expect(eventPathLabel({ eventPath: "stream" })).toMatch(/event stream/);
     expect(eventPathLabel({ eventPath: "webhookQuiet" })).toMatch(/No webhook has arrived lately/);
     expect(eventPathLabel({ eventPath: "serverLog" })).toMatch(/cannot call this computer/);
+    expect(eventPathLabel({ eventPath: "webhookAwaited" })).toMatch(/only by webhook/);
   });
 });

@@ -171,6 +171,8 @@ export function eventPathLabel(instance: Pick<Instance, "eventPath">): string {
       return "No webhook has arrived lately (the server may not reach this computer): events are read from the server every few seconds meanwhile.";
     case "serverLog":
       return "Events are read from the server every few seconds: it cannot call this computer.";
+    case "webhookAwaited":
+      return "Receipts and customers' messages arrive only by webhook, and none has arrived lately: check the webhook set-up below.";
   }
 }
 

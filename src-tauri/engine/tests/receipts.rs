@@ -38,6 +38,7 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
         event_path: switchboard_engine::domain::EventPath::ServerLog,
         send_read_receipts: false,
         read_receipts_supported: true,
+        linked_device: true,
         created_at: 0,
         updated_at: 0,
     };

@@ -206,6 +206,7 @@ pub fn status_line(instance: &switchboard_engine::store::Instance) -> String {
             "events: webhook set, none arrived lately; reading the server's log meanwhile"
         }
         EventPath::ServerLog => "events: read from the server's log (status, receipts and incoming messages)",
+        EventPath::WebhookAwaited => "events: by webhook only, none arrived lately (see the callback set-up)",
     };
     let reason = instance
         .status_reason

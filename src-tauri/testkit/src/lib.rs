@@ -49,6 +49,7 @@ pub fn connected_instance(id: switchboard_engine::domain::InstanceId) -> switchb
         event_path: switchboard_engine::domain::EventPath::ServerLog,
         send_read_receipts: false,
         read_receipts_supported: true,
+        linked_device: true,
         created_at: 0,
         updated_at: 0,
     }

@@ -74,6 +74,8 @@ pub enum EventPath {
     WebhookQuiet,
     /// Read from the server's log every few seconds: nothing is pushed to this computer.
     ServerLog,
+    /// Webhooks are the only way in (the provider keeps no log to read), and none arrived lately.
+    WebhookAwaited,
 }
 
 impl EventPath {
@@ -83,12 +85,14 @@ impl EventPath {
     }
 
     /// The path while nothing live is known (no webhook arrived lately, no stream open).
-    /// `events_direct`: the number's own connection is in this process.
-    pub fn at_rest(events_direct: bool, uses_webhook: bool) -> Self {
-        match (events_direct, uses_webhook) {
-            (true, _) => EventPath::Direct,
-            (_, true) => EventPath::WebhookQuiet,
-            (_, false) => EventPath::ServerLog,
+    /// `events_direct`: the number's own connection is in this process; `keeps_log`: its
+    /// provider has a log that can be read when webhooks do not come.
+    pub fn at_rest(events_direct: bool, keeps_log: bool, uses_webhook: bool) -> Self {
+        match (events_direct, keeps_log, uses_webhook) {
+            (true, _, _) => EventPath::Direct,
+            (_, false, _) => EventPath::WebhookAwaited,
+            (_, true, true) => EventPath::WebhookQuiet,
+            (_, true, false) => EventPath::ServerLog,
         }
     }
 
@@ -99,6 +103,7 @@ impl EventPath {
             EventPath::Stream => "stream",
             EventPath::WebhookQuiet => "webhookQuiet",
             EventPath::ServerLog => "serverLog",
+            EventPath::WebhookAwaited => "webhookAwaited",
         }
     }
 }

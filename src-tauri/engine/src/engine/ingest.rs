@@ -90,8 +90,8 @@ impl Engine {
         } else if let Some((_, path)) = recorded.filter(|(at, _)| now - at < WEBHOOK_FRESH_MILLIS) {
             path
         } else {
-            let direct = self.kit(instance.provider)?.traits().events_direct;
-            EventPath::at_rest(direct, instance.uses_webhook)
+            let traits = self.kit(instance.provider)?.traits();
+            EventPath::at_rest(traits.events_direct, traits.keeps_log, instance.uses_webhook)
         })
     }
 

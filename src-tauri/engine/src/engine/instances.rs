@@ -139,9 +139,14 @@ impl Engine {
             profile_name: provisioned.profile_name.clone(),
             phone: provisioned.phone.as_ref().map(PhoneNumber::e164),
             uses_webhook: provisioned.uses_webhook,
-            event_path: EventPath::at_rest(kit.traits().events_direct, provisioned.uses_webhook),
+            event_path: EventPath::at_rest(
+                kit.traits().events_direct,
+                kit.traits().keeps_log,
+                provisioned.uses_webhook,
+            ),
             send_read_receipts: false,
             read_receipts_supported: kit.traits().read_receipts,
+            linked_device: kit.traits().linked_device,
             created_at: now,
             updated_at: now,
         };

@@ -373,8 +373,14 @@ impl Engine {
     }
 
     fn fill_in(&self, instance: &mut Instance) {
-        let traits = self.inner.kits.get(instance.provider).map(|kit| kit.traits());
-        instance.read_receipts_supported = traits.is_ok_and(|t| t.read_receipts);
+        let traits = self
+            .inner
+            .kits
+            .get(instance.provider)
+            .map(|kit| kit.traits())
+            .ok();
+        instance.read_receipts_supported = traits.is_some_and(|t| t.read_receipts);
+        instance.linked_device = traits.is_some_and(|t| t.linked_device);
     }
 
     /// The provider for an instance, built once and cached.

@@ -144,6 +144,10 @@ pub struct KindTraits {
     /// Free-form messages reach a customer only this long after their last message (the Cloud
     /// API's customer service window); templates reach them any time.
     pub reply_window: Option<crate::store::Millis>,
+    /// Its provider keeps a log of the account's messages that can be read back.
+    pub keeps_log: bool,
+    /// The number is a linked device (QR or pairing code): it can be logged out and linked again.
+    pub linked_device: bool,
 }
 
 #[async_trait]

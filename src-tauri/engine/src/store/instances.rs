@@ -32,6 +32,9 @@ pub struct Instance {
     pub send_read_receipts: bool,
     /// Whether its provider can send read receipts at all (the engine fills it in).
     pub read_receipts_supported: bool,
+    /// Whether it is a linked device, linked by QR or pairing code and able to log out (the
+    /// engine fills it in).
+    pub linked_device: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -81,9 +84,10 @@ impl TryFrom<InstanceRow> for Instance {
             profile_name: row.profile_name,
             phone: row.phone,
             uses_webhook,
-            event_path: EventPath::at_rest(false, uses_webhook),
+            event_path: EventPath::at_rest(false, true, uses_webhook),
             send_read_receipts: row.send_read_receipts,
             read_receipts_supported: false,
+            linked_device: false,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })

@@ -59,7 +59,7 @@ export function NewApiKeyDialog({ instances, onClose }: Props) {
 
   return (
     <Modal title="New API key" onClose={close} testId="api-key-dialog">
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate className="flex min-h-0 flex-col">
         <ModalBody>
           <Field
             label="Name"

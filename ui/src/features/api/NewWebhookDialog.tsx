@@ -55,7 +55,7 @@ export function NewWebhookDialog({ onClose }: { onClose: () => void }) {
 
   return (
     <Modal title="Add webhook" onClose={close} testId="webhook-dialog">
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate className="flex min-h-0 flex-col">
         <ModalBody>
           <Field
             label="Address"

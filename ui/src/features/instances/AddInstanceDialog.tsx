@@ -88,7 +88,7 @@ export function AddInstanceDialog({ onClose, onCreated }: Props) {
 
   return (
     <Modal title="Add instance" onClose={close} testId="add-instance-dialog">
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate className="flex min-h-0 flex-col">
         <ModalBody>
           <Field
             label="Display name"

@@ -55,7 +55,7 @@ export function InstanceHeader({ instance, onDeleted }: Props) {
           >
             Restart
           </Button>
-          {wasLinked(instance) && (
+          {instance.linkedDevice && wasLinked(instance) && (
             <Button
               icon={<LogoutIcon />}
               busy={logout.isPending}

@@ -11,15 +11,15 @@ export function ProviderChoice({ value, onChange }: Props) {
       <div className="grid grid-cols-3 gap-2">
         <Option
           icon={<LaptopIcon className="size-5" />}
-          title="This computer (scan a QR)"
-          note="No server needed"
+          title="This computer"
+          note="Scan a QR code; no server"
           value="native"
           checked={value === "native"}
           onSelect={onChange}
         />
         <Option
           icon={<ServerIcon className="size-5" />}
-          title="Evolution API server"
+          title="Evolution API"
           note="Your own server"
           value="evolution"
           checked={value === "evolution"}
@@ -27,8 +27,8 @@ export function ProviderChoice({ value, onChange }: Props) {
         />
         <Option
           icon={<BadgeIcon className="size-5" />}
-          title="WhatsApp Business (official Cloud API)"
-          note="Meta's API, with templates"
+          title="Official Cloud API"
+          note="WhatsApp Business, by Meta"
           value="cloud"
           checked={value === "cloud"}
           onSelect={onChange}

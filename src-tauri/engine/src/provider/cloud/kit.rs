@@ -106,6 +106,8 @@ impl ProviderKit for CloudKit {
             read_receipts: true,
             events_direct: false,
             reply_window: Some(CUSTOMER_SERVICE_WINDOW),
+            keeps_log: false,
+            linked_device: false,
         }
     }
 

@@ -63,6 +63,8 @@ impl ProviderKit for EvolutionKit {
             read_receipts: true,
             events_direct: false,
             reply_window: None,
+            keeps_log: true,
+            linked_device: true,
         }
     }
 

@@ -40,6 +40,8 @@ impl ProviderKit for NativeKit {
             read_receipts: true,
             events_direct: true,
             reply_window: None,
+            keeps_log: true,
+            linked_device: true,
         }
     }
 
