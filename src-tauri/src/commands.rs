@@ -3,7 +3,7 @@
 
 use switchboard_engine::domain::InstanceId;
 use switchboard_engine::domain::PhoneRegion;
-use switchboard_engine::provider::{Group, Profile};
+use switchboard_engine::provider::{Group, MessageTemplate, Profile};
 use switchboard_engine::settings::Settings;
 use switchboard_engine::store::{
     ApiKey, Campaign, CampaignState, Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter,
@@ -89,6 +89,24 @@ pub async fn update_profile(
 #[specta::specta]
 pub async fn status_history(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<Vec<StatusChange>> {
     Ok(engine.status_history(&instance_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_templates(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+) -> Reply<Vec<MessageTemplate>> {
+    Ok(engine.list_templates(&instance_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_templates(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+) -> Reply<Vec<MessageTemplate>> {
+    Ok(engine.sync_templates(&instance_id).await?)
 }
 
 #[tauri::command]

@@ -32,6 +32,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::delete_instance,
             commands::status_history,
             commands::manual_webhook,
+            commands::list_templates,
+            commands::sync_templates,
             commands::get_profile,
             commands::update_profile,
             commands::send_message,

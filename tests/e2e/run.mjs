@@ -706,6 +706,30 @@ async function run() {
     // What a person does in Meta's App Dashboard: Meta checks the callback with the verify token.
     await cloud("POST", "/__fake/subscribe", { wabaId: "200000000000002", callbackUrl, verifyToken });
 
+    // Nobody has written yet: a template is the way to reach the customer.
+    await choose("composer-type", "template");
+    await byTestId("composer-template-sync").click();
+    await waitFor("the synced templates", async () =>
+      browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="composer-template"] option')].some(
+          (option) => option.value === "order_shipped|en_US",
+        ),
+      ),
+    );
+    await choose("composer-template", "order_shipped|en_US");
+    await byTestId("composer-template-variable-2").waitForDisplayed({ timeout: WAIT });
+    await fill("composer-to", "+55 11 98765-4321");
+    await fill("composer-template-variable-1", "Ana");
+    await fill("composer-template-variable-2", "#1042");
+    await screenshot("11c-cloud-template.png");
+    await byTestId("composer-send").click();
+    const template = await waitFor("the template to reach Meta", async () => {
+      const list = await cloud("GET", "/__fake/sent");
+      return list.find((message) => message.body?.type === "template") ?? null;
+    });
+    assert.equal(template.body.template.name, "order_shipped");
+    assert.equal(template.body.template.components[0].parameters[1].text, "#1042");
+
     await cloud("POST", "/__fake/customer-writes", {
       phoneNumberId: "100000000000001",
       from: "5511987654321",
@@ -738,7 +762,7 @@ async function run() {
         return outs.at(-1)?.querySelector('[data-testid="ticks"]')?.getAttribute("data-ticks") === "delivered";
       }),
     );
-    await screenshot("11c-cloud-conversation.png");
+    await screenshot("11d-cloud-conversation.png");
   });
 
   await step("start with my computer adds a login item and takes it away", async () => {

@@ -14,6 +14,8 @@ export const commands = {
 	deleteInstance: (instanceId: InstanceId) => typedError<null, ApiError>(__TAURI_INVOKE("delete_instance", { instanceId })),
 	statusHistory: (instanceId: InstanceId) => typedError<StatusChange[], ApiError>(__TAURI_INVOKE("status_history", { instanceId })),
 	manualWebhook: (instanceId: InstanceId) => typedError<ManualWebhook | null, ApiError>(__TAURI_INVOKE("manual_webhook", { instanceId })),
+	listTemplates: (instanceId: InstanceId) => typedError<MessageTemplate[], ApiError>(__TAURI_INVOKE("list_templates", { instanceId })),
+	syncTemplates: (instanceId: InstanceId) => typedError<MessageTemplate[], ApiError>(__TAURI_INVOKE("sync_templates", { instanceId })),
 	getProfile: (instanceId: InstanceId) => typedError<Profile, ApiError>(__TAURI_INVOKE("get_profile", { instanceId })),
 	updateProfile: (instanceId: InstanceId, update: ProfileUpdate) => typedError<Profile, ApiError>(__TAURI_INVOKE("update_profile", { instanceId, update })),
 	sendMessage: (request: SendRequest) => typedError<Message, ApiError>(__TAURI_INVOKE("send_message", { request })),
@@ -165,7 +167,13 @@ replyTo: string | null } |
  *  From a public URL, or a file on this computer (exactly one of the two; local apps may
  *  name files only in the folders allowed in Settings).
  */
-{ type: "media"; kind: MediaKind; url: string | null; path: string | null; caption: string | null; fileName: string | null } | { type: "location"; latitude: number | null; longitude: number | null; name: string | null; address: string | null } | { type: "contact"; fullName: string; phone: string; organization: string | null; email: string | null };
+{ type: "media"; kind: MediaKind; url: string | null; path: string | null; caption: string | null; fileName: string | null } | { type: "location"; latitude: number | null; longitude: number | null; name: string | null; address: string | null } | { type: "contact"; fullName: string; phone: string; organization: string | null; email: string | null } | 
+/**
+ *  One of the number's approved templates (the Cloud API, see `sync_templates`), with a value
+ *  for each of its body's variables, in order. Templates reach customers outside the 24-hour
+ *  window.
+ */
+{ type: "template"; name: string; language: string; variables?: string[] };
 
 /**  A person or group, across numbers. */
 export type Contact = {
@@ -374,6 +382,11 @@ export type Instance = {
 	 *  engine fills it in).
 	 */
 	linkedDevice: boolean,
+	/**
+	 *  Whether it sends message templates, and free-form messages only within a customer's reply
+	 *  window (the engine fills it in).
+	 */
+	usesTemplates: boolean,
 	createdAt: number,
 	updatedAt: number,
 };
@@ -555,6 +568,21 @@ export type MessageStatusChanged = {
 	instanceId: InstanceId,
 	messageId: string,
 	status: MessageStatus,
+};
+
+/**  A message template of the account (the Cloud API): sent outside the 24-hour window. */
+export type MessageTemplate = {
+	name: string,
+	/**  Meta's language code (`en_US`, `pt_BR`). */
+	language: string,
+	/**  `APPROVED`, `PENDING`, `REJECTED`, `PAUSED`, `DISABLED`. */
+	status: string,
+	/**  `MARKETING`, `UTILITY`, `AUTHENTICATION`. */
+	category: string,
+	/**  The body's text, with its `{{1}}` (or `{{name}}`) placeholders. */
+	body: string | null,
+	/**  How many values its body takes. */
+	variables: number,
 };
 
 export type NewApiKey = {

@@ -21,6 +21,7 @@ import {
   validateRecipient,
   validateSchedule,
   type ComposeForm,
+  composeTypesFor,
 } from "./compose";
 
 const now = new Date(2025, 2, 10, 12, 0, 0).getTime();
@@ -231,5 +232,28 @@ describe("composer state", () => {
     expect(replyTargetOf({ ...base, chatJid: "1203@g.us" })?.to).toBe("1203@g.us");
     expect(replyTargetOf({ ...base, body: null, kind: "image" })?.quote).toBe("(image)");
     expect(replyTargetOf({ ...base, providerMessageId: null })).toBeNull();
+  });
+});
+
+describe("template sends", () => {
+  const base = { ...EMPTY_COMPOSE, to: "+55 11 98765-4321", type: "template" as const };
+
+  it("needs a template and every variable", () => {
+    expect(validateCompose(base, 0)).toMatch(/Choose a template/);
+    const chosen = { ...base, template: "order_shipped|en_US", templateVariables: ["Ana", " "] };
+    expect(validateCompose(chosen, 0)).toMatch(/every variable/);
+    expect(validateCompose({ ...chosen, templateVariables: ["Ana", "#1042"] }, 0)).toBeNull();
+  });
+
+  it("sends the name, language and trimmed values, and is offered only where templates are used", () => {
+    const form = { ...base, template: "order_shipped|en_US", templateVariables: [" Ana ", "#1042"] };
+    expect(buildContent(form)).toEqual({
+      type: "template",
+      name: "order_shipped",
+      language: "en_US",
+      variables: ["Ana", "#1042"],
+    });
+    expect(composeTypesFor(false).some((type) => type.value === "template")).toBe(false);
+    expect(composeTypesFor(true).at(-1)?.value).toBe("template");
   });
 });

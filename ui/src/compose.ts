@@ -5,6 +5,7 @@ import {
   type InstanceId,
   type MediaKind,
   type Message,
+  type MessageTemplate,
   type RecipientCheck,
   type Region,
   type SendRequest,
@@ -22,8 +23,9 @@ export function characterCount(text: string): number {
 
 export const MEDIA_KINDS: MediaKind[] = ["image", "video", "audio", "document"];
 
-/** What the composer's type switcher offers: a text, each kind of media, a location or a contact card. */
-export type ComposeType = "text" | MediaKind | "location" | "contact";
+/** What the composer's type switcher offers: a text, each kind of media, a location, a contact
+ *  card, or (on numbers that use them) one of the account's message templates. */
+export type ComposeType = "text" | MediaKind | "location" | "contact" | "template";
 
 export const COMPOSE_TYPES: { value: ComposeType; label: string }[] = [
   { value: "text", label: "Text" },
@@ -33,7 +35,18 @@ export const COMPOSE_TYPES: { value: ComposeType; label: string }[] = [
   { value: "document", label: "Document" },
   { value: "location", label: "Location" },
   { value: "contact", label: "Contact" },
+  { value: "template", label: "Template" },
 ];
+
+/** The types a number offers: templates only where its provider sends them. */
+export function composeTypesFor(usesTemplates: boolean): { value: ComposeType; label: string }[] {
+  return COMPOSE_TYPES.filter((type) => usesTemplates || type.value !== "template");
+}
+
+/** A template's key in the composer's choice: its name and language. */
+export function templateKey(template: Pick<MessageTemplate, "name" | "language">): string {
+  return `${template.name}|${template.language}`;
+}
 
 export function isComposeType(value: string): value is ComposeType {
   return COMPOSE_TYPES.some((type) => type.value === value);
@@ -59,6 +72,9 @@ export type ComposeForm = {
   contactPhone: string;
   organization: string;
   email: string;
+  /** The chosen template (`templateKey`), and a value for each of its variables. */
+  template: string;
+  templateVariables: string[];
   /** The `datetime-local` value of "Send later", or empty to send now. */
   schedule: string;
 };
@@ -78,6 +94,8 @@ export const EMPTY_COMPOSE: ComposeForm = {
   contactPhone: "",
   organization: "",
   email: "",
+  template: "",
+  templateVariables: [],
   schedule: "",
 };
 
@@ -216,6 +234,10 @@ function validateContent(form: ComposeForm): string | null {
         return "The longitude must be a number between -180 and 180.";
       return null;
     }
+    case "template":
+      if (form.template === "") return "Choose a template.";
+      if (form.templateVariables.some((value) => value.trim() === "")) return "Fill in every variable of the template.";
+      return null;
     case "contact": {
       if (form.contactName.trim() === "") return "Give the contact card a name.";
       if (form.contactPhone.trim() === "") return "Enter the phone number on the contact card.";
@@ -256,6 +278,15 @@ export function buildContent(form: ComposeForm, replyTo: string | null = null): 
         name: optional(form.placeName),
         address: optional(form.address),
       };
+    case "template": {
+      const [name, language] = form.template.split("|");
+      return {
+        type: "template",
+        name: name ?? "",
+        language: language ?? "",
+        variables: form.templateVariables.map((value) => value.trim()),
+      };
+    }
     case "contact":
       return {
         type: "contact",
@@ -284,7 +315,7 @@ export function buildSendRequest(
 
 /** The inputs after a successful send: the recipient and type stay, the content and schedule go. */
 export function clearedAfterSend(form: ComposeForm): ComposeForm {
-  return { ...EMPTY_COMPOSE, type: form.type, to: form.to };
+  return { ...EMPTY_COMPOSE, type: form.type, to: form.to, template: form.template };
 }
 
 /** A fresh key so a double click or a repeated request sends one message, not two. */

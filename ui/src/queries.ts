@@ -27,6 +27,7 @@ export const queryKeys = {
   groups: (id: InstanceId) => ["groups", id] as const,
   pacing: (id: InstanceId) => ["pacing", id] as const,
   manualWebhook: (id: InstanceId) => ["manual-webhook", id] as const,
+  templates: (id: InstanceId) => ["templates", id] as const,
   profile: (id: InstanceId) => ["profile", id] as const,
   campaigns: ["campaigns"] as const,
   stats: ["stats"] as const,

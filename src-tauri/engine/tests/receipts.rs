@@ -39,6 +39,7 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
         send_read_receipts: false,
         read_receipts_supported: true,
         linked_device: true,
+        uses_templates: false,
         created_at: 0,
         updated_at: 0,
     };

@@ -50,6 +50,7 @@ pub fn connected_instance(id: switchboard_engine::domain::InstanceId) -> switchb
         send_read_receipts: false,
         read_receipts_supported: true,
         linked_device: true,
+        uses_templates: false,
         created_at: 0,
         updated_at: 0,
     }

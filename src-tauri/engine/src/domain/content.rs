@@ -124,6 +124,14 @@ pub enum OutgoingContent {
         organization: Option<String>,
         email: Option<String>,
     },
+    /// An approved message template of the account (the Cloud API), its body variables filled
+    /// in order; `text` is the body as the customer reads it.
+    Template {
+        name: String,
+        language: String,
+        parameters: Vec<String>,
+        text: String,
+    },
 }
 
 /// Enough of a logged message to quote it in a reply.
@@ -158,6 +166,7 @@ impl OutgoingContent {
             } => MessageKind::Document,
             OutgoingContent::Location { .. } => MessageKind::Location,
             OutgoingContent::Contact { .. } => MessageKind::Contact,
+            OutgoingContent::Template { .. } => MessageKind::Text,
         }
     }
 
@@ -184,6 +193,7 @@ impl OutgoingContent {
                 format!("{name}({latitude:.5}, {longitude:.5})")
             }
             OutgoingContent::Contact { full_name, phone, .. } => format!("{full_name} (+{phone})"),
+            OutgoingContent::Template { text, .. } => text.clone(),
         }
     }
 }

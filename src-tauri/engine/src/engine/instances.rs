@@ -147,6 +147,7 @@ impl Engine {
             send_read_receipts: false,
             read_receipts_supported: kit.traits().read_receipts,
             linked_device: kit.traits().linked_device,
+            uses_templates: kit.traits().reply_window.is_some(),
             created_at: now,
             updated_at: now,
         };

@@ -60,6 +60,16 @@ pub enum ComposeContent {
         organization: Option<String>,
         email: Option<String>,
     },
+    /// One of the number's approved templates (the Cloud API, see `sync_templates`), with a value
+    /// for each of its body's variables, in order. Templates reach customers outside the 24-hour
+    /// window.
+    #[serde(rename_all = "camelCase")]
+    Template {
+        name: String,
+        language: String,
+        #[serde(default)]
+        variables: Vec<String>,
+    },
 }
 
 /// Where a typed recipient would go: the composer shows it before anything is sent.
@@ -165,6 +175,59 @@ impl Engine {
         self.accept(request, source, None).await
     }
 
+    /// A template send, checked against the templates last synced: it must exist in that
+    /// language, be approved, and get exactly one value per variable.
+    async fn template_content(
+        &self,
+        instance: &InstanceId,
+        name: &str,
+        language: &str,
+        variables: Vec<String>,
+    ) -> Result<OutgoingContent, EngineError> {
+        let (name, language) = (name.trim(), language.trim());
+        let templates = self.inner.store.templates(instance).await?;
+        let Some(template) = templates
+            .iter()
+            .find(|t| t.name == name && t.language == language)
+        else {
+            return Err(InputError::new(format!(
+                "This number has no template \"{name}\" in {language}. Sync its templates, or check the name and language."
+            ))
+            .into());
+        };
+        if template.status != "APPROVED" {
+            return Err(InputError::new(format!(
+                "The template \"{name}\" is {}: only approved templates can be sent.",
+                template.status.to_lowercase()
+            ))
+            .into());
+        }
+        let values: Vec<String> = variables.iter().map(|v| v.trim().to_owned()).collect();
+        let expected = usize::try_from(template.variables).unwrap_or(usize::MAX);
+        if values.len() != expected {
+            return Err(InputError::new(format!(
+                "The template \"{name}\" takes {expected} {}; {} {} given.",
+                if expected == 1 { "variable" } else { "variables" },
+                values.len(),
+                if values.len() == 1 { "was" } else { "were" },
+            ))
+            .into());
+        }
+        if let Some(position) = values.iter().position(String::is_empty) {
+            return Err(InputError::new(format!(
+                "Variable {} of the template \"{name}\" is empty.",
+                position + 1
+            ))
+            .into());
+        }
+        Ok(OutgoingContent::Template {
+            name: name.to_owned(),
+            language: language.to_owned(),
+            text: template.render(&values),
+            parameters: values,
+        })
+    }
+
     /// Refuses a free-form message to a customer whose provider's reply window has closed. The
     /// provider already built answers from memory, so accepts for other kinds cost a lookup.
     async fn check_reply_window(&self, instance_id: &InstanceId, to: &Jid) -> Result<(), EngineError> {
@@ -211,7 +274,9 @@ impl Engine {
             return Err(InputError::new("An idempotency key can have at most 200 characters.").into());
         }
         let content = self.prepare_content(&instance_id, request.content).await?;
-        self.check_reply_window(&instance_id, &to).await?;
+        if !matches!(content, OutgoingContent::Template { .. }) {
+            self.check_reply_window(&instance_id, &to).await?;
+        }
         let payload = serde_json::to_string(&content).map_err(|e| InputError::new(e.to_string()))?;
         let chat = to.to_string();
         let contact = to.display();
@@ -297,6 +362,14 @@ impl Engine {
         content: ComposeContent,
     ) -> Result<OutgoingContent, EngineError> {
         Ok(match content {
+            ComposeContent::Template {
+                name,
+                language,
+                variables,
+            } => {
+                self.template_content(instance, &name, &language, variables)
+                    .await?
+            }
             ComposeContent::Text { text, reply_to } => {
                 let text = checked_text(&text)?;
                 let quoted = match reply_to.as_deref().map(str::trim).filter(|r| !r.is_empty()) {

@@ -381,6 +381,7 @@ impl Engine {
             .ok();
         instance.read_receipts_supported = traits.is_some_and(|t| t.read_receipts);
         instance.linked_device = traits.is_some_and(|t| t.linked_device);
+        instance.uses_templates = traits.is_some_and(|t| t.reply_window.is_some());
     }
 
     /// The provider for an instance, built once and cached.

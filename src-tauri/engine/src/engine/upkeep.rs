@@ -65,6 +65,37 @@ impl Engine {
         Ok(self.provider(&instance).await?.groups().await?)
     }
 
+    /// The number's message templates as last synced.
+    pub async fn list_templates(
+        &self,
+        id: &InstanceId,
+    ) -> Result<Vec<crate::provider::MessageTemplate>, EngineError> {
+        self.instance(id).await?;
+        Ok(self.inner.store.templates(id).await?)
+    }
+
+    /// Reads the number's templates from its provider and keeps them: sends are checked against
+    /// what this finds.
+    pub async fn sync_templates(
+        &self,
+        id: &InstanceId,
+    ) -> Result<Vec<crate::provider::MessageTemplate>, EngineError> {
+        let instance = self.instance(id).await?;
+        let provider = self.provider(&instance).await?;
+        let templates = super::within(
+            self.inner.timeouts.send,
+            "the template list",
+            provider.templates(),
+        )
+        .await?;
+        self.inner
+            .store
+            .replace_templates(id, &templates, self.now())
+            .await?;
+        tracing::info!(instance = %id, templates = templates.len(), "templates synced");
+        Ok(self.inner.store.templates(id).await?)
+    }
+
     /// Downloads the media of a received message into the media folder; returns the message with
     /// its `mediaPath` set. Downloading again returns the file already there.
     pub async fn download_media(&self, message_id: &str) -> Result<Message, EngineError> {

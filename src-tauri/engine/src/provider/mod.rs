@@ -191,6 +191,53 @@ pub struct Group {
     pub size: Option<u32>,
 }
 
+/// A message template of the account (the Cloud API): sent outside the 24-hour window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageTemplate {
+    pub name: String,
+    /// Meta's language code (`en_US`, `pt_BR`).
+    pub language: String,
+    /// `APPROVED`, `PENDING`, `REJECTED`, `PAUSED`, `DISABLED`.
+    pub status: String,
+    /// `MARKETING`, `UTILITY`, `AUTHENTICATION`.
+    pub category: String,
+    /// The body's text, with its `{{1}}` (or `{{name}}`) placeholders.
+    pub body: Option<String>,
+    /// How many values its body takes.
+    pub variables: u32,
+}
+
+impl MessageTemplate {
+    /// The body's placeholders, each once, in the order they first appear.
+    pub fn placeholders(body: &str) -> Vec<&str> {
+        let mut found: Vec<&str> = Vec::new();
+        let mut rest = body;
+        while let Some(start) = rest.find("{{") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else { break };
+            let name = after[..end].trim();
+            if !name.is_empty() && !found.contains(&name) {
+                found.push(name);
+            }
+            rest = &after[end + 2..];
+        }
+        found
+    }
+
+    /// The body as the customer reads it, with `values` in place of the placeholders.
+    pub fn render(&self, values: &[String]) -> String {
+        let Some(body) = &self.body else {
+            return format!("Template {}", self.name);
+        };
+        let mut text = body.clone();
+        for (name, value) in Self::placeholders(body).into_iter().zip(values) {
+            text = text.replace(&format!("{{{{{name}}}}}"), value);
+        }
+        text
+    }
+}
+
 /// A downloaded media file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DownloadedMedia {
@@ -309,6 +356,12 @@ pub trait Provider: Send + Sync + 'static {
     /// Cloud API's 24-hour window); `None`: any time.
     fn reply_window(&self) -> Option<Millis> {
         None
+    }
+    /// The account's message templates, all pages of them.
+    async fn templates(&self) -> Result<Vec<MessageTemplate>, ProviderError> {
+        Err(ProviderError::Unsupported(
+            "message templates (an official Cloud API feature)",
+        ))
     }
     /// The groups the account is in.
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {

@@ -35,6 +35,9 @@ pub struct Instance {
     /// Whether it is a linked device, linked by QR or pairing code and able to log out (the
     /// engine fills it in).
     pub linked_device: bool,
+    /// Whether it sends message templates, and free-form messages only within a customer's reply
+    /// window (the engine fills it in).
+    pub uses_templates: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -88,6 +91,7 @@ impl TryFrom<InstanceRow> for Instance {
             send_read_receipts: row.send_read_receipts,
             read_receipts_supported: false,
             linked_device: false,
+            uses_templates: false,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })

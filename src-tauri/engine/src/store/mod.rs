@@ -10,6 +10,7 @@ mod conversations;
 mod instances;
 mod messages;
 mod settings;
+mod templates;
 mod upkeep;
 
 pub use api::{ApiKey, Delivery, MessageEvent, Subscription};

@@ -24,7 +24,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use switchboard_engine::domain::{Direction, InstanceId, MessageStatus};
 use switchboard_engine::events::EngineEvent;
-use switchboard_engine::provider::{Group, Profile};
+use switchboard_engine::provider::{Group, MessageTemplate, Profile};
 use switchboard_engine::store::{
     ApiKey, DailyStats, Delivery, Instance, Message, MessageEvent, MessageFilter, Subscription,
 };
@@ -79,6 +79,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/instances/{id}/qr", get(get_qr))
         .route("/instances/{id}/qr.png", get(get_qr_png))
         .route("/instances/{id}/groups", get(list_groups))
+        .route("/instances/{id}/templates", get(list_templates))
+        .route("/instances/{id}/templates/sync", post(sync_templates))
         .route("/messages", post(send_message).get(list_messages))
         .route("/messages/{id}", get(get_message))
         .route("/messages/{id}/media", get(conversations::message_media))
@@ -308,6 +310,28 @@ async fn list_groups(
 ) -> Result<Json<Vec<Group>>, HttpError> {
     let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
     Ok(Json(state.engine.list_groups(&instance.id).await?))
+}
+
+#[utoipa::path(get, path = "/v1/instances/{id}/templates", tag = "instances", params(("id" = String, Path)),
+    responses((status = 200, body = [MessageTemplate]), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn list_templates(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<MessageTemplate>>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
+    Ok(Json(state.engine.list_templates(&instance.id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/instances/{id}/templates/sync", tag = "instances", params(("id" = String, Path)),
+    responses((status = 200, body = [MessageTemplate]), (status = 404, body = ApiError), (status = 501, body = ApiError), (status = 503, body = ApiError)), security(("key" = [])))]
+async fn sync_templates(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<MessageTemplate>>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
+    Ok(Json(state.engine.sync_templates(&instance.id).await?))
 }
 
 /// A message to send. `instanceId` may be left out when the key may use exactly one instance.
@@ -625,7 +649,7 @@ impl utoipa::Modify for KeySecurity {
 #[openapi(
     info(title = "Switchboard local API", version = "1",
         description = "Everything a person does in the Switchboard window, for apps on the same computer. Authenticate with `Authorization: Bearer <key>`; keys are created in the app."),
-    paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
+    paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, list_templates, sync_templates, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
         subscribe, list_subscriptions, unsubscribe, list_deliveries, replay_delivery, openapi,
         conversations::list_conversations, conversations::get_conversation, conversations::conversation_messages,
         conversations::mark_read, conversations::list_contacts, conversations::get_contact,

@@ -14,7 +14,7 @@ use switchboard_engine::{
     AddInstanceRequest, ApiError, ComposeContent, Engine, EngineOptions, ErrorCode, OutboxStep,
     ProviderSetup, SendRequest,
 };
-use switchboard_testkit::{CloudFault, CloudNumber, FakeCloud};
+use switchboard_testkit::{CloudFault, CloudNumber, CloudTemplate, FakeCloud};
 
 const PNID: &str = "100000000000001";
 const WABA: &str = "200000000000002";
@@ -566,4 +566,89 @@ async fn opening_a_conversation_marks_the_customers_message_read_at_meta() {
         .await
         .expect("read");
     assert_eq!(h.fake.read_marks(), vec![(PNID.to_owned(), wamid)]);
+}
+
+#[tokio::test]
+async fn templates_sync_across_pages_and_reach_a_customer_outside_the_window_once_checked() {
+    let h = cloud().await;
+    let instance = h.added().await;
+    h.fake.add_template(
+        WABA,
+        CloudTemplate::with_body(
+            "order_shipped",
+            "en_US",
+            "APPROVED",
+            "UTILITY",
+            "Hi {{1}}, your order {{2}} shipped today.",
+        ),
+    );
+    h.fake.add_template(
+        WABA,
+        CloudTemplate::with_body("summer_sale", "pt_BR", "PAUSED", "MARKETING", "Olá {{1}}!"),
+    );
+    // More than one page of the account's templates.
+    for n in 0..120 {
+        h.fake.add_template(
+            WABA,
+            CloudTemplate::with_body(&format!("note_{n:03}"), "en_US", "APPROVED", "UTILITY", "Note"),
+        );
+    }
+    let templates = h.engine.sync_templates(&instance.id).await.expect("sync");
+    assert_eq!(templates.len(), 122);
+    let shipped = templates
+        .iter()
+        .find(|t| t.name == "order_shipped")
+        .expect("listed");
+    assert_eq!((shipped.variables, shipped.status.as_str()), (2, "APPROVED"));
+    assert_eq!(
+        h.engine.list_templates(&instance.id).await.expect("list").len(),
+        122
+    );
+
+    let template = |name: &str, language: &str, variables: &[&str]| SendRequest {
+        content: ComposeContent::Template {
+            name: name.into(),
+            language: language.into(),
+            variables: variables.iter().map(|v| (*v).to_owned()).collect(),
+        },
+        ..h.text(&instance, "")
+    };
+    let refuse = |request: SendRequest| async {
+        h.engine
+            .send_message(request)
+            .await
+            .map_err(refused)
+            .expect_err("refused")
+    };
+    let wrong_count = refuse(template("order_shipped", "en_US", &["Ana"])).await;
+    assert_eq!(wrong_count.code, ErrorCode::InvalidInput);
+    assert!(
+        wrong_count.message.contains("takes 2 variables; 1 was given"),
+        "{wrong_count:?}"
+    );
+    let paused = refuse(template("summer_sale", "pt_BR", &["Ana"])).await;
+    assert!(paused.message.contains("paused"), "{paused:?}");
+    let unknown = refuse(template("order_shipped", "pt_BR", &["Ana", "#1"])).await;
+    assert!(unknown.message.contains("no template"), "{unknown:?}");
+    assert!(h.fake.sent().is_empty());
+
+    // Nobody wrote: free-form is refused, the template goes.
+    let accepted = h
+        .engine
+        .send_message(template("order_shipped", "en_US", &["Ana", "#1042"]))
+        .await
+        .expect("a template needs no open window");
+    assert_eq!(
+        accepted.body.as_deref(),
+        Some("Hi Ana, your order #1042 shipped today.")
+    );
+    let sent = h.step(&instance).await;
+    assert_eq!(sent.status, MessageStatus::Sent);
+    let body = &h.fake.sent()[0].body;
+    assert_eq!(body["type"], "template");
+    assert_eq!(body["template"]["name"], "order_shipped");
+    assert_eq!(
+        body["template"]["components"][0]["parameters"][1]["text"],
+        "#1042"
+    );
 }

@@ -1,12 +1,13 @@
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { open } from "@tauri-apps/plugin-dialog";
 import { useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { api, errorMessage } from "../../api";
-import type { Group, Instance, Message, SendRequest } from "../../bindings";
+import type { Group, Instance, InstanceId, Message, SendRequest } from "../../bindings";
 import {
   buildSendRequest,
   clearedAfterSend,
-  COMPOSE_TYPES,
+  composeTypesFor,
+  templateKey,
   EMPTY_COMPOSE,
   fileNameOf,
   isComposeType,
@@ -115,7 +116,7 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
                 }}
                 data-testid="composer-type"
               >
-                {COMPOSE_TYPES.map((type) => (
+                {composeTypesFor(instance.usesTemplates).map((type) => (
                   <option key={type.value} value={type.value}>
                     {type.label}
                   </option>
@@ -140,7 +141,11 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
               <ReplyBanner reply={reply} onCancel={onReplyDone} />
             </>
           )}
-          <ContentFields form={form} update={update} onKeyDown={onKeyDown} onChooseFile={() => void chooseFile()} />
+          {form.type === "template" ? (
+            <TemplateFields instanceId={instance.id} form={form} update={update} />
+          ) : (
+            <ContentFields form={form} update={update} onKeyDown={onKeyDown} onChooseFile={() => void chooseFile()} />
+          )}
           <Row label="Send later" top>
             {(id) => (
               <div>
@@ -306,6 +311,8 @@ type ContentProps = {
 
 function ContentFields({ form, update, onKeyDown, onChooseFile }: ContentProps) {
   switch (form.type) {
+    case "template":
+      return null;
     case "text":
       return (
         <Row label="Message" top>
@@ -508,5 +515,91 @@ function SentNote({ message }: { message: Message }) {
         : `Message to ${formatPhone(message.contact)} accepted.`}{" "}
       Follow its delivery in the Messages tab.
     </span>
+  );
+}
+
+/** One of the account's message templates, its variables filled by hand. The list is the one
+ *  last synced from Meta; "Sync" reads it again. */
+function TemplateFields({
+  instanceId,
+  form,
+  update,
+}: {
+  instanceId: InstanceId;
+  form: ComposeForm;
+  update: (patch: Partial<ComposeForm>) => void;
+}) {
+  const client = useQueryClient();
+  const templates = useQuery({ queryKey: queryKeys.templates(instanceId), queryFn: () => api.listTemplates(instanceId) });
+  const sync = useMutation({
+    mutationFn: () => api.syncTemplates(instanceId),
+    onSuccess: (list) => client.setQueryData(queryKeys.templates(instanceId), list),
+  });
+  const list = templates.data ?? [];
+  const chosen = list.find((template) => templateKey(template) === form.template) ?? null;
+  const choose = (key: string) => {
+    const template = list.find((candidate) => templateKey(candidate) === key);
+    update({ template: key, templateVariables: Array.from({ length: template?.variables ?? 0 }, () => "") });
+  };
+  return (
+    <>
+      <Row label="Template">
+        {(id) => (
+          <div className="flex items-center gap-2">
+            <Select
+              id={id}
+              className="min-w-0 flex-1"
+              value={form.template}
+              onChange={(event) => choose(event.target.value)}
+              data-testid="composer-template"
+            >
+              <option value="">{list.length === 0 ? "No templates synced yet" : "Choose a template…"}</option>
+              {list.map((template) => (
+                <option key={templateKey(template)} value={templateKey(template)} disabled={template.status !== "APPROVED"}>
+                  {template.name} · {template.language}
+                  {template.status === "APPROVED" ? "" : ` (${template.status.toLowerCase()})`}
+                </option>
+              ))}
+            </Select>
+            <Button size="sm" busy={sync.isPending} onClick={() => sync.mutate()} data-testid="composer-template-sync">
+              Sync
+            </Button>
+          </div>
+        )}
+      </Row>
+      {sync.isError && (
+        <>
+          <span />
+          <p role="alert" className="text-xs text-red-700">
+            {errorMessage(sync.error)}
+          </p>
+        </>
+      )}
+      {chosen?.body && (
+        <>
+          <span />
+          <p className="whitespace-pre-wrap rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700 ring-1 ring-inset ring-slate-200" data-testid="composer-template-body">
+            {chosen.body}
+          </p>
+        </>
+      )}
+      {form.templateVariables.map((value, index) => (
+        <Row key={index} label={`{{${index + 1}}}`}>
+          {(id) => (
+            <input
+              id={id}
+              value={value}
+              onChange={(event) =>
+                update({
+                  templateVariables: form.templateVariables.map((old, at) => (at === index ? event.target.value : old)),
+                })
+              }
+              data-testid={`composer-template-variable-${index + 1}`}
+              className={inputClass}
+            />
+          )}
+        </Row>
+      ))}
+    </>
   );
 }

@@ -91,6 +91,7 @@ impl CloudKit {
         Ok(CloudAccount {
             graph,
             phone_number_id: instance.remote_name.clone(),
+            business_account_id: config.business_account_id,
         })
     }
 }

@@ -188,6 +188,41 @@ impl NumberHealth {
 pub struct CloudAccount {
     graph: Graph,
     phone_number_id: String,
+    business_account_id: String,
+}
+
+/// Templates read per page, and at most this many pages (a business has far fewer).
+const TEMPLATES_PER_PAGE: u32 = 100;
+const MAX_TEMPLATE_PAGES: usize = 50;
+
+#[derive(Deserialize)]
+struct TemplatePage {
+    #[serde(default)]
+    data: Vec<Value>,
+    #[serde(default)]
+    paging: Option<Value>,
+}
+
+/// One template as the Graph API lists it.
+fn template_of(value: &Value) -> Option<super::MessageTemplate> {
+    let body = value["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"].as_str().is_some_and(|t| t.eq_ignore_ascii_case("body")))
+        .and_then(|c| c["text"].as_str())
+        .map(str::to_owned);
+    let variables = body
+        .as_deref()
+        .map_or(0, |b| super::MessageTemplate::placeholders(b).len());
+    Some(super::MessageTemplate {
+        name: value["name"].as_str()?.to_owned(),
+        language: value["language"].as_str()?.to_owned(),
+        status: value["status"].as_str().unwrap_or("PENDING").to_owned(),
+        category: value["category"].as_str().unwrap_or_default().to_owned(),
+        body,
+        variables: u32::try_from(variables).unwrap_or(u32::MAX),
+    })
 }
 
 impl CloudAccount {
@@ -240,6 +275,35 @@ impl Provider for CloudAccount {
             }),
             Err(other) => Err(other),
         }
+    }
+
+    async fn templates(&self) -> Result<Vec<super::MessageTemplate>, ProviderError> {
+        let mut templates = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_TEMPLATE_PAGES {
+            let mut path = format!(
+                "{}/message_templates?limit={TEMPLATES_PER_PAGE}&fields=name,language,status,category,components",
+                self.business_account_id
+            );
+            if let Some(cursor) = &after {
+                let cursor: String = url::form_urlencoded::byte_serialize(cursor.as_bytes()).collect();
+                path.push_str(&format!("&after={cursor}"));
+            }
+            let value = self.graph.call(Method::GET, &path, None).await?;
+            let page: TemplatePage = serde_json::from_value(value)
+                .map_err(|e| ProviderError::Protocol(format!("template list: {e}")))?;
+            templates.extend(page.data.iter().filter_map(template_of));
+            let paging = page.paging.unwrap_or_default();
+            // The last page has no `next`.
+            after = match (
+                paging.get("next"),
+                paging.pointer("/cursors/after").and_then(Value::as_str),
+            ) {
+                (Some(_), Some(cursor)) => Some(cursor.to_owned()),
+                _ => return Ok(templates),
+            };
+        }
+        Ok(templates)
     }
 
     fn reply_window(&self) -> Option<crate::store::Millis> {

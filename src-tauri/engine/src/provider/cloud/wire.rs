@@ -89,6 +89,23 @@ pub fn send_body(
             body["type"] = json!("contacts");
             body["contacts"] = json!([card]);
         }
+        OutgoingContent::Template {
+            name,
+            language,
+            parameters,
+            ..
+        } => {
+            let mut template = json!({ "name": name, "language": { "code": language } });
+            if !parameters.is_empty() {
+                let values: Vec<Value> = parameters
+                    .iter()
+                    .map(|text| json!({ "type": "text", "text": text }))
+                    .collect();
+                template["components"] = json!([{ "type": "body", "parameters": values }]);
+            }
+            body["type"] = json!("template");
+            body["template"] = template;
+        }
     }
     Ok(body)
 }
@@ -162,6 +179,25 @@ mod tests {
         assert_eq!(
             send_body("1", &audio, None).expect("body")["audio"],
             json!({"link": "https://x/a.ogg"})
+        );
+    }
+
+    #[test]
+    fn a_template_fills_its_body_variables_in_order() {
+        let content = OutgoingContent::Template {
+            name: "order_shipped".into(),
+            language: "en_US".into(),
+            parameters: vec!["Ana".into(), "#1042".into()],
+            text: "Hi Ana, your order #1042 shipped today.".into(),
+        };
+        let body = send_body("15550009876", &content, None).expect("body");
+        let sample = sample("send-template-request.json");
+        assert_eq!(body["template"]["name"], sample["template"]["name"]);
+        assert_eq!(body["template"]["language"], sample["template"]["language"]);
+        // The sample's body component, without its document header.
+        assert_eq!(
+            body["template"]["components"][0],
+            sample["template"]["components"][1]
         );
     }
 

@@ -617,6 +617,11 @@ fn send_request(message: &OutgoingMessage) -> Result<(&'static str, Value), Prov
     use serde_json::json;
     let number = EvolutionInstance::number(&message.to);
     Ok(match &message.content {
+        OutgoingContent::Template { .. } => {
+            return Err(ProviderError::Unsupported(
+                "message templates (an official Cloud API feature)",
+            ))
+        }
         OutgoingContent::Text { text, quoted } => {
             let mut body = json!({ "number": number, "text": text, "linkPreview": false });
             if let Some(quoted) = quoted {

@@ -365,6 +365,11 @@ impl Provider for NativeProvider {
                 organization,
                 email,
             } => outgoing::contact(full_name, phone, organization.as_deref(), email.as_deref()),
+            OutgoingContent::Template { .. } => {
+                return Err(ProviderError::Unsupported(
+                    "message templates (an official Cloud API feature)",
+                ))
+            }
         };
         let provider_message_id = session.send(to, wire, &wire_message_id(&message.id)).await?;
         Ok(SendReceipt { provider_message_id })
