@@ -41,12 +41,23 @@ key=$("$bin/switchboard-server" create-key --name fuzz --instance "$instance" |
 pids+=($!)
 wait_for "http://127.0.0.1:$port/health"
 
-# The event stream never ends, so it is not fuzzed; the Rust API tests cover it.
+# The event stream never ends, so it is not fuzzed; the Rust API tests cover it. Template sync
+# asks the provider for something only the Cloud API has: on this Evolution number it answers the
+# documented 501 `unsupported` every time, so it is checked against its schema in a run of its own.
 "$schemathesis" run "http://127.0.0.1:$port/v1/openapi.json" \
   --url "http://127.0.0.1:$port" \
   --header "Authorization: Bearer $key" \
   --checks not_a_server_error,response_schema_conformance \
   --exclude-path /v1/events \
+  --exclude-path-regex '/templates/sync$' \
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" \
+  --seed 1 \
+  --no-color
+"$schemathesis" run "http://127.0.0.1:$port/v1/openapi.json" \
+  --url "http://127.0.0.1:$port" \
+  --header "Authorization: Bearer $key" \
+  --checks response_schema_conformance \
+  --include-path-regex '/templates/sync$' \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" \
   --seed 1 \
   --no-color

@@ -200,7 +200,12 @@ const SEARCH_CONTACTS: i64 = 200;
 /// The index query for a search: every term as a phrase (trigram finds it inside words), or
 /// `None` when a term is shorter than the index's three characters.
 fn fts_query(search: &str) -> Option<String> {
-    let terms: Vec<&str> = search.split_whitespace().collect();
+    // Control characters separate words too: a NUL inside a quoted FTS5 string ends it early, and
+    // SQLite then refuses the whole query.
+    let terms: Vec<&str> = search
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|t| !t.is_empty())
+        .collect();
     if terms.is_empty() || terms.iter().any(|t| t.chars().count() < 3) {
         return None;
     }
@@ -906,5 +911,27 @@ mod plans {
                 "a full scan of the log: {details:?}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod fts_tests {
+    use super::fts_query;
+
+    #[test]
+    fn searches_become_quoted_terms_and_control_characters_split_them() {
+        assert_eq!(fts_query("pedido 1042").as_deref(), Some("\"pedido\" \"1042\""));
+        assert_eq!(
+            fts_query("o \"x\"").as_deref(),
+            None,
+            "\"o\" is shorter than a trigram"
+        );
+        assert_eq!(fts_query("say \"hi\"").as_deref(), Some("\"say\" \"\"\"hi\"\"\""));
+        assert_eq!(fts_query("eêa\0abc").as_deref(), Some("\"eêa\" \"abc\""));
+        assert_eq!(fts_query("\0\0"), None);
+        assert!(
+            fts_query("x\u{7}yz").is_none(),
+            "a one-letter piece falls back to LIKE"
+        );
     }
 }
