@@ -229,16 +229,15 @@ impl Engine {
     }
 
     /// Refuses a free-form message to a customer whose provider's reply window has closed. The
-    /// provider already built answers from memory, so accepts for other kinds cost a lookup.
+    /// window is read once per instance, so accepts for kinds without one cost a lookup in memory.
     async fn check_reply_window(&self, instance_id: &InstanceId, to: &Jid) -> Result<(), EngineError> {
-        let cached = lock(&self.inner.providers)
-            .get(instance_id)
-            .map(|p| p.reply_window());
-        let window = match cached {
-            Some(window) => window,
+        let slot = self.slot(instance_id);
+        let window = match slot.reply_window.get() {
+            Some(window) => *window,
             None => {
                 let instance = self.instance(instance_id).await?;
-                self.kit(instance.provider)?.traits().reply_window
+                let window = self.kit(instance.provider)?.traits().reply_window;
+                *slot.reply_window.get_or_init(|| window)
             }
         };
         let Some(window) = window else { return Ok(()) };

@@ -139,6 +139,9 @@ struct InstanceSlot {
     stream_tried_at: Mutex<Option<Millis>>,
     /// The push last recorded in the database (see `record_pushed`), to write it only now and then.
     pushed_recorded: Mutex<Option<(Millis, crate::domain::EventPath)>>,
+    /// Its provider kind's reply window, once read: an instance never changes kind, and every
+    /// accept consults it.
+    reply_window: std::sync::OnceLock<Option<Millis>>,
 }
 
 /// An instance whose row does not exist yet: webhooks signed with its secret are accepted and

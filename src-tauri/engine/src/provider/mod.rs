@@ -352,11 +352,6 @@ pub trait Provider: Send + Sync + 'static {
     fn repeats_are_harmless(&self) -> bool {
         false
     }
-    /// How long after a customer's last message free-form messages may still reach them (the
-    /// Cloud API's 24-hour window); `None`: any time.
-    fn reply_window(&self) -> Option<Millis> {
-        None
-    }
     /// The account's message templates, all pages of them.
     async fn templates(&self) -> Result<Vec<MessageTemplate>, ProviderError> {
         Err(ProviderError::Unsupported(

@@ -306,10 +306,6 @@ impl Provider for CloudAccount {
         Ok(templates)
     }
 
-    fn reply_window(&self) -> Option<crate::store::Millis> {
-        Some(kit::CUSTOMER_SERVICE_WINDOW)
-    }
-
     async fn restart(&self) -> Result<(), ProviderError> {
         // Nothing stays open to restart: a fresh health read is the whole of it.
         self.health().await.map(drop)
