@@ -748,6 +748,7 @@ async function run() {
     });
     await (await browser.$$('[data-testid="conversation-row"]'))[index - 1].click();
     await byTestId("thread").waitForDisplayed({ timeout: WAIT });
+    assert.equal(await byTestId("reply-window").getAttribute("data-open"), "true", "the customer just wrote");
     await byTestId("thread-text").setValue("Entregamos sim, das 9h às 13h.");
     await browser.keys("Enter");
     const sent = await waitFor("the reply to reach Meta", async () => {

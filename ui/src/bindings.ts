@@ -238,6 +238,12 @@ export type Conversation = {
 	lastAt: number,
 	/**  The newest message still in the log. */
 	lastMessage: Message | null,
+	/**
+	 *  Until when free-form messages reach this customer, on a number whose provider has a reply
+	 *  window (the Cloud API's 24 hours); 0 when the customer never wrote; `None` where no window
+	 *  applies. The engine fills it in.
+	 */
+	replyWindowEndsAt: number | null,
 };
 
 /**  Which conversations to list, newest activity first. */

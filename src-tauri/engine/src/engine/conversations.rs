@@ -101,7 +101,25 @@ impl Engine {
         &self,
         filter: ConversationFilter,
     ) -> Result<Vec<Conversation>, EngineError> {
-        Ok(self.inner.store.conversations(&filter).await?)
+        let mut conversations = self.inner.store.conversations(&filter).await?;
+        for conversation in &mut conversations {
+            self.fill_reply_window(conversation).await?;
+        }
+        Ok(conversations)
+    }
+
+    /// When the customer's reply window ends, for a number whose provider has one.
+    async fn fill_reply_window(&self, conversation: &mut Conversation) -> Result<(), EngineError> {
+        let Some(window) = self.reply_window_of(&conversation.instance_id).await? else {
+            return Ok(());
+        };
+        let last = self
+            .inner
+            .store
+            .last_inbound_at(&conversation.instance_id, &conversation.chat_jid)
+            .await?;
+        conversation.reply_window_ends_at = Some(last.map_or(0, |at| at + window));
+        Ok(())
     }
 
     /// A conversation the caller may see (`scope`: an API key's numbers; `None`: the window).
@@ -111,7 +129,10 @@ impl Engine {
         scope: Option<&[InstanceId]>,
     ) -> Result<Conversation, EngineError> {
         match self.inner.store.conversation(id).await? {
-            Some(c) if scope.is_none_or(|ids| ids.contains(&c.instance_id)) => Ok(c),
+            Some(mut c) if scope.is_none_or(|ids| ids.contains(&c.instance_id)) => {
+                self.fill_reply_window(&mut c).await?;
+                Ok(c)
+            }
             _ => Err(conversation_not_found()),
         }
     }

@@ -228,18 +228,24 @@ impl Engine {
         })
     }
 
-    /// Refuses a free-form message to a customer whose provider's reply window has closed. The
-    /// window is read once per instance, so accepts for kinds without one cost a lookup in memory.
-    async fn check_reply_window(&self, instance_id: &InstanceId, to: &Jid) -> Result<(), EngineError> {
+    /// The reply window of an instance's provider kind, read once per instance: an instance never
+    /// changes kind, and every accept consults it.
+    pub(super) async fn reply_window_of(
+        &self,
+        instance_id: &InstanceId,
+    ) -> Result<Option<Millis>, EngineError> {
         let slot = self.slot(instance_id);
-        let window = match slot.reply_window.get() {
-            Some(window) => *window,
-            None => {
-                let instance = self.instance(instance_id).await?;
-                let window = self.kit(instance.provider)?.traits().reply_window;
-                *slot.reply_window.get_or_init(|| window)
-            }
-        };
+        if let Some(window) = slot.reply_window.get() {
+            return Ok(*window);
+        }
+        let instance = self.instance(instance_id).await?;
+        let window = self.kit(instance.provider)?.traits().reply_window;
+        Ok(*slot.reply_window.get_or_init(|| window))
+    }
+
+    /// Refuses a free-form message to a customer whose provider's reply window has closed.
+    async fn check_reply_window(&self, instance_id: &InstanceId, to: &Jid) -> Result<(), EngineError> {
+        let window = self.reply_window_of(instance_id).await?;
         let Some(window) = window else { return Ok(()) };
         let chat = to.to_string();
         let last_inbound = self.inner.store.last_inbound_at(instance_id, &chat).await?;

@@ -57,6 +57,10 @@ pub struct Conversation {
     pub last_at: Millis,
     /// The newest message still in the log.
     pub last_message: Option<Message>,
+    /// Until when free-form messages reach this customer, on a number whose provider has a reply
+    /// window (the Cloud API's 24 hours); 0 when the customer never wrote; `None` where no window
+    /// applies. The engine fills it in.
+    pub reply_window_ends_at: Option<Millis>,
 }
 
 /// Which conversations to list, newest activity first.
@@ -300,6 +304,7 @@ impl Store {
                     unread: row.unread,
                     last_at: row.last_at,
                     last_message: row.last_seq.and_then(|seq| last_messages.remove(&seq)),
+                    reply_window_ends_at: None,
                 })
             })
             .collect()

@@ -444,6 +444,19 @@ async fn customers_messages_land_in_the_log_with_their_media_and_open_the_window
     let (bytes, mime) = h.engine.media_file(&image.id).await.expect("download");
     assert_eq!((bytes, mime.as_str()), (jpeg, "image/jpeg"));
 
+    let conversation = h
+        .engine
+        .list_conversations(Default::default())
+        .await
+        .expect("conversations")
+        .into_iter()
+        .next()
+        .expect("one");
+    assert_eq!(
+        conversation.reply_window_ends_at,
+        Some(image.created_at + 24 * 3_600_000)
+    );
+
     // Within 24 hours of their message a free-form reply goes; after, it is held back.
     h.advance_hours(23);
     h.engine

@@ -96,6 +96,7 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
 
   return (
     <footer className="border-t border-slate-200 bg-[#f0f2f5] px-4 py-2.5">
+      <ReplyWindowNote endsAt={conversation.replyWindowEndsAt} />
       {replyTo && (
         <div className="mb-2 flex items-start gap-2 rounded-md border-l-4 border-emerald-600 bg-white px-3 py-1.5 text-xs" data-testid="thread-reply">
           <div className="min-w-0 flex-1">
@@ -149,5 +150,31 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
       </div>
       {tooLong && <p className="mt-1 text-xs text-red-700">At most {MAX_TEXT_CHARS.toLocaleString()} characters.</p>}
     </footer>
+  );
+}
+
+/** On numbers with a customer reply window (the official Cloud API): how long free-form replies
+ *  still reach the customer, or that only a template does now. The engine refuses either way. */
+function ReplyWindowNote({ endsAt }: { endsAt: number | null }) {
+  if (endsAt === null) return null;
+  const left = endsAt - Date.now();
+  if (left > 0) {
+    const hours = Math.floor(left / 3_600_000);
+    const words = hours >= 1 ? `${hours} h` : `${Math.max(1, Math.ceil(left / 60_000))} min`;
+    return (
+      <p className="mb-1.5 text-xs text-slate-500" data-testid="reply-window" data-open="true">
+        Free-form replies reach this customer for {words} more (WhatsApp's 24-hour window).
+      </p>
+    );
+  }
+  return (
+    <p
+      className="mb-1.5 rounded-md bg-amber-50 px-3 py-1.5 text-xs text-amber-800 ring-1 ring-inset ring-amber-200"
+      data-testid="reply-window"
+      data-open="false"
+    >
+      The 24-hour window is closed: only an approved template reaches this customer now. Send one from the number's
+      page (Type → Template).
+    </p>
   );
 }
