@@ -153,6 +153,16 @@ impl Cloud {
             .await
     }
 
+    async fn only_conversation(&self) -> switchboard_engine::store::Conversation {
+        let mut conversations = self
+            .engine
+            .list_conversations(Default::default())
+            .await
+            .expect("conversations");
+        assert_eq!(conversations.len(), 1);
+        conversations.remove(0)
+    }
+
     /// Moves both clocks (Meta's and this computer's) forward together.
     fn advance_hours(&self, hours: i64) {
         self.fake.advance(hours * 3_600);
@@ -444,14 +454,7 @@ async fn customers_messages_land_in_the_log_with_their_media_and_open_the_window
     let (bytes, mime) = h.engine.media_file(&image.id).await.expect("download");
     assert_eq!((bytes, mime.as_str()), (jpeg, "image/jpeg"));
 
-    let conversation = h
-        .engine
-        .list_conversations(Default::default())
-        .await
-        .expect("conversations")
-        .into_iter()
-        .next()
-        .expect("one");
+    let conversation = h.only_conversation().await;
     assert_eq!(
         conversation.reply_window_ends_at,
         Some(image.created_at + 24 * 3_600_000)
@@ -566,14 +569,7 @@ async fn opening_a_conversation_marks_the_customers_message_read_at_meta() {
     let instance = h.added().await;
     let wamid = h.customer_says("Oi").await;
     h.engine.set_read_receipts(&instance.id, true).await.expect("on");
-    let conversation = h
-        .engine
-        .list_conversations(Default::default())
-        .await
-        .expect("conversations")
-        .into_iter()
-        .next()
-        .expect("one");
+    let conversation = h.only_conversation().await;
     h.engine
         .mark_conversation_read(conversation.id, None)
         .await
