@@ -245,11 +245,6 @@ impl ProviderKits {
         )
     }
 
-    /// Only these kits (tests that replace one).
-    pub fn of_kits(kits: Vec<Arc<dyn ProviderKit>>) -> Self {
-        Self { kits }
-    }
-
     pub fn get(&self, kind: ProviderKind) -> Result<&Arc<dyn ProviderKit>, ProviderError> {
         self.kits
             .iter()

@@ -92,6 +92,14 @@ fn refused(error: switchboard_engine::EngineError) -> ApiError {
 }
 
 impl Cloud {
+    async fn add_refused(&self, request: AddInstanceRequest) -> ApiError {
+        self.engine
+            .add_instance(request)
+            .await
+            .map_err(refused)
+            .expect_err("the add is refused")
+    }
+
     /// A number added and its callback verified by the fake, as a person does in Meta's dashboard.
     async fn added(&self) -> Instance {
         let instance = self
@@ -173,27 +181,16 @@ impl Cloud {
 #[tokio::test]
 async fn adding_checks_the_token_and_the_account_and_keeps_nothing_when_a_check_fails() {
     let h = cloud().await;
-    let wrong_token = h
-        .engine
-        .add_instance(setup(&h.fake, PNID, WABA, "not-a-token"))
-        .await
-        .map_err(refused)
-        .expect_err("wrong token");
+    let wrong_token = h.add_refused(setup(&h.fake, PNID, WABA, "not-a-token")).await;
     assert!(wrong_token.message.contains("access token"), "{wrong_token:?}");
     let unknown = h
-        .engine
-        .add_instance(setup(&h.fake, "100000000000404", WABA, TOKEN))
-        .await
-        .map_err(refused)
-        .expect_err("unknown number");
+        .add_refused(setup(&h.fake, "100000000000404", WABA, TOKEN))
+        .await;
     assert!(unknown.message.contains("phone number id"), "{unknown:?}");
     // A number of another business account, with this account's token.
     let other = h
-        .engine
-        .add_instance(setup(&h.fake, "100000000000009", WABA, TOKEN))
-        .await
-        .map_err(refused)
-        .expect_err("another account's number");
+        .add_refused(setup(&h.fake, "100000000000009", WABA, TOKEN))
+        .await;
     assert!(other.message.contains("another business account"), "{other:?}");
     let bad_version = AddInstanceRequest {
         provider: ProviderSetup::Cloud {
@@ -225,12 +222,7 @@ async fn adding_checks_the_token_and_the_account_and_keeps_nothing_when_a_check_
         .requests()
         .contains(&format!("POST /v23.0/{WABA}/subscribed_apps")));
     // The same number twice is refused.
-    let twice = h
-        .engine
-        .add_instance(setup(&h.fake, PNID, WABA, TOKEN))
-        .await
-        .map_err(refused)
-        .expect_err("twice");
+    let twice = h.add_refused(setup(&h.fake, PNID, WABA, TOKEN)).await;
     assert_eq!(twice.code, ErrorCode::Conflict);
 }
 
@@ -660,4 +652,45 @@ async fn templates_sync_across_pages_and_reach_a_customer_outside_the_window_onc
         body["template"]["components"][0]["parameters"][1]["text"],
         "#1042"
     );
+}
+
+#[tokio::test]
+async fn one_callback_for_the_business_account_brings_each_number_its_own_messages() {
+    let h = cloud().await;
+    let first = h.added().await;
+    // A second number of the same account and app: Meta posts its events to the callback the
+    // account was set up with, which is the first number's.
+    let second_pnid = "100000000000002";
+    h.fake.add_number(CloudNumber {
+        display_phone_number: "15550001235".into(),
+        ..number(second_pnid, WABA, TOKEN)
+    });
+    let second = h
+        .engine
+        .add_instance(AddInstanceRequest {
+            display_name: "Loja filial".into(),
+            ..setup(&h.fake, second_pnid, WABA, TOKEN)
+        })
+        .await
+        .expect("second number");
+    h.fake
+        .customer_writes(
+            second_pnid,
+            CUSTOMER,
+            "Ana Lima",
+            json!({"type": "text", "text": {"body": "Para a filial"}}),
+            None,
+        )
+        .await;
+    let log = h
+        .engine
+        .list_messages(MessageFilter::default())
+        .await
+        .expect("log");
+    let message = log
+        .iter()
+        .find(|m| m.body.as_deref() == Some("Para a filial"))
+        .expect("logged");
+    assert_eq!(message.instance_id, second.id);
+    assert_ne!(message.instance_id, first.id);
 }

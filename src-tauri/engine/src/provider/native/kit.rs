@@ -40,7 +40,8 @@ impl ProviderKit for NativeKit {
             read_receipts: true,
             events_direct: true,
             reply_window: None,
-            keeps_log: true,
+            // Its events are direct; there is no log to fall back on.
+            keeps_log: false,
             linked_device: true,
         }
     }
