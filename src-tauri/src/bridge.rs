@@ -149,6 +149,23 @@ impl EventSink for TauriSink {
                 .emit(&self.app)
             }
             EngineEvent::CampaignChanged { campaign_id } => CampaignChanged { campaign_id }.emit(&self.app),
+            // The pause shows on the number's page and in the list; the person is told at once.
+            EngineEvent::SendingPaused { instance_id, reason } => {
+                self.refresh_tray();
+                let app = self.app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let Some(engine) = app.try_state::<Engine>() else {
+                        return;
+                    };
+                    if let Ok(instance) = engine.get_instance(&instance_id).await {
+                        TauriSink::new(app.clone()).notify(
+                            &format!("Sending paused on {}", instance.display_name),
+                            &format!("{reason} Resume it on the number's page when it is safe."),
+                        );
+                    }
+                });
+                InstancesChanged.emit(&self.app)
+            }
         };
         if let Err(error) = sent {
             tracing::warn!(%error, "event not delivered to the window");

@@ -7,13 +7,13 @@ use switchboard_engine::provider::{Group, MessageTemplate, Profile};
 use switchboard_engine::settings::Settings;
 use switchboard_engine::store::{
     ApiKey, Campaign, CampaignState, Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter,
-    DailyStats, Delivery, Instance, Label, Message, MessageEvent, MessageFilter, Pacing, StatusChange,
-    Subscription,
+    DailyStats, Delivery, GuardRules, Instance, Label, Message, MessageEvent, MessageFilter, Pacing,
+    StatusChange, Subscription,
 };
 use switchboard_engine::{
     AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, ContactImport, CreatedApiKey,
     CreatedSubscription, Engine, LabelChange, LinkView, ManualWebhook, NewApiKey, NewSubscription,
-    ProfileUpdate, RecipientCheck, Requester, SendRequest, StatsQuery, ThreadPage,
+    ProfileUpdate, RecipientCheck, Requester, SendRequest, SendingHealth, StatsQuery, ThreadPage,
 };
 use tauri::State;
 
@@ -176,6 +176,28 @@ pub async fn get_pacing(engine: State<'_, Engine>, instance_id: InstanceId) -> R
 #[specta::specta]
 pub async fn set_pacing(engine: State<'_, Engine>, instance_id: InstanceId, pacing: Pacing) -> Reply<Pacing> {
     Ok(engine.set_pacing(&instance_id, pacing).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sending_health(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<SendingHealth> {
+    Ok(engine.sending_health(&instance_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_guard_rules(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+    rules: GuardRules,
+) -> Reply<GuardRules> {
+    Ok(engine.set_guard_rules(&instance_id, rules).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_sending(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<SendingHealth> {
+    Ok(engine.resume_sending(&instance_id).await?)
 }
 
 #[tauri::command]

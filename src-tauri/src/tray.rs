@@ -55,7 +55,8 @@ pub fn show_health(app: &AppHandle, instances: &[Instance], unread: i64) {
     };
     let attention: Vec<&str> = instances
         .iter()
-        .filter(|i| i.status.needs_attention())
+        // A number whose sending WhatsApp's push-back paused waits for a person too.
+        .filter(|i| i.status.needs_attention() || i.sending_pause.is_some())
         .map(|i| i.display_name.as_str())
         .collect();
     let (icon, tooltip) = match attention.len() {

@@ -580,6 +580,27 @@ async function run() {
     await screenshot("07-stats.png");
   });
 
+  await step("WhatsApp refusing the number's sends pauses it until a person resumes", async () => {
+    await fake("POST", "/__fake/instances/latest/rate-overlimit", { on: true });
+    await byTestId("tab-instances").click();
+    await byTestId("composer-to").waitForDisplayed({ timeout: WAIT });
+    await byTestId("composer-to").setValue("(11) 90000-0007");
+    await byTestId("composer-text").setValue("Promoção de hoje!");
+    await byTestId("composer-send").click();
+    await byTestId("sending-paused").waitForDisplayed({ timeout: WAIT });
+    assert.match(await contentOf('[data-testid="sending-paused"]'), /rate-overlimit/);
+    await byTestId("sending-health").scrollIntoView();
+    await screenshot("07b-sending-paused.png");
+    const before = (await fake("GET", "/__fake/sent")).length;
+    await fake("POST", "/__fake/instances/latest/rate-overlimit", { on: false });
+    await byTestId("resume-sending").click();
+    await waitFor("the held message to go out", async () => {
+      const list = await fake("GET", "/__fake/sent");
+      return list.length > before && list[list.length - 1].body.text === "Promoção de hoje!";
+    });
+    await waitFor("the pause to end", async () => !(await byTestId("sending-paused").isExisting()));
+  });
+
   let apiBase = "";
   let apiSecret = "";
   let apiInstanceId = "";

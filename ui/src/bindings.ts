@@ -29,6 +29,9 @@ export const commands = {
 	listGroups: (instanceId: InstanceId) => typedError<Group[], ApiError>(__TAURI_INVOKE("list_groups", { instanceId })),
 	getPacing: (instanceId: InstanceId) => typedError<Pacing, ApiError>(__TAURI_INVOKE("get_pacing", { instanceId })),
 	setPacing: (instanceId: InstanceId, pacing: Pacing) => typedError<Pacing, ApiError>(__TAURI_INVOKE("set_pacing", { instanceId, pacing })),
+	sendingHealth: (instanceId: InstanceId) => typedError<SendingHealth, ApiError>(__TAURI_INVOKE("sending_health", { instanceId })),
+	setGuardRules: (instanceId: InstanceId, rules: GuardRules) => typedError<GuardRules, ApiError>(__TAURI_INVOKE("set_guard_rules", { instanceId, rules })),
+	resumeSending: (instanceId: InstanceId) => typedError<SendingHealth, ApiError>(__TAURI_INVOKE("resume_sending", { instanceId })),
 	statistics: (query: StatsQuery) => typedError<DailyStats[], ApiError>(__TAURI_INVOKE("statistics", { query })),
 	previewCampaign: (draft: CampaignDraft) => typedError<CampaignPreview, ApiError>(__TAURI_INVOKE("preview_campaign", { draft })),
 	createCampaign: (draft: CampaignDraft) => typedError<Campaign, ApiError>(__TAURI_INVOKE("create_campaign", { draft })),
@@ -283,6 +286,8 @@ export type DailyStats = {
 	read: number,
 	failed: number,
 	received: number,
+	/**  Sends refused before they were queued (opted out, a closed reply window, …). */
+	refused: number,
 };
 
 /**  One event posted (or to be posted) to one subscription. */
@@ -360,6 +365,19 @@ export type Group = {
 	size: number | null,
 };
 
+/**  Which signs of WhatsApp pushing back pause a number's sending, and after how many. */
+export type GuardRules = {
+	/**
+	 *  Restriction errors (rate-overlimit, a reach-out lock, a temporary block) since the last
+	 *  good send that pause the number; 0 never pauses on them (they are retried later instead).
+	 */
+	restrictionErrors: number,
+	/**  Failed sends in a row, each to a different recipient, that pause the number; 0: never. */
+	failuresInARow: number,
+	/**  Whether the number being logged out or suspended soon after a send pauses it. */
+	logoutAfterSend: boolean,
+};
+
 /**  An instance as stored and as shown. */
 export type Instance = {
 	id: InstanceId,
@@ -393,6 +411,8 @@ export type Instance = {
 	 *  window (the engine fills it in).
 	 */
 	usesTemplates: boolean,
+	/**  Its sending guard's pause, while WhatsApp's push-back holds its outbox (the engine fills it in). */
+	sendingPause: SendingPause | null,
 	createdAt: number,
 	updatedAt: number,
 };
@@ -618,6 +638,11 @@ export type Pacing = {
 	quietEndMinute: number | null,
 };
 
+/**  Why the outbox of an instance is not sending. */
+export type PauseReason = 
+/**  The number's sending guard paused it (see `sending_health`); a person resumes it. */
+"pushed_back" | "not_connected" | "quiet_hours" | "daily_quota";
+
 /**  A region a person can choose as the default, with its calling code (`BR`, 55). */
 export type PhoneRegion = {
 	region: Region,
@@ -674,6 +699,15 @@ apiVersion: string | null;
 /**  Where the Graph API is (`https://graph.facebook.com/` when absent; a proxy otherwise). */
 graphUrl: string | null };
 
+/**  What paused a number's sending. */
+export type PushBackSignal = 
+/**  WhatsApp refused a send because of the account, or restricted or suspended it. */
+"restriction" | 
+/**  Sends failed in a row, to different recipients. */
+"failure_run" | 
+/**  The number was logged out soon after sending. */
+"logout_after_send";
+
 export type QrUpdated = {
 	instanceId: InstanceId,
 };
@@ -708,6 +742,32 @@ export type SendRequest = {
 	scheduledAt: number | null,
 	/**  The same key twice returns the first message and sends nothing more. */
 	idempotencyKey: string | null,
+};
+
+/**  How a number's sending is doing today, for its page's health panel and the API. */
+export type SendingHealth = {
+	/**  Today, local time (`YYYY-MM-DD`). */
+	day: string,
+	/**  Handed to WhatsApp today. */
+	sent: number,
+	/**  Failed today. */
+	failed: number,
+	/**  Refused before they were queued today (opted out, a closed reply window, …). */
+	refused: number,
+	pacing: Pacing,
+	rules: GuardRules,
+	/**  The guard's pause, while it lasts. */
+	paused: SendingPause | null,
+	/**  Why queued messages are not going out right now, if they are not. */
+	held: PauseReason | null,
+};
+
+/**  A number's sending, stopped by its guard until a person resumes it. */
+export type SendingPause = {
+	signal: PushBackSignal,
+	/**  What was seen, in words. */
+	reason: string,
+	since: number,
 };
 
 export type Settings = {

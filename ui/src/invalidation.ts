@@ -113,7 +113,7 @@ export function createEventInvalidator(client: QueryClient, schedule: Scheduler 
       // rest would only grow the batch.
       const history = queryKeys.messageHistory(messageId);
       if (client.getQueryState(history)) soon({ queryKey: history });
-      later({ queryKey: queryKeys.stats, scope: { instanceId } });
+      later({ queryKey: queryKeys.stats, scope: { instanceId } }, { queryKey: queryKeys.sendingHealth(instanceId) });
     },
     messageReceived({ instanceId }) {
       soon(
@@ -129,6 +129,7 @@ export function createEventInvalidator(client: QueryClient, schedule: Scheduler 
         { queryKey: queryKeys.instances },
         { queryKey: queryKeys.link(instanceId) },
         { queryKey: queryKeys.history(instanceId) },
+        { queryKey: queryKeys.sendingHealth(instanceId) },
       );
     },
     qrUpdated({ instanceId }) {
@@ -138,7 +139,12 @@ export function createEventInvalidator(client: QueryClient, schedule: Scheduler 
       soon({ queryKey: queryKeys.campaigns }, { queryKey: queryKeys.messages, scope: { campaignId } });
     },
     instancesChanged() {
-      soon({ queryKey: queryKeys.instances }, { queryKey: queryKeys.links }, { queryKey: queryKeys.histories });
+      soon(
+        { queryKey: queryKeys.instances },
+        { queryKey: queryKeys.links },
+        { queryKey: queryKeys.histories },
+        { queryKey: queryKeys.sendingHealths },
+      );
     },
     dispose() {
       disposed = true;

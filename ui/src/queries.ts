@@ -26,6 +26,8 @@ export const queryKeys = {
   messageList: (query: MessageQuery) => ["messages", query] as const,
   groups: (id: InstanceId) => ["groups", id] as const,
   pacing: (id: InstanceId) => ["pacing", id] as const,
+  sendingHealths: ["sending-health"] as const,
+  sendingHealth: (id: InstanceId) => ["sending-health", id] as const,
   manualWebhook: (id: InstanceId) => ["manual-webhook", id] as const,
   templates: (id: InstanceId) => ["templates", id] as const,
   profile: (id: InstanceId) => ["profile", id] as const,
@@ -158,6 +160,10 @@ export function useGroups(id: InstanceId, enabled: boolean) {
 
 export function useProfile(id: InstanceId, enabled: boolean) {
   return useQuery({ queryKey: queryKeys.profile(id), queryFn: () => api.getProfile(id), enabled, retry: false });
+}
+
+export function useSendingHealth(id: InstanceId) {
+  return useQuery({ queryKey: queryKeys.sendingHealth(id), queryFn: () => api.sendingHealth(id) });
 }
 
 export function usePacing(id: InstanceId, enabled: boolean) {

@@ -10,6 +10,7 @@ const row = (instanceId: string, day: string, counts: Partial<DailyStats>): Dail
   read: 0,
   failed: 0,
   received: 0,
+  refused: 0,
   ...counts,
 });
 

@@ -247,6 +247,7 @@ impl From<ProviderError> for ApiError {
             ),
             ProviderError::Refused { sentence, .. } => ApiError::new(C::ProviderRejected, sentence),
             ProviderError::Throttled { sentence, .. } => ApiError::new(C::RateLimited, sentence),
+            ProviderError::Restricted { sentence, .. } => ApiError::new(C::ProviderRejected, sentence),
             ProviderError::Unsupported(what) => {
                 ApiError::new(C::Unsupported, format!("This provider does not support {what}."))
             }

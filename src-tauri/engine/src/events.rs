@@ -34,6 +34,9 @@ pub enum EngineEvent {
     },
     /// A campaign was created or changed state (its progress moves with its messages).
     CampaignChanged { campaign_id: String },
+    /// WhatsApp pushed back on a number and its sending guard paused it (`reason` says what was
+    /// seen); it stays paused until a person resumes it.
+    SendingPaused { instance_id: InstanceId, reason: String },
 }
 
 /// Where events go. Implemented by the desktop shell (Tauri events, tray, notifications) and by tests.

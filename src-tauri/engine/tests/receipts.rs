@@ -40,6 +40,7 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
         read_receipts_supported: true,
         linked_device: true,
         uses_templates: false,
+        sending_pause: None,
         created_at: 0,
         updated_at: 0,
     };

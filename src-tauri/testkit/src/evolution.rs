@@ -55,6 +55,8 @@ struct World {
     sent: Vec<SentMessage>,
     /// Numbers the fake says are not on WhatsApp.
     not_on_whatsapp: Vec<String>,
+    /// Whether WhatsApp refuses this server's sends as too many (Baileys' `rate-overlimit`).
+    rate_overlimit: bool,
     requests: Vec<String>,
     /// Read receipts asked for, by instance: `(remoteJid, message id)`.
     read_marks: Vec<(String, String, String)>,
@@ -409,6 +411,12 @@ impl FakeEvolution {
         self.fake.world().not_on_whatsapp.push(digits.to_owned());
     }
 
+    /// From now on (or no longer), WhatsApp refuses every send as over the account's rate, the
+    /// way Evolution passes Baileys' error on: 400 with `Error: rate-overlimit`.
+    pub fn set_rate_overlimit(&self, limited: bool) {
+        self.fake.world().rate_overlimit = limited;
+    }
+
     pub fn fail_with(&self, status: Option<u16>) {
         self.fake.world().fail_with = status;
     }
@@ -693,6 +701,11 @@ impl Fake {
                     statuses: Vec::new(),
                 });
                 self.post_webhook(&name, "messages.upsert", data).await
+            }
+            // `{"on": false}` lifts it; no webhook tells of it.
+            "rate-overlimit" => {
+                self.world().rate_overlimit = body["on"].as_bool().unwrap_or(true);
+                None
             }
             _ => None,
         }
@@ -1102,6 +1115,9 @@ fn check_send(
     }
     if instance.state != "open" {
         return Err(error(StatusCode::BAD_REQUEST, json!(["Connection Closed"])));
+    }
+    if fake.world().rate_overlimit {
+        return Err(error(StatusCode::BAD_REQUEST, json!(["Error: rate-overlimit"])));
     }
     Ok((instance, number.to_owned()))
 }
@@ -1609,7 +1625,15 @@ async fn control(
     Path((name, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    const ACTIONS: [&str; 6] = ["open", "close", "qr", "qr-limit", "receipt", "inbound"];
+    const ACTIONS: [&str; 7] = [
+        "open",
+        "close",
+        "qr",
+        "qr-limit",
+        "receipt",
+        "inbound",
+        "rate-overlimit",
+    ];
     if fake.resolve(&name).is_none() || !ACTIONS.contains(&action.as_str()) {
         return (
             StatusCode::NOT_FOUND,

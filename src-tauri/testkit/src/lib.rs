@@ -51,6 +51,7 @@ pub fn connected_instance(id: switchboard_engine::domain::InstanceId) -> switchb
         read_receipts_supported: true,
         linked_device: true,
         uses_templates: false,
+        sending_pause: None,
         created_at: 0,
         updated_at: 0,
     }

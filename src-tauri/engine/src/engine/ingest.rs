@@ -337,6 +337,7 @@ impl Engine {
         if next != InstanceStatus::Linking {
             self.clear_offer(id);
         }
+        self.note_status_change(id, instance.status, next, reason).await?;
         if changed {
             tracing::info!(instance = %id, from = instance.status.as_str(), to = next.as_str(), "instance status");
             self.emit(EngineEvent::InstanceStatusChanged {

@@ -70,6 +70,7 @@ impl Engine {
         for instance in &mut instances {
             self.fill_in(instance);
             instance.event_path = self.event_path(instance).await?;
+            instance.sending_pause = self.inner.store.guard(&instance.id).await?.pause;
         }
         Ok(instances)
     }
@@ -77,6 +78,7 @@ impl Engine {
     pub async fn get_instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
         let mut instance = self.instance(id).await?;
         instance.event_path = self.event_path(&instance).await?;
+        instance.sending_pause = self.inner.store.guard(id).await?.pause;
         Ok(instance)
     }
 
@@ -148,6 +150,7 @@ impl Engine {
             read_receipts_supported: kit.traits().read_receipts,
             linked_device: kit.traits().linked_device,
             uses_templates: kit.traits().reply_window.is_some(),
+            sending_pause: None,
             created_at: now,
             updated_at: now,
         };
@@ -336,6 +339,7 @@ impl Engine {
             Err(error) => return Err(error.into()),
         }
         self.clear_offer(id);
+        self.forget_last_send(id);
         let report = ConnectionReport {
             reason: Some("Logged out from Switchboard.".into()),
             ..ConnectionReport::bare(ConnectionSignal::LoggedOut)

@@ -83,9 +83,11 @@ pub struct RecipientCheck {
 }
 
 /// Why the outbox of an instance is not sending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PauseReason {
+    /// The number's sending guard paused it (see `sending_health`); a person resumes it.
+    PushedBack,
     NotConnected,
     QuietHours,
     DailyQuota,
@@ -269,7 +271,9 @@ impl Engine {
         // The instance is not read here: the insert's foreign key proves it exists.
         let instance_id = request.instance_id;
         let to = self.recipient(&request.to).await?;
-        self.check_not_opted_out(&to).await?;
+        if let Err(refusal) = self.check_not_opted_out(&to).await {
+            return Err(self.counted_refusal(&instance_id, refusal).await);
+        }
         let key = request
             .idempotency_key
             .as_deref()
@@ -280,7 +284,9 @@ impl Engine {
         }
         let content = self.prepare_content(&instance_id, request.content).await?;
         if !matches!(content, OutgoingContent::Template { .. }) {
-            self.check_reply_window(&instance_id, &to).await?;
+            if let Err(refusal) = self.check_reply_window(&instance_id, &to).await {
+                return Err(self.counted_refusal(&instance_id, refusal).await);
+            }
         }
         let payload = serde_json::to_string(&content).map_err(|e| InputError::new(e.to_string()))?;
         let chat = to.to_string();
@@ -643,11 +649,14 @@ impl Engine {
         Ok(cancelled)
     }
 
-    /// Sends the next due message of an instance, if pacing, quiet hours, the daily quota and the
-    /// connection allow. One call, at most one message: the background worker loops over this,
-    /// tests call it directly.
+    /// Sends the next due message of an instance, if its sending guard, pacing, quiet hours, the
+    /// daily quota and the connection allow. One call, at most one message: the background worker
+    /// loops over this, tests call it directly.
     pub async fn outbox_step(&self, id: &InstanceId) -> Result<OutboxStep, EngineError> {
         let instance = self.instance(id).await?;
+        if self.inner.store.guard(id).await?.pause.is_some() {
+            return Ok(OutboxStep::Paused(PauseReason::PushedBack));
+        }
         if instance.status != InstanceStatus::Connected {
             return Ok(OutboxStep::Paused(PauseReason::NotConnected));
         }
@@ -710,15 +719,23 @@ impl Engine {
                 }
             }
         }
+        // Only what the provider itself answered tells of WhatsApp pushing back.
+        let reached_provider = outgoing.is_ok();
         let result = match outgoing {
-            Ok(outgoing) => within(self.inner.timeouts.send, "a send", provider.send(&outgoing))
-                .await
-                .map(|r| (r, outgoing.content)),
+            Ok(outgoing) => {
+                self.note_send_attempt(id);
+                within(self.inner.timeouts.send, "a send", provider.send(&outgoing))
+                    .await
+                    .map(|r| (r, outgoing.content))
+            }
             Err(error) => Err(error),
         };
         let now = self.now();
         match &result {
-            Ok(_) => self.mark_alive(id),
+            Ok(_) => {
+                self.mark_alive(id);
+                self.note_send_went_through(id);
+            }
             Err(error) if super::supervisor::is_unresponsive(error) => {
                 let observed = self.observe(id);
                 self.unresponsive(id, observed, error).await?;
@@ -762,11 +779,23 @@ impl Engine {
             }
             Err(error) => {
                 let reason = crate::error::ApiError::from(error.clone()).message;
-                if error.is_transient() && message.attempts < MAX_ATTEMPTS {
+                let paused =
+                    reached_provider && self.note_send_refused(id, &message.chat_jid, &error).await?;
+                if paused && matches!(error, ProviderError::Restricted { .. }) {
+                    // Held, not failed: it goes out once a person resumes the number.
+                    tracing::info!(message = %message.id, %error, "send refused by a restriction; held with the paused number");
+                    self.inner
+                        .store
+                        .requeue(&message.id, now, error.code(), &reason, now)
+                        .await?
+                } else if error.is_transient() && message.attempts < MAX_ATTEMPTS {
                     let growth = 4_i64.pow(u32::try_from(message.attempts - 1).unwrap_or(0));
                     // A provider that says how long to wait is waited for, longer each time.
                     let delay = match &error {
-                        ProviderError::Throttled { retry_after, .. } => retry_after * message.attempts.max(1),
+                        ProviderError::Throttled { retry_after, .. }
+                        | ProviderError::Restricted { retry_after, .. } => {
+                            retry_after * message.attempts.max(1)
+                        }
                         _ => FIRST_RETRY_MILLIS * growth,
                     };
                     tracing::info!(message = %message.id, %error, delay, "send failed; will retry");

@@ -3,6 +3,7 @@
 
 mod campaigns;
 mod conversations;
+mod guard;
 mod ingest;
 mod instances;
 mod keys;
@@ -14,6 +15,7 @@ mod webhooks;
 
 pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use conversations::{ContactImport, LabelChange, ThreadPage};
+pub use guard::{SendingHealth, LOGOUT_AFTER_SEND_MILLIS};
 pub use ingest::{WebhookRejection, STREAM_RETRY_MILLIS};
 pub use instances::{AddInstanceRequest, LinkView, ManualWebhook, ProviderSetup};
 pub use keys::{key_allows, source_for, CreatedApiKey, KeyPermission, KeyRejection, NewApiKey};
@@ -179,6 +181,8 @@ struct Inner {
     reconnects: Mutex<supervisor::Reconnects>,
     /// Pacing: when each instance may send its next message.
     next_send: Mutex<HashMap<InstanceId, Millis>>,
+    /// The signs of WhatsApp pushing back, counted per instance since its last good send.
+    push_back: Mutex<HashMap<InstanceId, guard::PushBackCount>>,
     providers: Mutex<HashMap<InstanceId, Arc<dyn Provider>>>,
     offers: Mutex<HashMap<InstanceId, LiveOffer>>,
     /// Instances being created on their server, by the secret their webhooks are signed with:
@@ -224,6 +228,7 @@ impl Engine {
                 slots: Mutex::default(),
                 workers: Mutex::default(),
                 next_send: Mutex::default(),
+                push_back: Mutex::default(),
                 reconnects: Mutex::default(),
                 http,
                 providers: Mutex::default(),

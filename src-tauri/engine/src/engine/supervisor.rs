@@ -189,6 +189,7 @@ impl Engine {
         drop(worker);
         lock(&self.inner.slots).remove(id);
         lock(&self.inner.next_send).remove(id);
+        lock(&self.inner.push_back).remove(id);
         self.reset_reconnects(id);
     }
 }

@@ -62,6 +62,15 @@ pub enum ProviderError {
         sentence: String,
         retry_after: Millis,
     },
+    /// WhatsApp is limiting the account itself (rate-overlimit, a temporary block, a reach-out
+    /// lock): the usual sign of a number on its way to a ban. The engine pauses the number's
+    /// sending when its guard says so; otherwise it tries again after `retry_after` (milliseconds).
+    #[error("WhatsApp is restricting the number ({code}): {sentence}")]
+    Restricted {
+        code: &'static str,
+        sentence: String,
+        retry_after: Millis,
+    },
 }
 
 impl ProviderError {
@@ -73,6 +82,16 @@ impl ProviderError {
                 | ProviderError::TimedOut(_)
                 | ProviderError::ServerError(_)
                 | ProviderError::Throttled { .. }
+                | ProviderError::Restricted { .. }
+        )
+    }
+
+    /// Whether this failure is about the recipient, as opposed to the server, the connection or
+    /// this computer: a run of these to different people is a sign of a number being reported.
+    pub fn is_recipient_failure(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::NotOnWhatsApp { .. } | ProviderError::Refused { .. } | ProviderError::Rejected(_)
         )
     }
 
@@ -92,7 +111,9 @@ impl ProviderError {
             ProviderError::QrLimitReached => "qr_limit_reached",
             ProviderError::Unsupported(_) => "unsupported",
             ProviderError::Protocol(_) => "protocol",
-            ProviderError::Refused { code, .. } | ProviderError::Throttled { code, .. } => code,
+            ProviderError::Refused { code, .. }
+            | ProviderError::Throttled { code, .. }
+            | ProviderError::Restricted { code, .. } => code,
         }
     }
 }

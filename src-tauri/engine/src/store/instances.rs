@@ -38,6 +38,8 @@ pub struct Instance {
     /// Whether it sends message templates, and free-form messages only within a customer's reply
     /// window (the engine fills it in).
     pub uses_templates: bool,
+    /// Its sending guard's pause, while WhatsApp's push-back holds its outbox (the engine fills it in).
+    pub sending_pause: Option<super::SendingPause>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -92,6 +94,7 @@ impl TryFrom<InstanceRow> for Instance {
             read_receipts_supported: false,
             linked_device: false,
             uses_templates: false,
+            sending_pause: None,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })

@@ -7,6 +7,7 @@ mod api;
 mod campaigns;
 mod changes;
 mod conversations;
+mod guard;
 mod instances;
 mod messages;
 mod settings;
@@ -17,6 +18,7 @@ pub use api::{ApiKey, Delivery, MessageEvent, Subscription};
 pub use campaigns::{Campaign, CampaignState, NewCampaign};
 pub use changes::{Change, UnreportedChanges};
 pub use conversations::{Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter, Label};
+pub use guard::{Guard, GuardRules, PushBackSignal, SendingPause};
 pub use instances::{Instance, StatusChange};
 pub use messages::{
     Claimed, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome,

@@ -6,7 +6,7 @@ use crate::domain::InstanceId;
 use serde::{Deserialize, Serialize};
 
 /// How fast an instance may send. Defaults: about 30 messages a minute, 1,000 a day, no quiet hours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Pacing {
     /// At least this long between two sends.
@@ -54,6 +54,8 @@ pub struct DailyStats {
     pub read: i64,
     pub failed: i64,
     pub received: i64,
+    /// Sends refused before they were queued (opted out, a closed reply window, …).
+    pub refused: i64,
 }
 
 impl Store {
@@ -123,7 +125,7 @@ impl Store {
     ) -> Result<Vec<DailyStats>, StoreError> {
         let id = id.map(InstanceId::as_str);
         let rows = sqlx::query!(
-            "SELECT instance_id, day, sent, delivered, read, failed, received FROM daily_stats
+            "SELECT instance_id, day, sent, delivered, read, failed, received, refused FROM daily_stats
              WHERE (?1 IS NULL OR instance_id = ?1) AND day BETWEEN ?2 AND ?3
              ORDER BY day, instance_id",
             id,
@@ -142,6 +144,7 @@ impl Store {
                     read: row.read,
                     failed: row.failed,
                     received: row.received,
+                    refused: row.refused,
                 })
             })
             .collect()

@@ -6,6 +6,7 @@
 mod campaigns;
 mod catch_up;
 mod conversations;
+mod guard;
 mod independence;
 mod linking;
 mod outbox;

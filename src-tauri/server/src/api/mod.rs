@@ -13,7 +13,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use extract::{ApiJson, ApiQuery, Caller};
 use futures_util::{Stream, StreamExt};
@@ -26,11 +26,12 @@ use switchboard_engine::domain::{Direction, InstanceId, MessageStatus};
 use switchboard_engine::events::EngineEvent;
 use switchboard_engine::provider::{Group, MessageTemplate, Profile};
 use switchboard_engine::store::{
-    ApiKey, DailyStats, Delivery, Instance, Message, MessageEvent, MessageFilter, Subscription,
+    ApiKey, DailyStats, Delivery, GuardRules, Instance, Message, MessageEvent, MessageFilter, Subscription,
 };
 use switchboard_engine::{
     key_allows, AddInstanceRequest, ApiError, ComposeContent, CreatedSubscription, Engine, ErrorCode,
-    KeyPermission, LinkView, NewSubscription, ProfileUpdate, Requester, SendRequest, StatsQuery,
+    KeyPermission, LinkView, NewSubscription, ProfileUpdate, Requester, SendRequest, SendingHealth,
+    StatsQuery,
 };
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -81,6 +82,9 @@ pub fn router(state: ApiState) -> Router {
         .route("/instances/{id}/groups", get(list_groups))
         .route("/instances/{id}/templates", get(list_templates))
         .route("/instances/{id}/templates/sync", post(sync_templates))
+        .route("/instances/{id}/sending", get(sending_health))
+        .route("/instances/{id}/sending/rules", put(set_guard_rules))
+        .route("/instances/{id}/sending/resume", post(resume_sending))
         .route("/messages", post(send_message).get(list_messages))
         .route("/messages/{id}", get(get_message))
         .route("/messages/{id}/media", get(conversations::message_media))
@@ -334,6 +338,44 @@ async fn sync_templates(
     Ok(Json(state.engine.sync_templates(&instance.id).await?))
 }
 
+#[utoipa::path(get, path = "/v1/instances/{id}/sending", tag = "instances", params(("id" = String, Path)),
+    description = "Today's sent, failed and refused counts, the pace, the sending guard's rules, and its pause if WhatsApp pushed back.",
+    responses((status = 200, body = SendingHealth), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn sending_health(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SendingHealth>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
+    Ok(Json(state.engine.sending_health(&instance.id).await?))
+}
+
+#[utoipa::path(put, path = "/v1/instances/{id}/sending/rules", tag = "instances", params(("id" = String, Path)),
+    description = "Which signs of WhatsApp pushing back pause this number's sending, and after how many (0 turns a sign off).",
+    request_body = GuardRules,
+    responses((status = 200, body = GuardRules), (status = 404, body = ApiError), (status = 422, body = ApiError)), security(("key" = [])))]
+async fn set_guard_rules(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+    ApiJson(rules): ApiJson<GuardRules>,
+) -> Result<Json<GuardRules>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    Ok(Json(state.engine.set_guard_rules(&instance.id, rules).await?))
+}
+
+#[utoipa::path(post, path = "/v1/instances/{id}/sending/resume", tag = "instances", params(("id" = String, Path)),
+    description = "Ends the pause the sending guard took: the queue and the campaigns it held go on.",
+    responses((status = 200, body = SendingHealth), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("key" = [])))]
+async fn resume_sending(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SendingHealth>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    Ok(Json(state.engine.resume_sending(&instance.id).await?))
+}
+
 /// A message to send. `instanceId` may be left out when the key may use exactly one instance.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -518,6 +560,7 @@ async fn statistics(
 fn event_instance(event: &EngineEvent) -> Option<&InstanceId> {
     match event {
         EngineEvent::InstanceStatusChanged { instance_id, .. }
+        | EngineEvent::SendingPaused { instance_id, .. }
         | EngineEvent::QrUpdated { instance_id }
         | EngineEvent::MessageStatusChanged { instance_id, .. }
         | EngineEvent::MessageReceived { instance_id, .. } => Some(instance_id),
@@ -553,6 +596,7 @@ fn event_name(event: &EngineEvent) -> &'static str {
         EngineEvent::MessageStatusChanged { .. } => "message_status_changed",
         EngineEvent::MessageReceived { .. } => "message_received",
         EngineEvent::CampaignChanged { .. } => "campaign_changed",
+        EngineEvent::SendingPaused { .. } => "sending_paused",
     }
 }
 
@@ -649,7 +693,7 @@ impl utoipa::Modify for KeySecurity {
 #[openapi(
     info(title = "Switchboard local API", version = "1",
         description = "Everything a person does in the Switchboard window, for apps on the same computer. Authenticate with `Authorization: Bearer <key>`; keys are created in the app."),
-    paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, list_templates, sync_templates, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
+    paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, list_templates, sync_templates, sending_health, set_guard_rules, resume_sending, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
         subscribe, list_subscriptions, unsubscribe, list_deliveries, replay_delivery, openapi,
         conversations::list_conversations, conversations::get_conversation, conversations::conversation_messages,
         conversations::mark_read, conversations::list_contacts, conversations::get_contact,

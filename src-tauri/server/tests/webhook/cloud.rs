@@ -9,9 +9,9 @@ use std::sync::Arc;
 use switchboard_engine::clock::{Clock, ManualClock};
 use switchboard_engine::domain::{InstanceStatus, MessageStatus, ProviderKind};
 use switchboard_engine::secrets::MemoryStore;
-use switchboard_engine::store::{Instance, Message, MessageFilter, Store};
+use switchboard_engine::store::{Instance, Message, MessageFilter, PushBackSignal, Store};
 use switchboard_engine::{
-    AddInstanceRequest, ApiError, ComposeContent, Engine, EngineOptions, ErrorCode, OutboxStep,
+    AddInstanceRequest, ApiError, ComposeContent, Engine, EngineOptions, ErrorCode, OutboxStep, PauseReason,
     ProviderSetup, SendRequest,
 };
 use switchboard_testkit::{CloudFault, CloudNumber, CloudTemplate, FakeCloud};
@@ -528,6 +528,40 @@ async fn throttling_backs_off_and_server_faults_retry_without_a_second_copy() {
 }
 
 #[tokio::test]
+async fn a_temporary_block_from_meta_pauses_the_number_and_holds_the_message() {
+    let h = cloud().await;
+    let instance = h.added().await;
+    h.customer_says("Oi").await;
+    let message = h
+        .engine
+        .send_message(h.text(&instance, "Olá"))
+        .await
+        .expect("accepted");
+    h.fake.fail_next(CloudFault::Graph { code: 368, http: 403 });
+    let held = h.step(&instance).await;
+    assert_eq!(
+        (held.status, held.error_code.as_deref()),
+        (MessageStatus::Queued, Some("temporarily_blocked"))
+    );
+    assert_eq!(
+        h.engine.outbox_step(&instance.id).await.expect("step"),
+        OutboxStep::Paused(PauseReason::PushedBack)
+    );
+    let pause = h
+        .engine
+        .sending_health(&instance.id)
+        .await
+        .expect("health")
+        .paused
+        .expect("paused");
+    assert!(pause.reason.contains("368"), "{}", pause.reason);
+    h.engine.resume_sending(&instance.id).await.expect("resumed");
+    let sent = h.step(&instance).await;
+    assert_eq!((sent.id, sent.status), (message.id, MessageStatus::Sent));
+    assert_eq!(h.fake.sent().len(), 1);
+}
+
+#[tokio::test]
 async fn an_expired_token_or_a_restricted_number_shows_as_its_own_status() {
     let h = cloud().await;
     let instance = h.added().await;
@@ -535,6 +569,12 @@ async fn an_expired_token_or_a_restricted_number_shows_as_its_own_status() {
     assert_eq!(
         h.engine.poll_instance(&instance.id).await.expect("poll"),
         InstanceStatus::Restricted
+    );
+    let health = h.engine.sending_health(&instance.id).await.expect("health");
+    assert_eq!(
+        health.paused.map(|p| p.signal),
+        Some(PushBackSignal::Restriction),
+        "a restricted number's sending waits for a person"
     );
     h.fake.set_health(PNID, "GREEN", "CONNECTED");
     assert_eq!(

@@ -8,6 +8,7 @@ import { ManualWebhookCard } from "./ManualWebhookCard";
 import { PacingCard } from "./PacingCard";
 import { ProfileCard } from "./ProfileCard";
 import { ReadReceiptsCard } from "./ReadReceiptsCard";
+import { SendingHealthCard } from "./SendingHealthCard";
 import { StatusHistory } from "./StatusHistory";
 
 type Props = { instance: Instance; onDeleted: () => void; reply: ReplyTarget | null; onReplyDone: () => void };
@@ -19,6 +20,7 @@ export function InstanceDetail({ instance, onDeleted, reply, onReplyDone }: Prop
       {needsLinking(instance.status) && <LinkCard instance={instance} />}
       {instance.provider === "cloud" && <ManualWebhookCard instance={instance} />}
       <Composer instance={instance} reply={reply} onReplyDone={onReplyDone} />
+      <SendingHealthCard instanceId={instance.id} />
       <PacingCard instanceId={instance.id} />
       <ProfileCard instance={instance} />
       <ReadReceiptsCard instance={instance} />

@@ -2,6 +2,7 @@ import type { Instance, InstanceId } from "../../bindings";
 import { Button } from "../../components/Button";
 import { PlusIcon } from "../../components/icons";
 import { Spinner } from "../../components/Spinner";
+import { Pill } from "../../components/Pill";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatPhone, providerLabel } from "../../format";
 
@@ -77,7 +78,10 @@ function InstanceRow({ instance, selected, onSelect }: RowProps) {
         <span className="one-line min-w-0 text-sm font-medium text-slate-900">{instance.displayName}</span>
         <StatusBadge status={instance.status} />
       </div>
-      <div className="mt-0.5 one-line text-xs text-slate-500">{subtitle(instance)}</div>
+      <div className="mt-0.5 flex items-center gap-2">
+        <span className="one-line min-w-0 text-xs text-slate-500">{subtitle(instance)}</span>
+        {instance.sendingPause && <Pill tone="amber" label="Sending paused" data-testid="instance-sending-paused" />}
+      </div>
     </button>
   );
 }

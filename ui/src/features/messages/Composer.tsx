@@ -174,7 +174,7 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
         <div className="flex items-center justify-between gap-3">
           <span className="text-xs text-slate-500">
             {send.isSuccess && !invalid ? (
-              <SentNote message={send.data} />
+              <SentNote message={send.data} paused={instance.sendingPause !== null} />
             ) : form.type === "text" ? (
               "Ctrl + Enter to send"
             ) : null}
@@ -506,8 +506,16 @@ function ContentFields({ form, update, onKeyDown, onChooseFile }: ContentProps) 
   }
 }
 
-function SentNote({ message }: { message: Message }) {
+function SentNote({ message, paused }: { message: Message; paused: boolean }) {
   const later = message.scheduledAt !== null && message.scheduledAt > Date.now();
+  if (paused) {
+    return (
+      <span data-testid="composer-result" className="text-amber-800">
+        Message to {formatPhone(message.contact)} queued. Sending on this number is paused because WhatsApp pushed
+        back; it goes out when you resume (see Sending health).
+      </span>
+    );
+  }
   return (
     <span data-testid="composer-result" className="text-emerald-700">
       {later

@@ -52,6 +52,11 @@ pub fn meaning(error: &GraphError, http: u16) -> ProviderError {
         sentence: format!("{sentence} (Meta code {})", error.code),
         retry_after,
     };
+    let restricted = |code: &'static str, sentence: &str, retry_after: Millis| ProviderError::Restricted {
+        code,
+        sentence: format!("{sentence} (Meta code {})", error.code),
+        retry_after,
+    };
     match error.code {
         190 | 104 => {
             let why = match error.error_subcode {
@@ -103,15 +108,20 @@ pub fn meaning(error: &GraphError, http: u16) -> ProviderError {
             "Too many messages to this customer in a short time; Switchboard waits before sending it again.",
             10 * SECOND,
         ),
-        131048 => throttled(
+        131048 => restricted(
             "spam_rate",
-            "Meta is limiting this number because many of its messages were blocked or reported; Switchboard slows down.",
+            "Meta is limiting this number because many of its messages were blocked or reported.",
             15 * 60 * SECOND,
         ),
-        368 => throttled(
+        368 => restricted(
             "temporarily_blocked",
-            "Meta temporarily blocked this number for going against its policies; sending waits.",
+            "Meta temporarily blocked this number for going against its policies.",
             60 * 60 * SECOND,
+        ),
+        131031 => restricted(
+            "account_locked",
+            "Meta locked this business account for a policy violation or unverified details; see the WhatsApp Manager.",
+            24 * 60 * 60 * SECOND,
         ),
         // Unknown and temporary errors on Meta's side.
         1 | 2 => ProviderError::ServerError(if http >= 500 { http } else { 503 }),
@@ -123,9 +133,9 @@ pub fn meaning(error: &GraphError, http: u16) -> ProviderError {
 /// The `(code, sentence)` a failed status is kept with.
 pub fn failure(error: &GraphError) -> (String, String) {
     match meaning(error, 0) {
-        ProviderError::Refused { code, sentence } | ProviderError::Throttled { code, sentence, .. } => {
-            (code.to_owned(), sentence)
-        }
+        ProviderError::Refused { code, sentence }
+        | ProviderError::Throttled { code, sentence, .. }
+        | ProviderError::Restricted { code, sentence, .. } => (code.to_owned(), sentence),
         ProviderError::Rejected(reason) => (
             "rejected".into(),
             format!("WhatsApp refused the message: {reason}"),
@@ -191,7 +201,9 @@ mod tests {
             ..Default::default()
         };
         let wait = |e: ProviderError| match e {
-            ProviderError::Throttled { retry_after, .. } => retry_after,
+            ProviderError::Throttled { retry_after, .. } | ProviderError::Restricted { retry_after, .. } => {
+                retry_after
+            }
             other => panic!("{other:?}"),
         };
         assert!(wait(meaning(&spam, 400)) > wait(meaning(&pair, 400)));

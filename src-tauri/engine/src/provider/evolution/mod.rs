@@ -140,6 +140,15 @@ fn error_from_status(status: StatusCode, body: &[u8]) -> ProviderError {
         .or_else(|| value.get("message"))
         .cloned()
         .unwrap_or(Value::Null);
+    // Baileys passes WhatsApp's refusal of the account through as its error text, whichever
+    // status Evolution answers with.
+    if message_text(&message).contains("rate-overlimit") {
+        return ProviderError::Restricted {
+            code: "rate_overlimit",
+            sentence: "WhatsApp says this number is sending too much (rate-overlimit).".into(),
+            retry_after: 15 * 60_000,
+        };
+    }
     match status {
         StatusCode::UNAUTHORIZED => ProviderError::Unauthorized,
         StatusCode::FORBIDDEN => ProviderError::NameTaken,
@@ -783,6 +792,17 @@ mod tests {
             error_from_status(StatusCode::BAD_GATEWAY, b"<html>"),
             ProviderError::ServerError(502)
         );
+        // WhatsApp limiting the account, as Baileys words it inside either status.
+        for status in [StatusCode::BAD_REQUEST, StatusCode::INTERNAL_SERVER_ERROR] {
+            let limited = br#"{"status":500,"error":"Internal Server Error","response":{"message":["Error: rate-overlimit"]}}"#;
+            assert!(matches!(
+                error_from_status(status, limited),
+                ProviderError::Restricted {
+                    code: "rate_overlimit",
+                    ..
+                }
+            ));
+        }
         // Evolution 2.4 before its one-time activation.
         let unlicensed = br#"{"code":"LICENSE_REQUIRED","message":"License required","register_url":"https://evo.example.com/register"}"#;
         let error = error_from_status(StatusCode::SERVICE_UNAVAILABLE, unlicensed);

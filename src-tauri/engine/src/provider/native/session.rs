@@ -80,6 +80,40 @@ fn failed(error: impl std::fmt::Display) -> ProviderError {
     ProviderError::Unreachable(error.to_string())
 }
 
+/// A send WhatsApp refused because of the account itself is told apart from a connection that
+/// failed: those refusals are what pause a number's sending (see the engine's sending guard).
+fn send_failed(error: whatsapp_rust::SendError) -> ProviderError {
+    if let whatsapp_rust::SendError::Iq(whatsapp_rust::IqError::ServerError { code, backoff, .. }) = &error {
+        if let Some(restricted) = restriction(*code, *backoff) {
+            return restricted;
+        }
+    }
+    failed(error)
+}
+
+/// WhatsApp's error codes that limit the account, with the wait it asks for (its `backoff`, in
+/// seconds) or a cautious one.
+fn restriction(code: u16, backoff: Option<u32>) -> Option<ProviderError> {
+    let (code, sentence, default_wait) = match code {
+        429 => (
+            "rate_overlimit",
+            "WhatsApp says this number is sending too much (rate-overlimit, 429).",
+            15 * 60,
+        ),
+        463 => (
+            "reachout_timelocked",
+            "WhatsApp stopped this number from starting new chats for a while (reach-out lock, 463).",
+            60 * 60,
+        ),
+        _ => return None,
+    };
+    Some(ProviderError::Restricted {
+        code,
+        sentence: sentence.to_owned(),
+        retry_after: i64::from(backoff.unwrap_or(default_wait)) * 1_000,
+    })
+}
+
 #[async_trait]
 impl Launcher for WhatsAppRust {
     async fn launch(&self, store: &Path, on_event: EventCallback) -> Result<Arc<dyn Session>, ProviderError> {
@@ -182,7 +216,7 @@ impl Session for RunningClient {
             .client
             .send_message_with_options(to, message, options)
             .await
-            .map_err(failed)?;
+            .map_err(send_failed)?;
         Ok(sent.message_id)
     }
 
@@ -258,5 +292,45 @@ impl Session for RunningClient {
         if let Some(handle) = handle {
             handle.shutdown().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use whatsapp_rust::{IqError, SendError};
+
+    fn refused(code: u16, backoff: Option<u32>) -> ProviderError {
+        send_failed(SendError::Iq(IqError::ServerError {
+            code,
+            text: "rate-overlimit".into(),
+            error_type: None,
+            backoff,
+        }))
+    }
+
+    #[test]
+    fn account_limits_are_restrictions_with_the_wait_whatsapp_asks_for() {
+        assert!(matches!(
+            refused(429, Some(120)),
+            ProviderError::Restricted {
+                code: "rate_overlimit",
+                retry_after: 120_000,
+                ..
+            }
+        ));
+        assert!(matches!(
+            refused(463, None),
+            ProviderError::Restricted {
+                code: "reachout_timelocked",
+                retry_after: 3_600_000,
+                ..
+            }
+        ));
+        assert!(matches!(refused(500, None), ProviderError::Unreachable(_)));
+        assert!(matches!(
+            send_failed(SendError::NotLoggedIn),
+            ProviderError::Unreachable(_)
+        ));
     }
 }

@@ -1,0 +1,283 @@
+//! The sending guard: signs that WhatsApp is pushing back on a number (a restriction error, a run
+//! of failures to different recipients, a logout or suspension right after sending) pause that
+//! number's outbox, and its running campaigns with it, until a person resumes. Which signs pause,
+//! and after how many, is each number's own setting; what the guard saw is said in words, on the
+//! number's page, in a notification and over the API.
+
+use super::{lock, Engine, PauseReason};
+use crate::domain::{InputError, InstanceId, InstanceStatus};
+use crate::error::EngineError;
+use crate::events::EngineEvent;
+use crate::provider::ProviderError;
+use crate::store::{GuardRules, Millis, Pacing, PushBackSignal, SendingPause};
+use serde::Serialize;
+
+/// A logout or suspension this soon after a send counts as a reaction to the sending.
+pub const LOGOUT_AFTER_SEND_MILLIS: Millis = 10 * 60_000;
+/// The most failures in a row a rule may wait for: more would never pause a real campaign in time.
+const MOST_FAILURES_IN_A_ROW: u32 = 100;
+
+/// The signs counted since a number's last good send. Kept in memory: a restart starts the count
+/// afresh, while a pause, once taken, is in the database.
+#[derive(Debug, Default)]
+pub(super) struct PushBackCount {
+    restrictions: u32,
+    /// The different recipients whose sends failed in a row.
+    failed_recipients: Vec<String>,
+    /// When the number last handed a message to its provider.
+    last_send: Option<Millis>,
+}
+
+/// How a number's sending is doing today, for its page's health panel and the API.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SendingHealth {
+    /// Today, local time (`YYYY-MM-DD`).
+    pub day: String,
+    /// Handed to WhatsApp today.
+    pub sent: i64,
+    /// Failed today.
+    pub failed: i64,
+    /// Refused before they were queued today (opted out, a closed reply window, …).
+    pub refused: i64,
+    pub pacing: Pacing,
+    pub rules: GuardRules,
+    /// The guard's pause, while it lasts.
+    pub paused: Option<SendingPause>,
+    /// Why queued messages are not going out right now, if they are not.
+    pub held: Option<PauseReason>,
+}
+
+impl Engine {
+    pub async fn sending_health(&self, id: &InstanceId) -> Result<SendingHealth, EngineError> {
+        let instance = self.instance(id).await?;
+        let now = self.now();
+        let day = crate::clock::local(now).day;
+        let store = &self.inner.store;
+        let guard = store.guard(id).await?;
+        let pacing = store.pacing(id).await?;
+        let today = store.daily_stats(Some(id), &day, &day).await?.into_iter().next();
+        let held = if guard.pause.is_some() {
+            Some(PauseReason::PushedBack)
+        } else {
+            self.held_by(
+                &instance.status,
+                &pacing,
+                today.as_ref().map_or(0, |t| t.sent),
+                now,
+            )
+        };
+        Ok(SendingHealth {
+            day,
+            sent: today.as_ref().map_or(0, |t| t.sent),
+            failed: today.as_ref().map_or(0, |t| t.failed),
+            refused: today.as_ref().map_or(0, |t| t.refused),
+            pacing,
+            rules: guard.rules,
+            paused: guard.pause,
+            held,
+        })
+    }
+
+    /// Why an outbox that its guard does not hold is not sending: no connection, quiet hours, or
+    /// the day's quota used up.
+    pub(super) fn held_by(
+        &self,
+        status: &InstanceStatus,
+        pacing: &Pacing,
+        sent_today: i64,
+        now: Millis,
+    ) -> Option<PauseReason> {
+        if *status != InstanceStatus::Connected {
+            Some(PauseReason::NotConnected)
+        } else if pacing.is_quiet(crate::clock::local(now).minute_of_day) {
+            Some(PauseReason::QuietHours)
+        } else if sent_today >= i64::from(pacing.daily_quota) {
+            Some(PauseReason::DailyQuota)
+        } else {
+            None
+        }
+    }
+
+    pub async fn set_guard_rules(
+        &self,
+        id: &InstanceId,
+        rules: GuardRules,
+    ) -> Result<GuardRules, EngineError> {
+        self.instance(id).await?;
+        if rules.failures_in_a_row > MOST_FAILURES_IN_A_ROW
+            || rules.restriction_errors > MOST_FAILURES_IN_A_ROW
+        {
+            return Err(InputError::new(format!(
+                "Pause after at most {MOST_FAILURES_IN_A_ROW} signs; 0 turns a sign off."
+            ))
+            .into());
+        }
+        self.inner.store.set_guard_rules(id, &rules).await?;
+        Ok(rules)
+    }
+
+    /// A person resumes a paused number: its queue and the campaigns the pause held go on.
+    pub async fn resume_sending(&self, id: &InstanceId) -> Result<SendingHealth, EngineError> {
+        self.instance(id).await?;
+        let Some(campaigns) = self.inner.store.resume_sending(id, self.now()).await? else {
+            return Err(EngineError::Conflict(
+                "This number's sending is not paused.".into(),
+            ));
+        };
+        tracing::info!(instance = %id, "sending resumed by a person");
+        lock(&self.inner.push_back).remove(id);
+        for campaign_id in campaigns {
+            self.emit(EngineEvent::CampaignChanged { campaign_id });
+        }
+        self.emit(EngineEvent::InstancesChanged);
+        self.wake_outbox(id);
+        self.sending_health(id).await
+    }
+
+    /// A send refused before it was queued, counted in today's figures; counting never changes
+    /// the answer.
+    pub(super) async fn counted_refusal(&self, id: &InstanceId, refusal: EngineError) -> EngineError {
+        let day = crate::clock::local(self.now()).day;
+        if let Err(error) = self.inner.store.count_refused(id, &day).await {
+            // An unknown number, most likely: the refusal stands on its own.
+            tracing::debug!(instance = %id, %error, "refusal not counted");
+        }
+        refusal
+    }
+
+    /// The number handed a message to its provider just now.
+    pub(super) fn note_send_attempt(&self, id: &InstanceId) {
+        let now = self.now();
+        lock(&self.inner.push_back)
+            .entry(id.clone())
+            .or_default()
+            .last_send = Some(now);
+    }
+
+    /// A send went through: the signs counted so far are forgotten.
+    pub(super) fn note_send_went_through(&self, id: &InstanceId) {
+        if let Some(count) = lock(&self.inner.push_back).get_mut(id) {
+            count.restrictions = 0;
+            count.failed_recipients.clear();
+        }
+    }
+
+    /// A send its provider refused. Pauses the number when the guard's rules say this was one
+    /// sign too many; returns whether the number is paused now.
+    pub(super) async fn note_send_refused(
+        &self,
+        id: &InstanceId,
+        recipient: &str,
+        error: &ProviderError,
+    ) -> Result<bool, EngineError> {
+        let rules = self.inner.store.guard(id).await?.rules;
+        let reason = {
+            let mut counts = lock(&self.inner.push_back);
+            let count = counts.entry(id.clone()).or_default();
+            match error {
+                ProviderError::Restricted { sentence, .. } => {
+                    count.restrictions += 1;
+                    (rules.restriction_errors > 0 && count.restrictions >= rules.restriction_errors).then(
+                        || {
+                            (
+                                PushBackSignal::Restriction,
+                                format!("WhatsApp refused a send because of the number itself: {sentence}"),
+                            )
+                        },
+                    )
+                }
+                error if error.is_recipient_failure() => {
+                    if !count.failed_recipients.iter().any(|r| r == recipient) {
+                        count.failed_recipients.push(recipient.to_owned());
+                    }
+                    let run = u32::try_from(count.failed_recipients.len()).unwrap_or(u32::MAX);
+                    (rules.failures_in_a_row > 0 && run >= rules.failures_in_a_row).then(|| {
+                        (
+                            PushBackSignal::FailureRun,
+                            format!(
+                                "The last {run} sends failed, each to a different person: WhatsApp may be limiting this number."
+                            ),
+                        )
+                    })
+                }
+                _ => None,
+            }
+        };
+        match reason {
+            Some((signal, reason)) => self.pause_sending(id, signal, &reason).await,
+            None => Ok(false),
+        }
+    }
+
+    /// The number's status moved from `from` to `to`: a restriction or suspension, or a logout
+    /// soon after a send, pauses its sending when its guard says so.
+    pub(super) async fn note_status_change(
+        &self,
+        id: &InstanceId,
+        from: InstanceStatus,
+        to: InstanceStatus,
+        reason: Option<&str>,
+    ) -> Result<(), EngineError> {
+        if from == to {
+            return Ok(());
+        }
+        let rules = self.inner.store.guard(id).await?.rules;
+        let seen = reason.unwrap_or("");
+        let pause = match to {
+            InstanceStatus::Suspended | InstanceStatus::Restricted if rules.restriction_errors > 0 => Some((
+                PushBackSignal::Restriction,
+                format!("WhatsApp restricted or suspended this number. {seen}"),
+            )),
+            InstanceStatus::LoggedOut | InstanceStatus::Suspended | InstanceStatus::Restricted
+                if rules.logout_after_send =>
+            {
+                let last_send = lock(&self.inner.push_back).get(id).and_then(|c| c.last_send);
+                let recent = last_send.is_some_and(|at| self.now() - at <= LOGOUT_AFTER_SEND_MILLIS);
+                recent.then(|| {
+                    (
+                        PushBackSignal::LogoutAfterSend,
+                        format!("The number was logged out minutes after sending. {seen}"),
+                    )
+                })
+            }
+            _ => None,
+        };
+        if let Some((signal, reason)) = pause {
+            self.pause_sending(id, signal, reason.trim_end()).await?;
+        }
+        Ok(())
+    }
+
+    /// A person logged the number out on purpose: that is not WhatsApp pushing back.
+    pub(super) fn forget_last_send(&self, id: &InstanceId) {
+        if let Some(count) = lock(&self.inner.push_back).get_mut(id) {
+            count.last_send = None;
+        }
+    }
+
+    async fn pause_sending(
+        &self,
+        id: &InstanceId,
+        signal: PushBackSignal,
+        reason: &str,
+    ) -> Result<bool, EngineError> {
+        let Some(campaigns) = self
+            .inner
+            .store
+            .pause_sending(id, signal, reason, self.now())
+            .await?
+        else {
+            return Ok(true);
+        };
+        tracing::warn!(instance = %id, ?signal, reason, "sending paused: WhatsApp is pushing back");
+        self.emit(EngineEvent::SendingPaused {
+            instance_id: id.clone(),
+            reason: reason.to_owned(),
+        });
+        for campaign_id in campaigns {
+            self.emit(EngineEvent::CampaignChanged { campaign_id });
+        }
+        Ok(true)
+    }
+}
