@@ -798,6 +798,13 @@ export type Settings = {
 	 *  window's file picker is not limited by this.
 	 */
 	apiFileFolders: string[],
+	/**
+	 *  A customer whose whole message is one of these words (any case or accents) is marked
+	 *  opted out; empty turns this off.
+	 */
+	optOutWords: string[],
+	/**  Sent once to a customer who opted out by message; `None` sends nothing. */
+	optOutReply: string | null,
 };
 
 export type StatsQuery = {

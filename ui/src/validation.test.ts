@@ -82,6 +82,8 @@ describe("settings form", () => {
     allowedHosts: "",
     allowedOrigins: "",
     apiFileFolders: "",
+    optOutWords: "SAIR, STOP",
+    optOutReply: "",
   };
 
   it("accepts empty optional values", () => {

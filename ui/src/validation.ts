@@ -31,6 +31,10 @@ export type SettingsForm = {
   allowedOrigins: string;
   /** One folder path per line: where local apps may send files from. */
   apiFileFolders: string;
+  /** The words that opt a customer out when they are a whole message, separated by commas or lines. */
+  optOutWords: string;
+  /** Sent once to a customer who opted out by message; empty for none. */
+  optOutReply: string;
 };
 
 /** The longest retention the engine accepts (ten years). */
@@ -72,6 +76,9 @@ export function validateSettings(form: SettingsForm): string | null {
   const days = form.retentionDays.trim();
   if (!/^\d+$/.test(days) || Number(days) < 1) return "Keep the message log for a whole number of days, at least 1.";
   if (Number(days) > MAX_RETENTION_DAYS) return `The message log can be kept for at most ${MAX_RETENTION_DAYS} days.`;
+  if (form.optOutReply.trim().length > LIMITS.maxTextChars) {
+    return `The opt-out confirmation can have at most ${LIMITS.maxTextChars} characters.`;
+  }
   return validateLocalApi(form);
 }
 

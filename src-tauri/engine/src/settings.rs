@@ -28,6 +28,11 @@ pub struct Settings {
     /// Folders local apps may send files from by path; none by default (they send links). The
     /// window's file picker is not limited by this.
     pub api_file_folders: Vec<String>,
+    /// A customer whose whole message is one of these words (any case or accents) is marked
+    /// opted out; empty turns this off.
+    pub opt_out_words: Vec<String>,
+    /// Sent once to a customer who opted out by message; `None` sends nothing.
+    pub opt_out_reply: Option<String>,
 }
 
 impl Default for Settings {
@@ -42,8 +47,32 @@ impl Default for Settings {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             api_file_folders: Vec::new(),
+            opt_out_words: default_opt_out_words(),
+            opt_out_reply: None,
         }
     }
+}
+
+/// Words that opt a contact out when they are a whole message, in the languages of the people
+/// who use Switchboard most: Portuguese, Spanish, English and Indonesian.
+pub const DEFAULT_OPT_OUT_WORDS: [&str; 10] = [
+    "SAIR",
+    "PARAR",
+    "PARE",
+    "DESCADASTRAR",
+    "CANCELAR",
+    "BAJA",
+    "SALIR",
+    "STOP",
+    "UNSUBSCRIBE",
+    "BERHENTI",
+];
+
+fn default_opt_out_words() -> Vec<String> {
+    DEFAULT_OPT_OUT_WORDS
+        .iter()
+        .map(|word| (*word).to_owned())
+        .collect()
 }
 
 const DEFAULT_REGION: &str = "default_region";
@@ -57,6 +86,8 @@ const API_PORT: &str = "api_port";
 const ALLOWED_HOSTS: &str = "allowed_hosts";
 const ALLOWED_ORIGINS: &str = "allowed_origins";
 const API_FILE_FOLDERS: &str = "api_file_folders";
+const OPT_OUT_WORDS: &str = "opt_out_words";
+const OPT_OUT_REPLY: &str = "opt_out_reply";
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 pub const DEFAULT_API_PORT: u16 = 47800;
 
@@ -98,6 +129,11 @@ impl Settings {
             allowed_hosts: list(store.setting(ALLOWED_HOSTS).await?)?,
             allowed_origins: list(store.setting(ALLOWED_ORIGINS).await?)?,
             api_file_folders: list(store.setting(API_FILE_FOLDERS).await?)?,
+            opt_out_words: match store.setting(OPT_OUT_WORDS).await? {
+                Some(words) => list(Some(words))?,
+                None => default_opt_out_words(),
+            },
+            opt_out_reply: store.setting(OPT_OUT_REPLY).await?,
         })
     }
 
@@ -144,6 +180,12 @@ impl Settings {
             .await?;
         store
             .set_setting(API_FILE_FOLDERS, Some(&json(&self.api_file_folders)?))
+            .await?;
+        store
+            .set_setting(OPT_OUT_WORDS, Some(&json(&self.opt_out_words)?))
+            .await?;
+        store
+            .set_setting(OPT_OUT_REPLY, self.opt_out_reply.as_deref())
             .await
     }
 }

@@ -267,6 +267,9 @@ impl Engine {
             .await?;
         // None: a repeated delivery of a message already logged.
         if let Some(stored) = stored {
+            if let (Direction::Inbound, Some(text)) = (stored.direction, message.body.as_deref()) {
+                self.opt_out_by_message(id, &chat_jid, text).await?;
+            }
             let event = match stored.direction {
                 Direction::Inbound => EngineEvent::MessageReceived {
                     instance_id: id.clone(),

@@ -262,7 +262,7 @@ impl Engine {
     }
 
     /// Accepts a message from a source, within `limit` messages since a time when given.
-    async fn accept(
+    pub(super) async fn accept(
         &self,
         request: SendRequest,
         source: &str,

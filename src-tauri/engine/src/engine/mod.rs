@@ -8,6 +8,7 @@ mod ingest;
 mod instances;
 mod keys;
 mod messages;
+mod opt_out;
 mod profile;
 mod supervisor;
 mod upkeep;
@@ -328,6 +329,24 @@ impl Engine {
                 limits.max_retention_days
             ))
             .into());
+        }
+        if settings
+            .opt_out_reply
+            .as_deref()
+            .is_some_and(|reply| reply.chars().count() > limits.max_text_chars)
+        {
+            return Err(crate::domain::InputError::new(format!(
+                "The opt-out confirmation can have at most {} characters.",
+                limits.max_text_chars
+            ))
+            .into());
+        }
+        if settings
+            .opt_out_words
+            .iter()
+            .any(|word| word.trim().is_empty() || word.chars().count() > 40)
+        {
+            return Err(crate::domain::InputError::new("Each opt-out word needs 1 to 40 characters.").into());
         }
         for folder in &settings.api_file_folders {
             if !std::path::Path::new(folder).is_absolute() {

@@ -500,6 +500,42 @@ impl Store {
         .await?)
     }
 
+    /// Marks a contact opted out (it asked by message); one already opted out keeps its date.
+    pub async fn opt_out(&self, jid: &str, now: Millis) -> Result<(), StoreError> {
+        sqlx::query!(
+            "UPDATE contacts SET opted_out_at = ?2, updated_at = ?2 WHERE jid = ?1 AND opted_out_at IS NULL",
+            jid,
+            now
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Withdraws the campaign messages still queued for a contact who opted out; returns each
+    /// one's id and number.
+    pub async fn withdraw_campaign_messages_to(
+        &self,
+        jid: &str,
+        now: Millis,
+    ) -> Result<Vec<(String, InstanceId)>, StoreError> {
+        let rows = sqlx::query!(
+            "UPDATE messages SET status = 'cancelled', updated_at = ?2
+             WHERE chat_jid = ?1 AND status = 'queued' AND campaign_id IS NOT NULL
+             RETURNING id, instance_id",
+            jid,
+            now
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let instance = InstanceId::parse(&row.instance_id).map_err(|e| StoreError::Corrupt(e.0))?;
+                Ok((row.id, instance))
+            })
+            .collect()
+    }
+
     /// When this address (or the contact it is an alias of) opted out, if it did.
     pub async fn opted_out_at(&self, jid: &str) -> Result<Option<Millis>, StoreError> {
         Ok(sqlx::query_scalar!(

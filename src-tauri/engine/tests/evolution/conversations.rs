@@ -2,47 +2,17 @@
 //! and read marking (with receipts where the number sends them), labels and opt-out refusing sends
 //! and campaign rows, contact CSV, and the search index kept in step with the log.
 
-use super::support::{api, content, harness, text, Harness};
-use switchboard_engine::domain::{Direction, Jid, MessageKind, MessageStatus};
-use switchboard_engine::provider::{ProviderEvent, ReportedMessage};
+use super::support::{api, content, harness, inbound, text, Harness};
+use switchboard_engine::domain::{Direction, MessageKind};
 use switchboard_engine::settings::Settings;
-use switchboard_engine::store::{ContactUpdate, Conversation, ConversationFilter, Instance, MessageFilter};
+use switchboard_engine::store::{ContactUpdate, Conversation, ConversationFilter, MessageFilter};
 use switchboard_engine::{CampaignDraft, ComposeContent, ErrorCode, ThreadPage};
 
 const MARIA_PHONE: &str = "5511900000002@s.whatsapp.net";
 const MARIA_LID: &str = "112233445566778@lid";
 const GROUP: &str = "120363025246125888@g.us";
 
-fn jid(s: &str) -> Jid {
-    Jid::parse(s).expect(s)
-}
-
-/// A message a customer wrote, as a provider reports it.
-fn inbound(id: &str, chat: &str, alias: Option<&str>, body: &str, at: i64) -> ProviderEvent {
-    ProviderEvent::Message(ReportedMessage {
-        provider_message_id: id.into(),
-        direction: Direction::Inbound,
-        chat: jid(chat),
-        contact: jid(chat),
-        chat_alias: alias.map(jid),
-        quoted_id: None,
-        sender_name: Some("Maria Souza".into()),
-        media_ref: None,
-        kind: MessageKind::Text,
-        body: Some(body.into()),
-        status: MessageStatus::Received,
-        at,
-    })
-}
-
 impl Harness {
-    async fn receive(&self, instance: &Instance, event: ProviderEvent) {
-        self.engine
-            .apply_event(&instance.id, event)
-            .await
-            .expect("inbound");
-    }
-
     async fn conversations(&self, filter: ConversationFilter) -> Vec<Conversation> {
         self.engine
             .list_conversations(filter)

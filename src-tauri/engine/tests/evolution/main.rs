@@ -9,6 +9,7 @@ mod conversations;
 mod guard;
 mod independence;
 mod linking;
+mod opt_out;
 mod outbox;
 mod sending;
 mod stream;

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 use switchboard_engine::clock::ManualClock;
-use switchboard_engine::domain::InstanceStatus;
+use switchboard_engine::domain::{Direction, InstanceStatus, Jid, MessageKind, MessageStatus};
 use switchboard_engine::events::RecordingSink;
+use switchboard_engine::provider::{ProviderEvent, ReportedMessage};
 use switchboard_engine::secrets::MemoryStore;
 use switchboard_engine::store::{Instance, Message, Store};
 use switchboard_engine::{
@@ -151,5 +152,36 @@ impl Harness {
             }
         }
         panic!("the outbox kept waiting")
+    }
+}
+
+pub fn jid(s: &str) -> Jid {
+    Jid::parse(s).expect(s)
+}
+
+/// A message a customer wrote, as a provider reports it.
+pub fn inbound(id: &str, chat: &str, alias: Option<&str>, body: &str, at: i64) -> ProviderEvent {
+    ProviderEvent::Message(ReportedMessage {
+        provider_message_id: id.into(),
+        direction: Direction::Inbound,
+        chat: jid(chat),
+        contact: jid(chat),
+        chat_alias: alias.map(jid),
+        quoted_id: None,
+        sender_name: Some("Maria Souza".into()),
+        media_ref: None,
+        kind: MessageKind::Text,
+        body: Some(body.into()),
+        status: MessageStatus::Received,
+        at,
+    })
+}
+
+impl Harness {
+    pub async fn receive(&self, instance: &Instance, event: ProviderEvent) {
+        self.engine
+            .apply_event(&instance.id, event)
+            .await
+            .expect("inbound");
     }
 }

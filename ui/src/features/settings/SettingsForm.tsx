@@ -34,6 +34,8 @@ function toForm(settings: Settings): Form {
     allowedHosts: formatList(settings.allowedHosts),
     allowedOrigins: formatList(settings.allowedOrigins),
     apiFileFolders: formatList(settings.apiFileFolders),
+    optOutWords: settings.optOutWords.join(", "),
+    optOutReply: settings.optOutReply ?? "",
   };
 }
 
@@ -48,6 +50,8 @@ function toSettings(form: Form): Settings {
     allowedHosts: normaliseHosts(form.allowedHosts),
     allowedOrigins: normaliseOrigins(form.allowedOrigins),
     apiFileFolders: parseList(form.apiFileFolders),
+    optOutWords: parseList(form.optOutWords),
+    optOutReply: optional(form.optOutReply),
   };
 }
 
@@ -123,6 +127,26 @@ export function SettingsForm({ initial }: { initial: Settings }) {
             </span>
           </label>
         </div>
+
+        <fieldset className="space-y-4 border-t border-slate-100 pt-5" data-testid="settings-opt-out">
+          <legend className="text-sm font-semibold text-slate-900">Opting out</legend>
+          <Field
+            label="Words that opt a customer out"
+            value={form.optOutWords}
+            onChange={(event) => update("optOutWords")(event.target.value)}
+            data-testid="settings-opt-out-words"
+            spellCheck={false}
+            hint="A customer whose whole message is one of these (any case or accents) is marked opted out: campaigns skip them and sends to them are refused. Separate words with commas; leave empty to turn this off."
+          />
+          <Field
+            label="Confirmation sent to them"
+            value={form.optOutReply}
+            onChange={(event) => update("optOutReply")(event.target.value)}
+            data-testid="settings-opt-out-reply"
+            placeholder="Nothing is sent"
+            hint="Sent once, right after they opt out."
+          />
+        </fieldset>
 
         <fieldset className="space-y-5 border-t border-slate-100 pt-5" data-testid="settings-local-api">
           <legend className="sr-only">Local API</legend>
