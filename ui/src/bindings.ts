@@ -159,6 +159,13 @@ export type CampaignPreview = {
 	problems: RowProblem[],
 	/**  The first few messages as they will be sent. */
 	samples: PreviewMessage[],
+	/**
+	 *  How many different texts the template's alternatives make (counted up to a million);
+	 *  1 when it has none.
+	 */
+	variantCount: number,
+	/**  Some of them, for the first recipient: what the alternatives make of one message. */
+	variants: string[],
 };
 
 export type CampaignState = "running" | "paused" | "cancelled";

@@ -1,7 +1,8 @@
 //! Bulk sends: recipients from CSV (a phone column plus any others), a template with `{{column}}`
-//! placeholders, a preview, and a campaign whose messages all enter the outbox in one transaction
+//! placeholders and `{Olá|Oi}` alternatives (see `wording`), a preview, and a campaign whose messages all enter the outbox in one transaction
 //! and leave through the same pacing. Rows that cannot become a message are reported by line.
 
+use super::wording::Wording;
 use super::Engine;
 use crate::domain::{
     checked_text, InputError, InstanceId, Jid, OutgoingContent, PhoneError, PhoneNumber, Region,
@@ -9,6 +10,7 @@ use crate::domain::{
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::store::{Campaign, CampaignState, Millis, NewCampaign, NewOutbound};
+use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Deserialize, specta::Type)]
@@ -52,6 +54,11 @@ pub struct CampaignPreview {
     pub problems: Vec<RowProblem>,
     /// The first few messages as they will be sent.
     pub samples: Vec<PreviewMessage>,
+    /// How many different texts the template's alternatives make (counted up to a million);
+    /// 1 when it has none.
+    pub variant_count: u32,
+    /// Some of them, for the first recipient: what the alternatives make of one message.
+    pub variants: Vec<String>,
 }
 
 /// Column names taken as the phone number, in this order; otherwise the first column.
@@ -78,6 +85,9 @@ struct Recipient {
 }
 
 struct Parsed {
+    wording: Wording,
+    /// The first recipient's row, for the preview's variants.
+    first_row: Option<csv::StringRecord>,
     columns: Vec<String>,
     phone_column: String,
     rows: u32,
@@ -85,46 +95,13 @@ struct Parsed {
     problems: Vec<RowProblem>,
 }
 
-/// A template split into literal text and column references.
-enum Piece {
-    Literal(String),
-    Column(usize),
-}
-
-fn compile_template(template: &str, columns: &[String]) -> Result<Vec<Piece>, InputError> {
-    let mut pieces = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        pieces.push(Piece::Literal(rest[..start].to_owned()));
-        let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or_else(|| InputError::new("The template has a {{ without its closing }}."))?;
-        let name = after[..end].trim();
-        let index = columns
-            .iter()
-            .position(|c| c.eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                InputError::new(format!(
-                    "The template uses {{{{{name}}}}}, but the file has no such column (it has: {}).",
-                    columns.join(", ")
-                ))
-            })?;
-        pieces.push(Piece::Column(index));
-        rest = &after[end + 2..];
-    }
-    pieces.push(Piece::Literal(rest.to_owned()));
-    Ok(pieces)
-}
-
-fn render(pieces: &[Piece], record: &csv::StringRecord) -> String {
-    pieces
-        .iter()
-        .map(|piece| match piece {
-            Piece::Literal(text) => text.as_str(),
-            Piece::Column(index) => record.get(*index).unwrap_or("").trim(),
-        })
-        .collect()
+/// The same draft chooses the same alternatives for each row, so its preview shows what its
+/// campaign sends; another file or template chooses anew.
+fn draft_seed(csv: &str, template: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (csv, template).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A reason that stands alone starts with a capital ("No phone number.").
@@ -136,7 +113,14 @@ fn capitalised(sentence: &str) -> String {
         .unwrap_or_default()
 }
 
-fn parse(csv_text: &str, template: &str, default_region: Option<&Region>) -> Result<Parsed, InputError> {
+/// Reads a campaign's file and fills the template for each row. The alternatives are chosen with
+/// `rng`; the engine seeds it from the draft, so that a preview shows what will be sent.
+fn parse(
+    csv_text: &str,
+    template: &str,
+    default_region: Option<&Region>,
+    rng: &mut impl rand::Rng,
+) -> Result<Parsed, InputError> {
     if csv_text.len() > MAX_CSV_BYTES {
         return Err(InputError::new(
             "The file is larger than 5 MB; split it into several campaigns.",
@@ -176,8 +160,10 @@ fn parse(csv_text: &str, template: &str, default_region: Option<&Region>) -> Res
     let name_index = NAME_COLUMNS
         .iter()
         .find_map(|name| columns.iter().position(|c| c.eq_ignore_ascii_case(name)));
-    let pieces = compile_template(template, &columns)?;
+    let wording = Wording::compile(template, &columns)?;
     let mut parsed = Parsed {
+        wording,
+        first_row: None,
         phone_column: columns[phone_index].clone(),
         columns,
         rows: 0,
@@ -230,8 +216,11 @@ fn parse(csv_text: &str, template: &str, default_region: Option<&Region>) -> Res
                 continue;
             }
         };
-        match checked_text(&render(&pieces, &record)) {
-            Ok(text) => parsed.recipients.push(Recipient { line, phone, text }),
+        match checked_text(&parsed.wording.render(&record, rng)) {
+            Ok(text) => {
+                parsed.first_row.get_or_insert_with(|| record.clone());
+                parsed.recipients.push(Recipient { line, phone, text });
+            }
             Err(error) => parsed.problems.push(RowProblem {
                 line,
                 reason: format!("The message would be unusable: {}", error.0),
@@ -252,7 +241,8 @@ impl Engine {
             Some(label_id) => self.label_csv(label_id).await?,
             None => draft.csv.clone(),
         };
-        let mut parsed = parse(&csv, &draft.template, default_country.as_ref())?;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(draft_seed(&csv, &draft.template));
+        let mut parsed = parse(&csv, &draft.template, default_country.as_ref(), &mut rng)?;
         // People who asked not to be messaged are skipped, each with the reason on its line.
         let opted_out = self.inner.store.opted_out_jids().await?;
         let (kept, refused): (Vec<_>, Vec<_>) = std::mem::take(&mut parsed.recipients)
@@ -300,7 +290,14 @@ impl Engine {
     /// What a campaign would send, without sending anything.
     pub async fn preview_campaign(&self, draft: CampaignDraft) -> Result<CampaignPreview, EngineError> {
         let parsed = self.parse_draft(&draft).await?;
+        let variants = parsed
+            .first_row
+            .as_ref()
+            .map(|row| parsed.wording.variants(row, PREVIEW_SAMPLES))
+            .unwrap_or_default();
         Ok(CampaignPreview {
+            variant_count: u32::try_from(parsed.wording.variant_count()).unwrap_or(u32::MAX),
+            variants,
             samples: parsed
                 .recipients
                 .iter()
@@ -421,6 +418,10 @@ impl Engine {
 mod tests {
     use super::*;
 
+    fn rng() -> rand::rngs::StdRng {
+        rand::rngs::StdRng::seed_from_u64(1)
+    }
+
     fn cc() -> Region {
         Region::parse("BR").expect("region")
     }
@@ -428,7 +429,13 @@ mod tests {
     #[test]
     fn quotes_bom_semicolons_and_placeholders() {
         let csv = "\u{feff}Nome;Telefone;Pedido\n\"Souza; Maria\";+55 11 90000-0002;1042\nJoão;011 90000-0004;\"10\"\"43\"\n";
-        let parsed = parse(csv, "Olá {{ Nome }}, pedido #{{pedido}}.", Some(&cc())).expect("parse");
+        let parsed = parse(
+            csv,
+            "Olá {{ Nome }}, pedido #{{pedido}}.",
+            Some(&cc()),
+            &mut rng(),
+        )
+        .expect("parse");
         assert_eq!(parsed.columns, vec!["Nome", "Telefone", "Pedido"]);
         assert_eq!(parsed.phone_column, "Telefone");
         assert_eq!(parsed.rows, 2);
@@ -450,7 +457,7 @@ mod tests {
     #[test]
     fn bad_numbers_and_empty_rows_are_reported_by_line_not_dropped() {
         let csv = "phone,name\n5511900000002,Ana\n , \n,Bruno\nnot-a-number,Carla\n5511900000005,\n";
-        let parsed = parse(csv, "Hi {{name}}", None).expect("parse");
+        let parsed = parse(csv, "Hi {{name}}", None, &mut rng()).expect("parse");
         let lines: Vec<(u32, &str)> = parsed
             .problems
             .iter()
@@ -484,14 +491,14 @@ mod tests {
 
     #[test]
     fn unknown_placeholders_and_empty_files_are_refused() {
-        let error = parse("phone,name\n5511900000002,Ana\n", "Hi {{nome}}", None)
+        let error = parse("phone,name\n5511900000002,Ana\n", "Hi {{nome}}", None, &mut rng())
             .err()
             .expect("unknown column");
         assert!(
             error.0.contains("{{nome}}") && error.0.contains("phone, name"),
             "{error}"
         );
-        assert!(parse("", "Hi", None).is_err());
-        assert!(parse("phone\n", "Hi {{phone", None).is_err());
+        assert!(parse("", "Hi", None, &mut rng()).is_err());
+        assert!(parse("phone\n", "Hi {{phone", None, &mut rng()).is_err());
     }
 }

@@ -13,6 +13,7 @@ mod profile;
 mod supervisor;
 mod upkeep;
 mod webhooks;
+mod wording;
 
 pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use conversations::{ContactImport, LabelChange, ThreadPage};

@@ -158,3 +158,56 @@ async fn a_campaign_with_no_usable_row_is_refused() {
     );
     assert!(h.engine.list_campaigns().await.expect("list").is_empty());
 }
+
+#[tokio::test]
+async fn alternatives_vary_the_wording_per_recipient_and_the_preview_shows_what_is_sent() {
+    let h = harness().await;
+    let instance = h.connected().await;
+    let rows: String = (10..40)
+        .map(|n| format!("Cliente {n},+55 11 90000-00{n},{n}\n"))
+        .collect();
+    let varied = CampaignDraft {
+        csv: format!("nome,telefone,pedido\n{rows}"),
+        template: "{Olá|Oi|Bom dia} {{nome}}, {seu|o} pedido #{{pedido}} saiu.".into(),
+        ..draft(&instance)
+    };
+    let preview = h.engine.preview_campaign(varied.clone()).await.expect("preview");
+    assert_eq!(preview.variant_count, 6);
+    assert_eq!(
+        preview.variants,
+        vec![
+            "Olá Cliente 10, seu pedido #10 saiu.",
+            "Oi Cliente 10, seu pedido #10 saiu.",
+            "Bom dia Cliente 10, seu pedido #10 saiu.",
+            "Olá Cliente 10, o pedido #10 saiu.",
+            "Oi Cliente 10, o pedido #10 saiu.",
+        ]
+    );
+    let campaign = h.engine.create_campaign(varied).await.expect("created");
+    let of_campaign = MessageFilter {
+        campaign_id: Some(campaign.id.clone()),
+        ..Default::default()
+    };
+    let mut messages = h.engine.list_messages(of_campaign).await.expect("log");
+    messages.sort_by_key(|m| m.chat_jid.clone());
+    let greetings: std::collections::HashSet<&str> = messages
+        .iter()
+        .filter_map(|m| m.body.as_deref()?.split(" Cliente").next())
+        .collect();
+    assert_eq!(
+        greetings.len(),
+        3,
+        "30 people get all three greetings: {greetings:?}"
+    );
+    for sample in &preview.samples {
+        let sent = messages
+            .iter()
+            .find(|m| m.contact.ends_with(&sample.to[sample.to.len() - 4..]))
+            .expect("the sample's recipient");
+        assert_eq!(
+            sent.body.as_deref(),
+            Some(sample.text.as_str()),
+            "the preview showed what is sent"
+        );
+    }
+}

@@ -228,7 +228,7 @@ export function NewCampaignDialog({ instances, onClose }: Props) {
                   id={id}
                   ref={template}
                   rows={3}
-                  placeholder="Olá {{name}}! Seu pedido foi enviado."
+                  placeholder="{Olá|Oi} {{name}}! Seu pedido foi enviado."
                   value={form.template}
                   onChange={(event) => update({ template: event.target.value })}
                   data-testid="campaign-template"
@@ -255,6 +255,10 @@ export function NewCampaignDialog({ instances, onClose }: Props) {
                     file is in.
                   </p>
                 )}
+                <p className="text-xs text-slate-500">
+                  Vary the wording with {"{Olá|Oi|Bom dia}"}: each person gets one of the choices, so not everyone
+                  receives the same text. Write {"\\{"} for a brace itself.
+                </p>
               </div>
             )}
           </Labelled>
@@ -358,6 +362,23 @@ function PreviewResult({ preview, stale }: { preview: CampaignPreview; stale: bo
                 <span className="break-words text-slate-800" data-selectable>
                   {truncate(sample.text, 300)}
                 </span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {preview.variantCount > 1 && (
+        <div data-testid="campaign-variants" data-count={preview.variantCount}>
+          <h4 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">
+            {preview.variantCount >= 1_000_000
+              ? "Over a million wordings"
+              : `${preview.variantCount.toLocaleString()} wordings`}
+            , for example
+          </h4>
+          <ul className="list-inside list-disc space-y-0.5 text-sm text-slate-700">
+            {preview.variants.map((variant) => (
+              <li key={variant} className="break-words" data-selectable>
+                {truncate(variant, 300)}
               </li>
             ))}
           </ul>
