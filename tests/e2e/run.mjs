@@ -601,6 +601,18 @@ async function run() {
     await waitFor("the pause to end", async () => !(await byTestId("sending-paused").isExisting()));
   });
 
+  await step("the same text to the same person again is held until confirmed", async () => {
+    await byTestId("composer-to").setValue("(11) 90000-0007");
+    await byTestId("composer-text").setValue("Promoção de hoje!");
+    await byTestId("composer-send").click();
+    await byTestId("composer-send-anyway").waitForDisplayed({ timeout: WAIT });
+    assert.match(await contentOf('[data-testid="form-error"]'), /same text went to \+55 11 90000-0007/);
+    await screenshot("07c-repeat-held.png");
+    const before = (await fake("GET", "/__fake/sent")).length;
+    await byTestId("composer-send-anyway").click();
+    await waitFor("the confirmed repeat to go out", async () => (await fake("GET", "/__fake/sent")).length > before);
+  });
+
   let apiBase = "";
   let apiSecret = "";
   let apiInstanceId = "";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiFailure, errorMessage, toApiError, unwrap } from "./api";
+import { ApiFailure, errorMessage, isRepeat, toApiError, unwrap } from "./api";
 
 describe("unwrap", () => {
   it("returns the data of a successful result", () => {
@@ -39,5 +39,13 @@ describe("error messages", () => {
   it("normalises malformed backend errors", () => {
     expect(toApiError({ code: "internal", message: "" }).message).toBe("Something went wrong. Please try again.");
     expect(toApiError("Instance not found.")).toEqual({ code: "internal", message: "Instance not found." });
+  });
+});
+
+describe("isRepeat", () => {
+  it("tells a held repeat from other refusals", () => {
+    expect(isRepeat(new ApiFailure({ code: "repeated", message: "The same text went to Maria." }))).toBe(true);
+    expect(isRepeat(new ApiFailure({ code: "opted_out", message: "Maria opted out." }))).toBe(false);
+    expect(isRepeat(new Error("repeated"))).toBe(false);
   });
 });

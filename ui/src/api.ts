@@ -128,6 +128,11 @@ export const api = {
   saveLog: (filter: MessageFilter, path: string) => call(commands.saveLog(filter, path)),
 };
 
+/** Whether a send was held because the same text went to the same person lately. */
+export function isRepeat(error: unknown): boolean {
+  return error instanceof ApiFailure && error.code === "repeated";
+}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiFailure) return error.message;
   if (error instanceof Error && error.message.trim() !== "") return error.message;

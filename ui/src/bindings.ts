@@ -84,7 +84,7 @@ export const events = {
 };
 
 /* Constants */
-export const LIMITS = {"defaultCloudApiVersion":"v26.0","maxKeyNameChars":60,"maxPacingIntervalMs":3600000,"maxProfileAboutChars":139,"maxProfileNameChars":25,"maxRetentionDays":3650,"maxTextChars":4096,"minApiPort":1024} as const;
+export const LIMITS = {"defaultCloudApiVersion":"v26.0","maxKeyNameChars":60,"maxPacingIntervalMs":3600000,"maxProfileAboutChars":139,"maxProfileNameChars":25,"maxRepeatWindowHours":720,"maxRetentionDays":3650,"maxTextChars":4096,"minApiPort":1024} as const;
 
 /* Types */
 export type AddInstanceRequest = {
@@ -338,6 +338,8 @@ export type ErrorCode =
 "opted_out" | 
 /**  The customer last wrote too long ago for a free-form message; only a template reaches them. */
 "window_closed" | 
+/**  The same text went to the same person lately; send again with `allowRepeat` if meant. */
+"repeated" | 
 /**  Too many requests, or the key's daily message limit is reached. */
 "rate_limited" | 
 /**  The request body is larger than allowed. */
@@ -749,6 +751,11 @@ export type SendRequest = {
 	scheduledAt: number | null,
 	/**  The same key twice returns the first message and sends nothing more. */
 	idempotencyKey: string | null,
+	/**
+	 *  Send even if the same text went to the same person within the repeat window (Settings);
+	 *  otherwise that is refused with `repeated`, naming the earlier message.
+	 */
+	allowRepeat?: boolean,
 };
 
 /**  How a number's sending is doing today, for its page's health panel and the API. */
@@ -812,6 +819,8 @@ export type Settings = {
 	optOutWords: string[],
 	/**  Sent once to a customer who opted out by message; `None` sends nothing. */
 	optOutReply: string | null,
+	/**  The same text to the same person within this many hours is held (0: never). */
+	repeatWindowHours: number,
 };
 
 export type StatsQuery = {

@@ -84,6 +84,7 @@ describe("settings form", () => {
     apiFileFolders: "",
     optOutWords: "SAIR, STOP",
     optOutReply: "",
+    repeatWindowHours: "24",
   };
 
   it("accepts empty optional values", () => {

@@ -1,5 +1,8 @@
 import { LIMITS } from "./bindings";
 
+/** The engine holds repeats for at most 30 days. */
+export const MAX_REPEAT_WINDOW_HOURS = LIMITS.maxRepeatWindowHours;
+
 /** How a new number connects: this computer (the in-process engine), an Evolution API server, or
  *  Meta's official Cloud API. */
 export type ProviderKindChoice = "native" | "evolution" | "cloud";
@@ -35,6 +38,8 @@ export type SettingsForm = {
   optOutWords: string;
   /** Sent once to a customer who opted out by message; empty for none. */
   optOutReply: string;
+  /** Hours during which the same text to the same person is held. */
+  repeatWindowHours: string;
 };
 
 /** The longest retention the engine accepts (ten years). */
@@ -76,6 +81,10 @@ export function validateSettings(form: SettingsForm): string | null {
   const days = form.retentionDays.trim();
   if (!/^\d+$/.test(days) || Number(days) < 1) return "Keep the message log for a whole number of days, at least 1.";
   if (Number(days) > MAX_RETENTION_DAYS) return `The message log can be kept for at most ${MAX_RETENTION_DAYS} days.`;
+  const hours = form.repeatWindowHours.trim();
+  if (!/^\d+$/.test(hours) || Number(hours) > MAX_REPEAT_WINDOW_HOURS) {
+    return `Hold repeated texts for a whole number of hours from 0 to ${MAX_REPEAT_WINDOW_HOURS}.`;
+  }
   if (form.optOutReply.trim().length > LIMITS.maxTextChars) {
     return `The opt-out confirmation can have at most ${LIMITS.maxTextChars} characters.`;
   }

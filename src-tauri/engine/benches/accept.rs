@@ -113,11 +113,12 @@ async fn accepted(
                         instance_id: instance.clone(),
                         to: "+55 11 90000-0002".into(),
                         content: ComposeContent::Text {
-                            text: format!("Olá! Pedido #{n} foi enviado."),
+                            text: format!("Olá! Pedido #{round}-{n} foi enviado."),
                             reply_to: None,
                         },
                         scheduled_at: None,
                         idempotency_key: Some(format!("bench-{round}-{n}")),
+                        allow_repeat: false,
                     };
                     engine.send_message(request).await.expect("accept");
                 }

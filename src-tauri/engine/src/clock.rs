@@ -46,6 +46,18 @@ pub struct LocalMoment {
     pub minute_of_day: u16,
 }
 
+impl LocalMoment {
+    /// How a sentence names it: `2026-12-04 at 14:05`.
+    pub fn spoken(&self) -> String {
+        format!(
+            "{} at {:02}:{:02}",
+            self.day,
+            self.minute_of_day / 60,
+            self.minute_of_day % 60
+        )
+    }
+}
+
 pub fn local(at: Millis) -> LocalMoment {
     use chrono::{TimeZone, Timelike};
     match chrono::Local.timestamp_millis_opt(at).earliest() {

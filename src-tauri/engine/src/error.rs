@@ -43,6 +43,14 @@ pub enum EngineError {
         last_inbound: Option<crate::store::Millis>,
         window: crate::store::Millis,
     },
+    /// The same text went to the same person lately (message `earlier`, at `at`); sent again
+    /// only when the sender says so.
+    #[error("the same text went to {contact} lately")]
+    Repeated {
+        contact: String,
+        earlier: String,
+        at: crate::store::Millis,
+    },
     /// The request is fine but the thing it acts on is not in a state that allows it.
     #[error("{0}")]
     Conflict(String),
@@ -97,6 +105,8 @@ pub enum ErrorCode {
     OptedOut,
     /// The customer last wrote too long ago for a free-form message; only a template reaches them.
     WindowClosed,
+    /// The same text went to the same person lately; send again with `allowRepeat` if meant.
+    Repeated,
     /// Too many requests, or the key's daily message limit is reached.
     RateLimited,
     /// The request body is larger than allowed.
@@ -161,6 +171,13 @@ impl From<EngineError> for ApiError {
                     format!("{when}: on the official WhatsApp API only an approved template can reach them now. Nothing was sent."),
                 )
             }
+            EngineError::Repeated { contact, earlier, at } => ApiError::new(
+                ErrorCode::Repeated,
+                format!(
+                    "The same text went to {contact} on {} (message {earlier}). It was held so that they do not get it twice; send it anyway only if you mean to.",
+                    crate::clock::local(at).spoken()
+                ),
+            ),
             EngineError::CampaignNotFound(_) => {
                 ApiError::new(ErrorCode::NotFound, "That campaign does not exist.")
             }

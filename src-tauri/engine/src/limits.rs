@@ -21,6 +21,8 @@ pub struct Limits {
     pub max_profile_name_chars: usize,
     /// Characters in the profile's About text (WhatsApp's own limit).
     pub max_profile_about_chars: usize,
+    /// The longest the same text to the same person may be held as a repeat, in hours.
+    pub max_repeat_window_hours: u32,
     /// The Graph API version a Cloud API number uses when none is given.
     pub default_cloud_api_version: &'static str,
 }
@@ -33,5 +35,6 @@ pub const LIMITS: Limits = Limits {
     max_key_name_chars: 60,
     max_profile_name_chars: 25,
     max_profile_about_chars: 139,
+    max_repeat_window_hours: 24 * 30,
     default_cloud_api_version: crate::provider::cloud::DEFAULT_API_VERSION,
 };

@@ -33,6 +33,8 @@ pub struct Settings {
     pub opt_out_words: Vec<String>,
     /// Sent once to a customer who opted out by message; `None` sends nothing.
     pub opt_out_reply: Option<String>,
+    /// The same text to the same person within this many hours is held (0: never).
+    pub repeat_window_hours: u32,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             api_file_folders: Vec::new(),
             opt_out_words: default_opt_out_words(),
             opt_out_reply: None,
+            repeat_window_hours: DEFAULT_REPEAT_WINDOW_HOURS,
         }
     }
 }
@@ -88,6 +91,8 @@ const ALLOWED_ORIGINS: &str = "allowed_origins";
 const API_FILE_FOLDERS: &str = "api_file_folders";
 const OPT_OUT_WORDS: &str = "opt_out_words";
 const OPT_OUT_REPLY: &str = "opt_out_reply";
+const REPEAT_WINDOW_HOURS: &str = "repeat_window_hours";
+pub const DEFAULT_REPEAT_WINDOW_HOURS: u32 = 24;
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 pub const DEFAULT_API_PORT: u16 = 47800;
 
@@ -134,6 +139,12 @@ impl Settings {
                 None => default_opt_out_words(),
             },
             opt_out_reply: store.setting(OPT_OUT_REPLY).await?,
+            repeat_window_hours: match store.setting(REPEAT_WINDOW_HOURS).await? {
+                Some(hours) => hours
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("repeat_window_hours {hours:?}")))?,
+                None => DEFAULT_REPEAT_WINDOW_HOURS,
+            },
         })
     }
 
@@ -186,6 +197,9 @@ impl Settings {
             .await?;
         store
             .set_setting(OPT_OUT_REPLY, self.opt_out_reply.as_deref())
+            .await?;
+        store
+            .set_setting(REPEAT_WINDOW_HOURS, Some(&self.repeat_window_hours.to_string()))
             .await
     }
 }

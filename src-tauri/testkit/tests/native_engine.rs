@@ -112,6 +112,7 @@ async fn a_number_added_to_this_computer_links_by_qr_and_sends() {
             },
             scheduled_at: None,
             idempotency_key: None,
+            allow_repeat: false,
         })
         .await
         .expect("accepted");

@@ -253,6 +253,29 @@ impl Engine {
             line: r.line,
             reason: format!("{} opted out of messages: skipped.", r.phone.formatted()),
         }));
+        // The same text to the same person within the repeat window is held, as for one send.
+        let hours = self.settings().await?.repeat_window_hours;
+        if hours > 0 {
+            let since = self.now() - Millis::from(hours) * 3_600_000;
+            let sent = self.inner.store.texts_sent_since(since).await?;
+            let (kept, repeated): (Vec<_>, Vec<_>) = std::mem::take(&mut parsed.recipients)
+                .into_iter()
+                .partition(|r| !sent.contains_key(&(Jid::for_phone(&r.phone).to_string(), r.text.clone())));
+            parsed.recipients = kept;
+            parsed.problems.extend(repeated.into_iter().map(|r| {
+                let at = sent
+                    .get(&(Jid::for_phone(&r.phone).to_string(), r.text.clone()))
+                    .map(|at| format!(" on {}", crate::clock::local(*at).spoken()))
+                    .unwrap_or_default();
+                RowProblem {
+                    line: r.line,
+                    reason: format!(
+                        "{} got this same text{at}: held, so they do not get it twice.",
+                        r.phone.formatted()
+                    ),
+                }
+            }));
+        }
         parsed.problems.sort_by_key(|p| p.line);
         Ok(parsed)
     }

@@ -5,7 +5,7 @@
 //! number's page, in a notification and over the API.
 
 use super::{lock, Engine, PauseReason};
-use crate::domain::{InputError, InstanceId, InstanceStatus};
+use crate::domain::{InputError, InstanceId, InstanceStatus, Jid, OutgoingContent};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::provider::ProviderError;
@@ -144,6 +144,40 @@ impl Engine {
             tracing::debug!(instance = %id, %error, "refusal not counted");
         }
         refusal
+    }
+
+    /// Refuses a text that went to the same person within the repeat window (Settings): the same
+    /// words twice in a day are a ban signal and rarely what a person meant.
+    /// The same request again under its idempotency key is no repeat: it returns the first message.
+    pub(super) async fn check_not_repeated(
+        &self,
+        to: &Jid,
+        content: &OutgoingContent,
+        source: &str,
+        key: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let OutgoingContent::Text { text, .. } = content else {
+            return Ok(());
+        };
+        let hours = self.settings().await?.repeat_window_hours;
+        if hours == 0 {
+            return Ok(());
+        }
+        let since = self.now() - Millis::from(hours) * 3_600_000;
+        let chat = to.to_string();
+        match self.inner.store.same_text_sent(&chat, text, since).await? {
+            Some(earlier)
+                if key.is_some() && earlier.source == source && earlier.idempotency_key.as_deref() == key =>
+            {
+                Ok(())
+            }
+            Some(earlier) => Err(EngineError::Repeated {
+                contact: to.phone().map_or_else(|| to.to_string(), |p| p.formatted()),
+                earlier: earlier.id,
+                at: earlier.created_at,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The number handed a message to its provider just now.

@@ -25,6 +25,10 @@ pub struct SendRequest {
     pub scheduled_at: Option<Millis>,
     /// The same key twice returns the first message and sends nothing more.
     pub idempotency_key: Option<String>,
+    /// Send even if the same text went to the same person within the repeat window (Settings);
+    /// otherwise that is refused with `repeated`, naming the earlier message.
+    #[serde(default)]
+    pub allow_repeat: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, specta::Type, utoipa::ToSchema)]
@@ -283,6 +287,11 @@ impl Engine {
             return Err(InputError::new("An idempotency key can have at most 200 characters.").into());
         }
         let content = self.prepare_content(&instance_id, request.content).await?;
+        if !request.allow_repeat {
+            if let Err(refusal) = self.check_not_repeated(&to, &content, source, key).await {
+                return Err(self.counted_refusal(&instance_id, refusal).await);
+            }
+        }
         if !matches!(content, OutgoingContent::Template { .. }) {
             if let Err(refusal) = self.check_reply_window(&instance_id, &to).await {
                 return Err(self.counted_refusal(&instance_id, refusal).await);

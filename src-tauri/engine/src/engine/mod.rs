@@ -342,6 +342,13 @@ impl Engine {
             ))
             .into());
         }
+        if settings.repeat_window_hours > limits.max_repeat_window_hours {
+            return Err(crate::domain::InputError::new(format!(
+                "Hold repeated texts for at most {} hours; 0 turns this off.",
+                limits.max_repeat_window_hours
+            ))
+            .into());
+        }
         if settings
             .opt_out_words
             .iter()

@@ -58,6 +58,7 @@ impl Engine {
                     },
                     scheduled_at: None,
                     idempotency_key: Some(format!("opt-out:{jid}")),
+                    allow_repeat: false,
                 };
                 if let Err(error) = self.accept(request, SOURCE_OPT_OUT, None).await {
                     tracing::warn!(instance = %instance_id, %error, "opt-out confirmation not queued");

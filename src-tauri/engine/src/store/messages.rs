@@ -457,6 +457,49 @@ impl Store {
         messages_in_order(&self.pool, &seqs).await
     }
 
+    /// The newest message with this text that went (or waits to go) to a chat since `since`.
+    pub async fn same_text_sent(
+        &self,
+        chat_jid: &str,
+        text: &str,
+        since: Millis,
+    ) -> Result<Option<EarlierText>, StoreError> {
+        let row = sqlx::query_as!(
+            EarlierText,
+            r#"SELECT id AS "id!", created_at, source, idempotency_key FROM messages
+               WHERE chat_jid = ?1 AND created_at >= ?3 AND direction = 'outbound' AND body = ?2
+                 AND status NOT IN ('failed', 'cancelled')
+               ORDER BY created_at DESC LIMIT 1"#,
+            chat_jid,
+            text,
+            since
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
+    }
+
+    /// Every text sent (or waiting) since `since`, by chat and text, with when it was written:
+    /// a campaign preview holds the rows that would repeat one.
+    pub async fn texts_sent_since(
+        &self,
+        since: Millis,
+    ) -> Result<std::collections::HashMap<(String, String), Millis>, StoreError> {
+        let rows = sqlx::query!(
+            r#"SELECT chat_jid, body AS "body!", MAX(created_at) AS "at!: i64" FROM messages
+               WHERE created_at >= ?1 AND direction = 'outbound' AND body IS NOT NULL
+                 AND status NOT IN ('failed', 'cancelled')
+               GROUP BY chat_jid, body"#,
+            since
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| ((row.chat_jid, row.body), row.at))
+            .collect())
+    }
+
     /// Claims the oldest due message of an instance for sending, in one statement, so two workers
     /// can never take the same row. Due: queued, its schedule and retry time passed, and not part
     /// of a paused or cancelled campaign.
@@ -814,6 +857,16 @@ pub(super) async fn message_rows_by_seq(
             Message::try_from(row).map(|m| (seq, m))
         })
         .collect()
+}
+
+/// A text sent earlier to the same chat (see `same_text_sent`).
+#[derive(Debug, Clone)]
+pub struct EarlierText {
+    pub id: String,
+    pub created_at: Millis,
+    /// Who accepted it, and under which idempotency key.
+    pub source: String,
+    pub idempotency_key: Option<String>,
 }
 
 /// The one outbound INSERT: the new row, or `None` when the source already used the idempotency key.

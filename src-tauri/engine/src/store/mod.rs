@@ -21,7 +21,7 @@ pub use conversations::{Contact, ContactFilter, ContactUpdate, Conversation, Con
 pub use guard::{Guard, GuardRules, PushBackSignal, SendingPause};
 pub use instances::{Instance, StatusChange};
 pub use messages::{
-    Claimed, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome,
+    Claimed, EarlierText, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome,
     SHORT_SEARCH_SCAN,
 };
 pub use upkeep::{DailyStats, Pacing};

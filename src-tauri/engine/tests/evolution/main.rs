@@ -11,6 +11,7 @@ mod independence;
 mod linking;
 mod opt_out;
 mod outbox;
+mod repeats;
 mod sending;
 mod stream;
 mod support;

@@ -220,10 +220,14 @@ async fn the_same_idempotency_key_returns_the_first_message_and_sends_once() {
         "nothing more to send"
     );
     assert_eq!(h.fake.sent().len(), 1);
-    // Another source may use the same key for its own message.
+    // Another source may use the same key for its own message (the same text, meant again).
+    let meant = SendRequest {
+        allow_repeat: true,
+        ..keyed()
+    };
     let other = h
         .engine
-        .send_message_as(keyed(), "api:key-1")
+        .send_message_as(meant, "api:key-1")
         .await
         .expect("other source");
     assert_ne!(other.id, first.id);

@@ -91,6 +91,7 @@ pub fn content(instance: &Instance, to: &str, content: ComposeContent) -> SendRe
         content,
         scheduled_at: None,
         idempotency_key: None,
+        allow_repeat: false,
     }
 }
 
@@ -135,11 +136,14 @@ impl Harness {
         changes.into_iter().map(|change| change.status).collect()
     }
 
+    /// Sends the same greeting; tests of pacing and quotas send it several times on purpose, so
+    /// it is not held as a repeat.
     pub async fn send(&self, instance: &Instance, to: &str) -> Message {
-        self.engine
-            .send_message(text(instance, to, "Olá Maria!"))
-            .await
-            .expect("accepted")
+        let request = SendRequest {
+            allow_repeat: true,
+            ..text(instance, to, "Olá Maria!")
+        };
+        self.engine.send_message(request).await.expect("accepted")
     }
 
     /// One outbox step, moving the clock past pacing, schedule or retry waits.

@@ -139,6 +139,7 @@ async fn instances_from_the_previous_release_keep_working() {
             },
             scheduled_at: None,
             idempotency_key: None,
+            allow_repeat: false,
         })
         .await
         .expect("accepted");

@@ -169,6 +169,7 @@ async fn a_message_goes_out_through_the_outbox_and_its_receipts_move_it_forward(
             },
             scheduled_at: None,
             idempotency_key: None,
+            allow_repeat: false,
         })
         .await
         .expect("accepted");

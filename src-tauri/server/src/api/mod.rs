@@ -387,11 +387,16 @@ struct ApiSendRequest {
     content: ComposeContent,
     /// Milliseconds since 1970; send at this time rather than now.
     scheduled_at: Option<i64>,
+    /// Send even if the same text went to the same person lately (otherwise that is refused
+    /// with `repeated`, naming the earlier message).
+    #[serde(default)]
+    allow_repeat: bool,
 }
 
 #[utoipa::path(post, path = "/v1/messages", tag = "messages", request_body = ApiSendRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "The same key twice returns the first message and sends nothing more")),
     responses((status = 202, body = Message, description = "Accepted: on disk and queued"), (status = 403, body = ApiError),
+        (status = 409, body = ApiError, description = "`repeated`: the same text went to this person lately"),
         (status = 422, body = ApiError), (status = 429, body = ApiError)),
     security(("key" = [])))]
 async fn send_message(
@@ -420,6 +425,7 @@ async fn send_message(
         content: request.content,
         scheduled_at: request.scheduled_at,
         idempotency_key,
+        allow_repeat: request.allow_repeat,
     };
     let message = state.engine.send_message_for_key(send, &key).await?;
     Ok((StatusCode::ACCEPTED, Json(message)))

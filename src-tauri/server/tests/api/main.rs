@@ -203,8 +203,13 @@ async fn a_message_has_its_status_history_and_can_be_cancelled_and_retried() {
 async fn rate_and_daily_limits_answer_429() {
     let h = harness(Settings::default()).await;
     let limited = h.key_with_limit(2).await;
-    let send = json!({"to": "5511900000002", "content": {"type": "text", "text": "Olá"}});
-    assert_eq!(h.post("/v1/messages", Some(&limited), &send, None).await.0, 202);
+    let once = json!({"to": "5511900000002", "content": {"type": "text", "text": "Olá"}});
+    assert_eq!(h.post("/v1/messages", Some(&limited), &once, None).await.0, 202);
+    // The same text to the same person again is held, naming the first.
+    let (status, error) = h.post("/v1/messages", Some(&limited), &once, None).await;
+    assert_eq!((status, error["code"].as_str()), (409, Some("repeated")));
+    let send =
+        json!({"to": "5511900000002", "content": {"type": "text", "text": "Olá"}, "allowRepeat": true});
     assert_eq!(h.post("/v1/messages", Some(&limited), &send, None).await.0, 202);
     let (status, error) = h.post("/v1/messages", Some(&limited), &send, None).await;
     assert_eq!((status, error["code"].as_str()), (429, Some("rate_limited")));

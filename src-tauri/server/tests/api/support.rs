@@ -38,6 +38,7 @@ pub fn uuid() -> String {
     switchboard_engine::domain::InstanceId::new_random().to_string()
 }
 
+/// A greeting; tests send it several times on purpose, so it is not held as a repeat.
 pub fn text(instance: &Instance, to: &str) -> SendRequest {
     SendRequest {
         instance_id: instance.id.clone(),
@@ -48,6 +49,7 @@ pub fn text(instance: &Instance, to: &str) -> SendRequest {
         },
         scheduled_at: None,
         idempotency_key: None,
+        allow_repeat: true,
     }
 }
 

@@ -131,6 +131,7 @@ impl Cloud {
             },
             scheduled_at: None,
             idempotency_key: None,
+            allow_repeat: false,
         }
     }
 

@@ -176,6 +176,7 @@ async fn signed_webhooks_move_status_qr_and_receipts() {
         },
         scheduled_at: None,
         idempotency_key: None,
+        allow_repeat: false,
     };
     let message = h.engine.send_message(request).await.expect("send");
     let OutboxStep::Processed(sent) = h.engine.outbox_step(&instance.id).await.expect("step") else {

@@ -79,6 +79,7 @@ async fn main() {
                     },
                     scheduled_at: None,
                     idempotency_key: Some(format!("burst-{n}")),
+                    allow_repeat: false,
                 };
                 engine.send_message(request).await.expect("accept");
                 println!("accepted {n}");

@@ -2,7 +2,7 @@ import { useMutation } from "@tanstack/react-query";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open } from "@tauri-apps/plugin-dialog";
 import { useEffect, useRef, useState } from "react";
-import { api, errorMessage } from "../../api";
+import { api, errorMessage, isRepeat } from "../../api";
 import type { ComposeContent, Conversation, Message } from "../../bindings";
 import { Button } from "../../components/Button";
 import { characterCount, fileNameOf, MAX_TEXT_CHARS } from "../../compose";
@@ -42,13 +42,14 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
   const [attachment, setAttachment] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
   const send = useMutation({
-    mutationFn: () =>
+    mutationFn: (allowRepeat: boolean) =>
       api.sendMessage({
         instanceId: conversation.instanceId,
         to: conversation.chatJid,
         content: contentOf(text, attachment, replyTo),
         scheduledAt: null,
         idempotencyKey: null,
+        allowRepeat,
       }),
     onSuccess: () => {
       setText("");
@@ -56,7 +57,7 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
       onReplyDone();
       onSent();
     },
-    onSettled: () => invalidate(queryKeys.threads, queryKeys.conversations, queryKeys.messages),
+    onSettled: () => invalidate(queryKeys.threads, queryKeys.conversations, queryKeys.messages, queryKeys.sendingHealths),
   });
 
   useEffect(() => {
@@ -91,7 +92,7 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
   const tooLong = characterCount(text) > MAX_TEXT_CHARS;
   const empty = text.trim() === "" && attachment === null;
   const submit = () => {
-    if (!empty && !tooLong && !send.isPending) send.mutate();
+    if (!empty && !tooLong && !send.isPending) send.mutate(false);
   };
 
   return (
@@ -120,6 +121,16 @@ export function ThreadComposer({ conversation, replyTo, onReplyDone, onSent }: P
       {send.isError && (
         <p role="alert" className="mb-2 text-xs text-red-700" data-testid="thread-error">
           {errorMessage(send.error)}
+          {isRepeat(send.error) && (
+            <button
+              type="button"
+              onClick={() => send.mutate(true)}
+              className="ml-2 font-medium text-emerald-700 underline-offset-2 hover:underline"
+              data-testid="thread-send-anyway"
+            >
+              Send it anyway
+            </button>
+          )}
         </p>
       )}
       <div className="flex items-end gap-2">

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { open } from "@tauri-apps/plugin-dialog";
 import { useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
-import { api, errorMessage } from "../../api";
+import { api, errorMessage, isRepeat } from "../../api";
 import type { Group, Instance, InstanceId, Message, SendRequest } from "../../bindings";
 import {
   buildSendRequest,
@@ -56,7 +56,7 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
       setForm((current) => (current.to.trim() === request.to ? clearedAfterSend(current) : current));
       if (request.content.type === "text" && request.content.replyTo !== null) onReplyDone();
     },
-    onSettled: () => invalidate(queryKeys.messages, queryKeys.stats),
+    onSettled: () => invalidate(queryKeys.messages, queryKeys.stats, queryKeys.sendingHealths),
   });
 
   const update = (patch: Partial<ComposeForm>) => {
@@ -93,6 +93,11 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
   };
 
   const error = invalid ?? (send.isError ? errorMessage(send.error) : null);
+  // A repeat is held until the person says they mean it.
+  const sendAnyway =
+    invalid === null && send.isError && isRepeat(send.error) && send.variables
+      ? () => send.mutate({ ...send.variables!, allowRepeat: true, idempotencyKey: newIdempotencyKey() })
+      : null;
   const groupList = groups.isSuccess ? groups.data : [];
   const scheduled = form.schedule.trim() !== "";
 
@@ -171,6 +176,11 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
           </Row>
         </div>
         <FormError message={error} />
+        {sendAnyway && (
+          <Button onClick={sendAnyway} data-testid="composer-send-anyway">
+            Send it anyway
+          </Button>
+        )}
         <div className="flex items-center justify-between gap-3">
           <span className="text-xs text-slate-500">
             {send.isSuccess && !invalid ? (

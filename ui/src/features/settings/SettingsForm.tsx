@@ -36,6 +36,7 @@ function toForm(settings: Settings): Form {
     apiFileFolders: formatList(settings.apiFileFolders),
     optOutWords: settings.optOutWords.join(", "),
     optOutReply: settings.optOutReply ?? "",
+    repeatWindowHours: String(settings.repeatWindowHours),
   };
 }
 
@@ -52,6 +53,7 @@ function toSettings(form: Form): Settings {
     apiFileFolders: parseList(form.apiFileFolders),
     optOutWords: parseList(form.optOutWords),
     optOutReply: optional(form.optOutReply),
+    repeatWindowHours: Number(form.repeatWindowHours.trim()),
   };
 }
 
@@ -129,7 +131,7 @@ export function SettingsForm({ initial }: { initial: Settings }) {
         </div>
 
         <fieldset className="space-y-4 border-t border-slate-100 pt-5" data-testid="settings-opt-out">
-          <legend className="text-sm font-semibold text-slate-900">Opting out</legend>
+          <legend className="text-sm font-semibold text-slate-900">Opt-outs and repeats</legend>
           <Field
             label="Words that opt a customer out"
             value={form.optOutWords}
@@ -145,6 +147,15 @@ export function SettingsForm({ initial }: { initial: Settings }) {
             data-testid="settings-opt-out-reply"
             placeholder="Nothing is sent"
             hint="Sent once, right after they opt out."
+          />
+          <Field
+            label="Hold the same text to the same person for (hours)"
+            inputMode="numeric"
+            value={form.repeatWindowHours}
+            onChange={(event) => update("repeatWindowHours")(event.target.value)}
+            data-testid="settings-repeat-hours"
+            className="max-w-xs"
+            hint="A second identical text within this time is held until you confirm it (0: never). Repeats are a ban signal."
           />
         </fieldset>
 
