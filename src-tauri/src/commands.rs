@@ -196,6 +196,16 @@ pub async fn set_guard_rules(
 
 #[tauri::command]
 #[specta::specta]
+pub async fn set_warm_up(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+    daily_limits: Option<Vec<u32>>,
+) -> Reply<SendingHealth> {
+    Ok(engine.set_warm_up(&instance_id, daily_limits).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn resume_sending(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<SendingHealth> {
     Ok(engine.resume_sending(&instance_id).await?)
 }

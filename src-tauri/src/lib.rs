@@ -50,6 +50,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::sending_health,
             commands::set_guard_rules,
             commands::resume_sending,
+            commands::set_warm_up,
             commands::statistics,
             commands::preview_campaign,
             commands::create_campaign,

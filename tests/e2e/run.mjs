@@ -589,7 +589,7 @@ async function run() {
     await byTestId("composer-send").click();
     await byTestId("sending-paused").waitForDisplayed({ timeout: WAIT });
     assert.match(await contentOf('[data-testid="sending-paused"]'), /rate-overlimit/);
-    await byTestId("sending-health").scrollIntoView();
+    await byTestId("instance-sending-paused").waitForDisplayed({ timeout: WAIT });
     await screenshot("07b-sending-paused.png");
     const before = (await fake("GET", "/__fake/sent")).length;
     await fake("POST", "/__fake/instances/latest/rate-overlimit", { on: false });

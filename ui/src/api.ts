@@ -89,6 +89,7 @@ export const api = {
   sendingHealth: (id: InstanceId) => call(commands.sendingHealth(id)),
   setGuardRules: (id: InstanceId, rules: GuardRules) => call(commands.setGuardRules(id, rules)),
   resumeSending: (id: InstanceId) => call(commands.resumeSending(id)),
+  setWarmUp: (id: InstanceId, dailyLimits: number[] | null) => call(commands.setWarmUp(id, dailyLimits)),
   statistics: (query: StatsQuery) => call(commands.statistics(query)),
   previewCampaign: (draft: CampaignDraft) => call(commands.previewCampaign(draft)),
   createCampaign: (draft: CampaignDraft) => call(commands.createCampaign(draft)),

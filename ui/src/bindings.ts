@@ -32,6 +32,7 @@ export const commands = {
 	sendingHealth: (instanceId: InstanceId) => typedError<SendingHealth, ApiError>(__TAURI_INVOKE("sending_health", { instanceId })),
 	setGuardRules: (instanceId: InstanceId, rules: GuardRules) => typedError<GuardRules, ApiError>(__TAURI_INVOKE("set_guard_rules", { instanceId, rules })),
 	resumeSending: (instanceId: InstanceId) => typedError<SendingHealth, ApiError>(__TAURI_INVOKE("resume_sending", { instanceId })),
+	setWarmUp: (instanceId: InstanceId, dailyLimits: number[] | null) => typedError<SendingHealth, ApiError>(__TAURI_INVOKE("set_warm_up", { instanceId, dailyLimits })),
 	statistics: (query: StatsQuery) => typedError<DailyStats[], ApiError>(__TAURI_INVOKE("statistics", { query })),
 	previewCampaign: (draft: CampaignDraft) => typedError<CampaignPreview, ApiError>(__TAURI_INVOKE("preview_campaign", { draft })),
 	createCampaign: (draft: CampaignDraft) => typedError<Campaign, ApiError>(__TAURI_INVOKE("create_campaign", { draft })),
@@ -650,7 +651,9 @@ export type Pacing = {
 /**  Why the outbox of an instance is not sending. */
 export type PauseReason = 
 /**  The number's sending guard paused it (see `sending_health`); a person resumes it. */
-"pushed_back" | "not_connected" | "quiet_hours" | "daily_quota";
+"pushed_back" | 
+/**  Today's warm-up limit is reached; sending goes on tomorrow. */
+"warm_up_limit" | "not_connected" | "quiet_hours" | "daily_quota";
 
 /**  A region a person can choose as the default, with its calling code (`BR`, 55). */
 export type PhoneRegion = {
@@ -772,6 +775,8 @@ export type SendingHealth = {
 	rules: GuardRules,
 	/**  The guard's pause, while it lasts. */
 	paused: SendingPause | null,
+	/**  The number's warm-up, when it has one. */
+	warmUp: WarmUpToday | null,
 	/**  Why queued messages are not going out right now, if they are not. */
 	held: PauseReason | null,
 };
@@ -853,6 +858,17 @@ export type ThreadPage = {
 	beforeSeq?: number | null,
 	/**  At most this many (default 50, at most 500). */
 	limit?: number | null,
+};
+
+/**  Where a number is in its warm-up, for "day 3 of 14: 40 messages today". */
+export type WarmUpToday = {
+	/**  Today is this day of the warm-up, from 1; past the last day, the warm-up is over. */
+	day: number,
+	days: number,
+	/**  Today's limit: the warm-up's, or the daily quota once it is lower or the warm-up is over. */
+	limitToday: number,
+	/**  Every day's limit, the first day first. */
+	dailyLimits: number[],
 };
 
 /* Tauri Specta runtime */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeHold, describeSignal, toGuardForm, toGuardRules } from "./sending";
+import { describeHold, describeSignal, describeWarmUp, parseDailyLimits, toGuardForm, toGuardRules } from "./sending";
 
 describe("the sending guard's form", () => {
   it("round-trips rules and refuses what the engine would", () => {
@@ -19,5 +19,17 @@ describe("the sending guard's form", () => {
     expect(describeHold("pushed_back")).toContain("resume");
     expect(describeHold("daily_quota")).toContain("tomorrow");
     expect(describeSignal("failure_run")).toContain("failed");
+  });
+});
+
+describe("the warm-up", () => {
+  it("reads the day and parses typed limits", () => {
+    const warmUp = { day: 3, days: 14, limitToday: 40, dailyLimits: [20, 30, 40] };
+    expect(describeWarmUp(warmUp)).toBe("Warm-up day 3 of 14: 40 messages today.");
+    expect(describeWarmUp({ ...warmUp, day: 15 })).toContain("finished");
+    expect(parseDailyLimits("20, 30 40;50")).toEqual([20, 30, 40, 50]);
+    expect(parseDailyLimits("  ")).toEqual([]);
+    expect(typeof parseDailyLimits("20, 0")).toBe("string");
+    expect(typeof parseDailyLimits("20, 2.5")).toBe("string");
   });
 });

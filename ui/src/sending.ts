@@ -1,4 +1,4 @@
-import type { GuardRules, PauseReason, PushBackSignal } from "./bindings";
+import type { GuardRules, PauseReason, PushBackSignal, WarmUpToday } from "./bindings";
 
 /** Why queued messages wait, in words, for the health panel. */
 export function describeHold(reason: PauseReason): string {
@@ -11,6 +11,8 @@ export function describeHold(reason: PauseReason): string {
       return "Waiting: quiet hours.";
     case "daily_quota":
       return "Waiting: today's limit is reached; sending goes on tomorrow.";
+    case "warm_up_limit":
+      return "Waiting: today's warm-up limit is reached; sending goes on tomorrow.";
   }
 }
 
@@ -52,4 +54,21 @@ export function toGuardRules(form: GuardForm): GuardRules | string {
     return `Enter whole numbers from 0 to ${MOST_SIGNS}; 0 turns a sign off.`;
   }
   return { restrictionErrors, failuresInARow, logoutAfterSend: form.logoutAfterSend };
+}
+
+/** "Day 3 of 14: 40 messages today", or that the warm-up is over. */
+export function describeWarmUp(warmUp: WarmUpToday): string {
+  if (warmUp.day > warmUp.days) return `Warm-up finished after ${warmUp.days} days; the daily limit applies.`;
+  return `Warm-up day ${warmUp.day} of ${warmUp.days}: ${warmUp.limitToday.toLocaleString()} messages today.`;
+}
+
+/** Daily limits typed as "20, 30, 40": whole numbers of at least 1, or the sentence saying what is wrong. */
+export function parseDailyLimits(text: string): number[] | string {
+  const parts = text.split(/[\s,;]+/).filter((part) => part !== "");
+  if (parts.length === 0) return [];
+  const limits = parts.map(Number);
+  if (limits.some((limit) => !Number.isInteger(limit) || limit < 1)) {
+    return "Write one whole number of messages per day, each at least 1, separated by commas.";
+  }
+  return limits;
 }

@@ -21,7 +21,8 @@ pub use engine::{
     ContactImport, CreatedApiKey, CreatedSubscription, Engine, EngineOptions, KeyPermission, KeyRejection,
     LabelChange, LinkView, ManualWebhook, NewApiKey, NewSubscription, OutboxStep, PauseReason, PictureChange,
     PreviewMessage, ProfileUpdate, ProviderSetup, RecipientCheck, RecordedChanges, Requester, RowProblem,
-    SendRequest, SendingHealth, StatsQuery, ThreadPage, Timeouts, WebhookRejection, EVENT_KINDS,
-    LOGOUT_AFTER_SEND_MILLIS, MAX_ATTEMPTS, OUTCOME_UNKNOWN, PROBE_QUIET_MILLIS, STREAM_RETRY_MILLIS,
+    SendRequest, SendingHealth, StatsQuery, ThreadPage, Timeouts, WarmUpToday, WebhookRejection,
+    DEFAULT_WARM_UP, EVENT_KINDS, LOGOUT_AFTER_SEND_MILLIS, MAX_ATTEMPTS, OUTCOME_UNKNOWN,
+    PROBE_QUIET_MILLIS, STREAM_RETRY_MILLIS,
 };
 pub use error::{ApiError, EngineError, ErrorCode};

@@ -2,20 +2,63 @@
 //! of failures to different recipients, a logout or suspension right after sending) pause that
 //! number's outbox, and its running campaigns with it, until a person resumes. Which signs pause,
 //! and after how many, is each number's own setting; what the guard saw is said in words, on the
-//! number's page, in a notification and over the API.
+//! number's page, in a notification and over the API. Also here: the warm-up that raises a new
+//! number's daily limit over its first weeks, and the hold on repeated texts.
 
 use super::{lock, Engine, PauseReason};
 use crate::domain::{InputError, InstanceId, InstanceStatus, Jid, OutgoingContent};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::provider::ProviderError;
-use crate::store::{GuardRules, Millis, Pacing, PushBackSignal, SendingPause};
+use crate::store::{GuardRules, Millis, Pacing, PushBackSignal, SendingPause, WarmUp};
 use serde::Serialize;
 
 /// A logout or suspension this soon after a send counts as a reaction to the sending.
 pub const LOGOUT_AFTER_SEND_MILLIS: Millis = 10 * 60_000;
 /// The most failures in a row a rule may wait for: more would never pause a real campaign in time.
 const MOST_FAILURES_IN_A_ROW: u32 = 100;
+
+/// A warm-up's daily limits when none are given: two weeks from 20 to 400 messages a day, after
+/// which the number's own daily quota applies.
+pub const DEFAULT_WARM_UP: [u32; 14] = [20, 30, 40, 50, 60, 80, 100, 120, 150, 180, 220, 260, 320, 400];
+/// The longest warm-up, in days.
+const MOST_WARM_UP_DAYS: usize = 90;
+
+/// Where a number is in its warm-up, for "day 3 of 14: 40 messages today".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WarmUpToday {
+    /// Today is this day of the warm-up, from 1; past the last day, the warm-up is over.
+    pub day: u32,
+    pub days: u32,
+    /// Today's limit: the warm-up's, or the daily quota once it is lower or the warm-up is over.
+    pub limit_today: u32,
+    /// Every day's limit, the first day first.
+    pub daily_limits: Vec<u32>,
+}
+
+impl WarmUpToday {
+    pub(super) fn of(warm_up: &WarmUp, today: &str, daily_quota: u32) -> Self {
+        let parse = |day: &str| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok();
+        let elapsed = match (parse(&warm_up.started_on), parse(today)) {
+            (Some(start), Some(today)) => (today - start).num_days().max(0),
+            _ => 0,
+        };
+        let index = usize::try_from(elapsed).unwrap_or(usize::MAX);
+        let limit = warm_up.daily_limits.get(index).copied().unwrap_or(daily_quota);
+        WarmUpToday {
+            day: u32::try_from(elapsed + 1).unwrap_or(u32::MAX),
+            days: u32::try_from(warm_up.daily_limits.len()).unwrap_or(u32::MAX),
+            limit_today: limit.min(daily_quota),
+            daily_limits: warm_up.daily_limits.clone(),
+        }
+    }
+
+    /// Whether the warm-up still limits sending.
+    pub fn active(&self) -> bool {
+        self.day <= self.days
+    }
+}
 
 /// The signs counted since a number's last good send. Kept in memory: a restart starts the count
 /// afresh, while a pause, once taken, is in the database.
@@ -44,6 +87,8 @@ pub struct SendingHealth {
     pub rules: GuardRules,
     /// The guard's pause, while it lasts.
     pub paused: Option<SendingPause>,
+    /// The number's warm-up, when it has one.
+    pub warm_up: Option<WarmUpToday>,
     /// Why queued messages are not going out right now, if they are not.
     pub held: Option<PauseReason>,
 }
@@ -57,15 +102,15 @@ impl Engine {
         let guard = store.guard(id).await?;
         let pacing = store.pacing(id).await?;
         let today = store.daily_stats(Some(id), &day, &day).await?.into_iter().next();
+        let warm_up = store
+            .warm_up(id)
+            .await?
+            .map(|warm_up| WarmUpToday::of(&warm_up, &day, pacing.daily_quota));
         let held = if guard.pause.is_some() {
             Some(PauseReason::PushedBack)
         } else {
-            self.held_by(
-                &instance.status,
-                &pacing,
-                today.as_ref().map_or(0, |t| t.sent),
-                now,
-            )
+            let sent = today.as_ref().map_or(0, |t| t.sent);
+            self.held_by(&instance.status, &pacing, warm_up.as_ref(), sent, now)
         };
         Ok(SendingHealth {
             day,
@@ -75,6 +120,7 @@ impl Engine {
             pacing,
             rules: guard.rules,
             paused: guard.pause,
+            warm_up,
             held,
         })
     }
@@ -85,18 +131,60 @@ impl Engine {
         &self,
         status: &InstanceStatus,
         pacing: &Pacing,
+        warm_up: Option<&WarmUpToday>,
         sent_today: i64,
         now: Millis,
     ) -> Option<PauseReason> {
+        let warming = warm_up.is_some_and(|w| w.active() && sent_today >= i64::from(w.limit_today));
         if *status != InstanceStatus::Connected {
             Some(PauseReason::NotConnected)
         } else if pacing.is_quiet(crate::clock::local(now).minute_of_day) {
             Some(PauseReason::QuietHours)
         } else if sent_today >= i64::from(pacing.daily_quota) {
             Some(PauseReason::DailyQuota)
+        } else if warming {
+            Some(PauseReason::WarmUpLimit)
         } else {
             None
         }
+    }
+
+    /// Starts, changes or ends a number's warm-up. Empty limits take the default two weeks; a
+    /// change keeps the day it started on.
+    pub async fn set_warm_up(
+        &self,
+        id: &InstanceId,
+        daily_limits: Option<Vec<u32>>,
+    ) -> Result<SendingHealth, EngineError> {
+        self.instance(id).await?;
+        let store = &self.inner.store;
+        let warm_up = match daily_limits {
+            None => None,
+            Some(limits) => {
+                let limits = if limits.is_empty() {
+                    DEFAULT_WARM_UP.to_vec()
+                } else {
+                    limits
+                };
+                if limits.len() > MOST_WARM_UP_DAYS || limits.contains(&0) {
+                    return Err(InputError::new(format!(
+                        "A warm-up has 1 to {MOST_WARM_UP_DAYS} days, each allowing at least one message."
+                    ))
+                    .into());
+                }
+                let started_on = match store.warm_up(id).await? {
+                    Some(earlier) => earlier.started_on,
+                    None => crate::clock::local(self.now()).day,
+                };
+                Some(WarmUp {
+                    started_on,
+                    daily_limits: limits,
+                })
+            }
+        };
+        store.set_warm_up(id, warm_up.as_ref()).await?;
+        self.wake_outbox(id);
+        self.sending_health(id).await
     }
 
     pub async fn set_guard_rules(

@@ -92,6 +92,8 @@ pub struct RecipientCheck {
 pub enum PauseReason {
     /// The number's sending guard paused it (see `sending_health`); a person resumes it.
     PushedBack,
+    /// Today's warm-up limit is reached; sending goes on tomorrow.
+    WarmUpLimit,
     NotConnected,
     QuietHours,
     DailyQuota,
@@ -675,8 +677,15 @@ impl Engine {
         if pacing.is_quiet(local.minute_of_day) {
             return Ok(OutboxStep::Paused(PauseReason::QuietHours));
         }
-        if self.inner.store.sent_on(id, &local.day).await? >= i64::from(pacing.daily_quota) {
+        let sent_today = self.inner.store.sent_on(id, &local.day).await?;
+        if sent_today >= i64::from(pacing.daily_quota) {
             return Ok(OutboxStep::Paused(PauseReason::DailyQuota));
+        }
+        if let Some(warm_up) = self.inner.store.warm_up(id).await? {
+            let today = super::guard::WarmUpToday::of(&warm_up, &local.day, pacing.daily_quota);
+            if today.active() && sent_today >= i64::from(today.limit_today) {
+                return Ok(OutboxStep::Paused(PauseReason::WarmUpLimit));
+            }
         }
         let due = self.inner.store.next_due_at(id).await?;
         let Some(due) = due else {

@@ -17,7 +17,7 @@ mod wording;
 
 pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use conversations::{ContactImport, LabelChange, ThreadPage};
-pub use guard::{SendingHealth, LOGOUT_AFTER_SEND_MILLIS};
+pub use guard::{SendingHealth, WarmUpToday, DEFAULT_WARM_UP, LOGOUT_AFTER_SEND_MILLIS};
 pub use ingest::{WebhookRejection, STREAM_RETRY_MILLIS};
 pub use instances::{AddInstanceRequest, LinkView, ManualWebhook, ProviderSetup};
 pub use keys::{key_allows, source_for, CreatedApiKey, KeyPermission, KeyRejection, NewApiKey};

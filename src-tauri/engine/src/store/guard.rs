@@ -235,3 +235,58 @@ impl Store {
         Ok(())
     }
 }
+
+/// A warm-up as stored: day 1 is `started_on`, and `daily_limits[n]` is the limit of day `n + 1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarmUp {
+    pub started_on: String,
+    pub daily_limits: Vec<u32>,
+}
+
+impl Store {
+    pub async fn warm_up(&self, id: &InstanceId) -> Result<Option<WarmUp>, StoreError> {
+        let id = id.as_str();
+        let row = sqlx::query!(
+            "SELECT started_on, daily_limits FROM warm_ups WHERE instance_id = ?",
+            id
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let daily_limits =
+                serde_json::from_str(&row.daily_limits).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(WarmUp {
+                started_on: row.started_on,
+                daily_limits,
+            })
+        })
+        .transpose()
+    }
+
+    /// Sets or ends a number's warm-up.
+    pub async fn set_warm_up(&self, id: &InstanceId, warm_up: Option<&WarmUp>) -> Result<(), StoreError> {
+        let id = id.as_str();
+        match warm_up {
+            Some(warm_up) => {
+                let limits = serde_json::to_string(&warm_up.daily_limits)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query!(
+                    "INSERT INTO warm_ups (instance_id, started_on, daily_limits) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (instance_id) DO UPDATE SET started_on = excluded.started_on,
+                         daily_limits = excluded.daily_limits",
+                    id,
+                    warm_up.started_on,
+                    limits
+                )
+                .execute(&self.pool)
+                .await?;
+            }
+            None => {
+                sqlx::query!("DELETE FROM warm_ups WHERE instance_id = ?", id)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -18,7 +18,7 @@ pub use api::{ApiKey, Delivery, MessageEvent, Subscription};
 pub use campaigns::{Campaign, CampaignState, NewCampaign};
 pub use changes::{Change, UnreportedChanges};
 pub use conversations::{Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter, Label};
-pub use guard::{Guard, GuardRules, PushBackSignal, SendingPause};
+pub use guard::{Guard, GuardRules, PushBackSignal, SendingPause, WarmUp};
 pub use instances::{Instance, StatusChange};
 pub use messages::{
     Claimed, EarlierText, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome,

@@ -263,3 +263,72 @@ async fn todays_figures_count_sent_failed_and_refused_sends() {
     assert_eq!((health.sent, health.failed, health.refused), (1, 1, 1));
     assert_eq!(health.held, None);
 }
+
+#[tokio::test]
+async fn a_warm_up_raises_the_daily_limit_day_by_day_and_then_steps_aside() {
+    let h = harness().await;
+    let instance = h.connected().await;
+    let health = h
+        .engine
+        .set_warm_up(&instance.id, Some(vec![2, 3]))
+        .await
+        .expect("warm-up on");
+    let today = health.warm_up.expect("warming up");
+    assert_eq!((today.day, today.days, today.limit_today), (1, 2, 2));
+    for n in 0..3 {
+        h.send(&instance, &format!("+55 11 90000-001{n}")).await;
+    }
+    h.step(&instance).await;
+    h.step(&instance).await;
+    assert_eq!(
+        h.engine.outbox_step(&instance.id).await.expect("step"),
+        OutboxStep::Paused(PauseReason::WarmUpLimit),
+        "day 1 allows two"
+    );
+    let health = h.engine.sending_health(&instance.id).await.expect("health");
+    assert_eq!(health.held, Some(PauseReason::WarmUpLimit));
+
+    // Changing the limits keeps the day it started on.
+    h.clock.advance(24 * 3_600_000);
+    let health = h
+        .engine
+        .set_warm_up(&instance.id, Some(vec![2, 4, 6]))
+        .await
+        .expect("changed");
+    let today = health.warm_up.expect("warming up");
+    assert_eq!((today.day, today.limit_today), (2, 4));
+    assert_eq!(
+        h.step(&instance).await.status,
+        MessageStatus::Sent,
+        "day 2 allows more"
+    );
+
+    // Past its last day the number's own quota applies; no limits means the default two weeks.
+    h.clock.advance(2 * 24 * 3_600_000);
+    let over = h
+        .engine
+        .sending_health(&instance.id)
+        .await
+        .expect("health")
+        .warm_up
+        .expect("kept");
+    assert!(!over.active());
+    let default = h
+        .engine
+        .set_warm_up(&instance.id, Some(Vec::new()))
+        .await
+        .expect("default");
+    assert_eq!(
+        default.warm_up.expect("on").daily_limits,
+        switchboard_engine::DEFAULT_WARM_UP.to_vec()
+    );
+    let off = h.engine.set_warm_up(&instance.id, None).await.expect("off");
+    assert_eq!(off.warm_up, None);
+    let refused = h
+        .engine
+        .set_warm_up(&instance.id, Some(vec![10, 0]))
+        .await
+        .map_err(api)
+        .expect_err("a day allowing nothing");
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+}

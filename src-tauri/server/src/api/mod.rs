@@ -85,6 +85,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/instances/{id}/sending", get(sending_health))
         .route("/instances/{id}/sending/rules", put(set_guard_rules))
         .route("/instances/{id}/sending/resume", post(resume_sending))
+        .route("/instances/{id}/sending/warm-up", put(set_warm_up))
         .route("/messages", post(send_message).get(list_messages))
         .route("/messages/{id}", get(get_message))
         .route("/messages/{id}/media", get(conversations::message_media))
@@ -374,6 +375,33 @@ async fn resume_sending(
 ) -> Result<Json<SendingHealth>, HttpError> {
     let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
     Ok(Json(state.engine.resume_sending(&instance.id).await?))
+}
+
+/// A number's warm-up: its daily limits, the first day first (empty: the default two weeks), or
+/// null to end it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct WarmUpRequest {
+    daily_limits: Option<Vec<u32>>,
+}
+
+#[utoipa::path(put, path = "/v1/instances/{id}/sending/warm-up", tag = "instances", params(("id" = String, Path)),
+    description = "Starts, changes or ends the number's warm-up: a daily limit that rises over its first weeks. A change keeps the day it started on.",
+    request_body = WarmUpRequest,
+    responses((status = 200, body = SendingHealth), (status = 404, body = ApiError), (status = 422, body = ApiError)), security(("key" = [])))]
+async fn set_warm_up(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<WarmUpRequest>,
+) -> Result<Json<SendingHealth>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    Ok(Json(
+        state
+            .engine
+            .set_warm_up(&instance.id, request.daily_limits)
+            .await?,
+    ))
 }
 
 /// A message to send. `instanceId` may be left out when the key may use exactly one instance.
@@ -699,7 +727,7 @@ impl utoipa::Modify for KeySecurity {
 #[openapi(
     info(title = "Switchboard local API", version = "1",
         description = "Everything a person does in the Switchboard window, for apps on the same computer. Authenticate with `Authorization: Bearer <key>`; keys are created in the app."),
-    paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, list_templates, sync_templates, sending_health, set_guard_rules, resume_sending, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
+    paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, list_templates, sync_templates, sending_health, set_guard_rules, resume_sending, set_warm_up, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
         subscribe, list_subscriptions, unsubscribe, list_deliveries, replay_delivery, openapi,
         conversations::list_conversations, conversations::get_conversation, conversations::conversation_messages,
         conversations::mark_read, conversations::list_contacts, conversations::get_contact,

@@ -11,7 +11,16 @@ import { formatDateTime } from "../../format";
 import { useInvalidate } from "../../hooks/useInvalidate";
 import { describePace } from "../../pacing";
 import { queryKeys, useSendingHealth } from "../../queries";
-import { describeHold, describeSignal, MOST_SIGNS, toGuardForm, toGuardRules, type GuardForm } from "../../sending";
+import {
+  describeHold,
+  describeSignal,
+  describeWarmUp,
+  MOST_SIGNS,
+  parseDailyLimits,
+  toGuardForm,
+  toGuardRules,
+  type GuardForm,
+} from "../../sending";
 
 /** Today's sending, the pace, and the guard that pauses the number when WhatsApp pushes back. */
 export function SendingHealthCard({ instanceId }: { instanceId: InstanceId }) {
@@ -68,6 +77,7 @@ function HealthPanel({ instanceId, health }: { instanceId: InstanceId; health: S
       <p className="text-sm text-slate-600">
         Pace: {describePace(health.pacing)}, at most {health.pacing.dailyQuota} a day.
       </p>
+      <WarmUpControl instanceId={instanceId} health={health} />
       {health.held && !health.paused && (
         <p className="text-sm text-slate-600" data-testid="sending-held">
           {describeHold(health.held)}
@@ -183,4 +193,63 @@ function summary(rules: GuardRules): string {
   return signs.length === 0
     ? "Sending never pauses by itself."
     : `Sending pauses by itself after ${signs.join(", or ")}.`;
+}
+
+/** A new number's daily limit rising over its first weeks: on or off, and its limits per day. */
+function WarmUpControl({ instanceId, health }: { instanceId: InstanceId; health: SendingHealth }) {
+  const client = useQueryClient();
+  const [limits, setLimits] = useState(() => health.warmUp?.dailyLimits.join(", ") ?? "");
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const change = useMutation({
+    mutationFn: (dailyLimits: number[] | null) => api.setWarmUp(instanceId, dailyLimits),
+    onSuccess: (next) => {
+      client.setQueryData(queryKeys.sendingHealth(instanceId), next);
+      setLimits(next.warmUp?.dailyLimits.join(", ") ?? "");
+    },
+  });
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    const parsed = parseDailyLimits(limits);
+    if (typeof parsed === "string") setInvalid(parsed);
+    else change.mutate(parsed);
+  };
+  return (
+    <div className="space-y-2" data-testid="warm-up">
+      <label className="flex items-center justify-between gap-4 text-sm text-slate-800">
+        <span>
+          <span className="block font-medium">Warm up this number</span>
+          <span className="block text-xs text-slate-500">
+            {health.warmUp
+              ? describeWarmUp(health.warmUp)
+              : "A new number sends a few messages a day at first, more each day, so WhatsApp sees it grow like a person's."}
+          </span>
+        </span>
+        <Switch
+          checked={health.warmUp !== null}
+          disabled={change.isPending}
+          onChange={(event) => change.mutate(event.target.checked ? [] : null)}
+          aria-label="Warm up this number"
+          data-testid="warm-up-switch"
+        />
+      </label>
+      {health.warmUp && (
+        <form onSubmit={save} className="flex flex-wrap items-end gap-2">
+          <Field
+            label="Messages allowed each day, from the first"
+            value={limits}
+            onChange={(event) => {
+              setLimits(event.target.value);
+              setInvalid(null);
+            }}
+            data-testid="warm-up-limits"
+            className="min-w-0 flex-1"
+          />
+          <Button type="submit" busy={change.isPending} data-testid="warm-up-save">
+            Save
+          </Button>
+        </form>
+      )}
+      <FormError message={invalid ?? (change.isError ? errorMessage(change.error) : null)} />
+    </div>
+  );
 }
