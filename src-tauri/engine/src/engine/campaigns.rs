@@ -257,24 +257,32 @@ impl Engine {
         let hours = self.settings().await?.repeat_window_hours;
         if hours > 0 {
             let since = self.now() - Millis::from(hours) * 3_600_000;
-            let sent = self.inner.store.texts_sent_since(since).await?;
-            let (kept, repeated): (Vec<_>, Vec<_>) = std::mem::take(&mut parsed.recipients)
-                .into_iter()
-                .partition(|r| !sent.contains_key(&(Jid::for_phone(&r.phone).to_string(), r.text.clone())));
-            parsed.recipients = kept;
-            parsed.problems.extend(repeated.into_iter().map(|r| {
-                let at = sent
-                    .get(&(Jid::for_phone(&r.phone).to_string(), r.text.clone()))
-                    .map(|at| format!(" on {}", crate::clock::local(*at).spoken()))
-                    .unwrap_or_default();
-                RowProblem {
-                    line: r.line,
-                    reason: format!(
-                        "{} got this same text{at}: held, so they do not get it twice.",
-                        r.phone.formatted()
-                    ),
+            let mut sent = self.inner.store.texts_sent_since(since).await?;
+            let mut kept = Vec::new();
+            for recipient in std::mem::take(&mut parsed.recipients) {
+                let key = (
+                    Jid::for_phone(&recipient.phone).to_string(),
+                    recipient.text.clone(),
+                );
+                match sent.get(&key) {
+                    Some(at) => parsed.problems.push(RowProblem {
+                        line: recipient.line,
+                        reason: format!(
+                            "{} got this same text{}: held, so they do not get it twice.",
+                            recipient.phone.formatted(),
+                            // An earlier row of this file has no time yet.
+                            at.map(|at| format!(" on {}", crate::clock::local(at).spoken()))
+                                .unwrap_or_default()
+                        ),
+                    }),
+                    None => {
+                        // A second row for the same person with the same text is a repeat too.
+                        sent.insert(key, None);
+                        kept.push(recipient);
+                    }
                 }
-            }));
+            }
+            parsed.recipients = kept;
         }
         parsed.problems.sort_by_key(|p| p.line);
         Ok(parsed)

@@ -265,11 +265,13 @@ impl Engine {
                 media_ref: message.media_ref.as_deref(),
             })
             .await?;
+        // Also for a repeated delivery: one whose first delivery failed half-way must not lose the
+        // opt-out it carries (a contact already opted out is left as it is).
+        if let (Direction::Inbound, Some(text)) = (message.direction, message.body.as_deref()) {
+            self.opt_out_by_message(id, &chat_jid, text).await?;
+        }
         // None: a repeated delivery of a message already logged.
         if let Some(stored) = stored {
-            if let (Direction::Inbound, Some(text)) = (stored.direction, message.body.as_deref()) {
-                self.opt_out_by_message(id, &chat_jid, text).await?;
-            }
             let event = match stored.direction {
                 Direction::Inbound => EngineEvent::MessageReceived {
                     instance_id: id.clone(),

@@ -333,13 +333,14 @@ impl Engine {
     pub async fn logout_instance(&self, id: &InstanceId) -> Result<Instance, EngineError> {
         let instance = self.instance(id).await?;
         let provider = self.provider(&instance).await?;
+        // Before the call: its own logout event may arrive while it is under way.
+        self.forget_last_send(id);
         match provider.logout().await {
             // Not connected means there is no session left to log out of.
             Ok(()) | Err(ProviderError::NotConnected) => {}
             Err(error) => return Err(error.into()),
         }
         self.clear_offer(id);
-        self.forget_last_send(id);
         let report = ConnectionReport {
             reason: Some("Logged out from Switchboard.".into()),
             ..ConnectionReport::bare(ConnectionSignal::LoggedOut)

@@ -804,7 +804,7 @@ impl Engine {
                     tracing::info!(message = %message.id, %error, "send refused by a restriction; held with the paused number");
                     self.inner
                         .store
-                        .requeue(&message.id, now, error.code(), &reason, now)
+                        .hold(&message.id, error.code(), &reason, now)
                         .await?
                 } else if error.is_transient() && message.attempts < MAX_ATTEMPTS {
                     let growth = 4_i64.pow(u32::try_from(message.attempts - 1).unwrap_or(0));

@@ -1,6 +1,6 @@
 //! Opting out by message: a customer whose whole message is one of the opt-out words (SAIR,
-//! PARAR, STOP, BAJA, …, set in Settings) is marked opted out, their queued campaign messages are
-//! withdrawn, and the confirmation Settings holds, if any, is sent to them once.
+//! PARAR, STOP, BAJA, …, set in Settings) is marked opted out, every message still queued for them
+//! is withdrawn, and the confirmation Settings holds, if any, is sent to them once.
 
 use super::{Engine, SendRequest};
 use crate::domain::{InstanceId, Jid, JidKind};
@@ -66,7 +66,12 @@ impl Engine {
             }
         }
         self.inner.store.opt_out(&jid, now).await?;
-        for (message_id, owner) in self.inner.store.withdraw_campaign_messages_to(&jid, now).await? {
+        for (message_id, owner) in self
+            .inner
+            .store
+            .withdraw_queued_messages_to(&jid, SOURCE_OPT_OUT, now)
+            .await?
+        {
             self.emit(EngineEvent::MessageStatusChanged {
                 instance_id: owner,
                 message_id,

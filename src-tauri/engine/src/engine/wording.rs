@@ -20,10 +20,20 @@ enum Piece {
 
 /// How many alternatives a wording may multiply into before the count stops growing.
 const MOST_COUNTED: u64 = 1_000_000;
+/// Alternatives inside alternatives, at most: deeper is no wording a person writes, and each
+/// level is a step of recursion.
+const MOST_NESTED: usize = 8;
+/// The longest template, in characters.
+const MOST_TEMPLATE_CHARS: usize = 4 * crate::domain::MAX_TEXT_CHARS;
 
 impl Wording {
     /// Compiles a template against the file's columns (matched without regard to case).
     pub(super) fn compile(template: &str, columns: &[String]) -> Result<Self, InputError> {
+        if template.chars().count() > MOST_TEMPLATE_CHARS {
+            return Err(InputError::new(format!(
+                "The template can have at most {MOST_TEMPLATE_CHARS} characters."
+            )));
+        }
         let mut parser = Parser {
             rest: template,
             columns,
@@ -163,6 +173,11 @@ impl Parser<'_> {
                     self.rest = &after[end + 2..];
                 }
                 '{' => {
+                    if depth >= MOST_NESTED {
+                        return Err(InputError::new(format!(
+                            "The template nests alternatives more than {MOST_NESTED} deep."
+                        )));
+                    }
                     flush(&mut literal, &mut pieces);
                     let mut alternatives = Vec::new();
                     loop {
@@ -268,6 +283,12 @@ mod tests {
         let unknown = Wording::compile("{Olá|Oi} {{cliente}}", &columns()).expect_err("unknown");
         assert!(unknown.0.contains("{{cliente}}"), "{}", unknown.0);
         let placeholder = Wording::compile("Hi {{nome", &columns()).expect_err("unclosed placeholder");
-        assert!(placeholder.0.contains('{'), "{}", placeholder.0);
+        assert!(placeholder.0.contains("closing"), "{}", placeholder.0);
+        let long = Wording::compile(&"{".repeat(100_000), &columns()).expect_err("too long");
+        assert!(long.0.contains("at most"), "{}", long.0);
+        let nested = |levels: usize| format!("{}x{}", "{a|".repeat(levels), "}".repeat(levels));
+        let deep = Wording::compile(&nested(9), &columns()).expect_err("too deep");
+        assert!(deep.0.contains("deep"), "{}", deep.0);
+        assert!(Wording::compile(&nested(8), &columns()).is_ok());
     }
 }

@@ -512,19 +512,21 @@ impl Store {
         Ok(())
     }
 
-    /// Withdraws the campaign messages still queued for a contact who opted out; returns each
-    /// one's id and number.
-    pub async fn withdraw_campaign_messages_to(
+    /// Withdraws the messages still queued for a contact who opted out (but the confirmation
+    /// of `keep_source`); returns each one's id and number.
+    pub async fn withdraw_queued_messages_to(
         &self,
         jid: &str,
+        keep_source: &str,
         now: Millis,
     ) -> Result<Vec<(String, InstanceId)>, StoreError> {
         let rows = sqlx::query!(
             "UPDATE messages SET status = 'cancelled', updated_at = ?2
-             WHERE chat_jid = ?1 AND status = 'queued' AND campaign_id IS NOT NULL
+             WHERE chat_jid = ?1 AND status = 'queued' AND source != ?3
              RETURNING id, instance_id",
             jid,
-            now
+            now,
+            keep_source
         )
         .fetch_all(&self.pool)
         .await?;

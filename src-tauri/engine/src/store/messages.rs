@@ -484,7 +484,7 @@ impl Store {
     pub async fn texts_sent_since(
         &self,
         since: Millis,
-    ) -> Result<std::collections::HashMap<(String, String), Millis>, StoreError> {
+    ) -> Result<std::collections::HashMap<(String, String), Option<Millis>>, StoreError> {
         let rows = sqlx::query!(
             r#"SELECT chat_jid, body AS "body!", MAX(created_at) AS "at!: i64" FROM messages
                WHERE created_at >= ?1 AND direction = 'outbound' AND body IS NOT NULL
@@ -496,7 +496,7 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|row| ((row.chat_jid, row.body), row.at))
+            .map(|row| ((row.chat_jid, row.body), Some(row.at)))
             .collect())
     }
 
@@ -516,6 +516,9 @@ impl Store {
                            WHERE m.instance_id = ?1 AND m.direction = 'outbound' AND m.status = 'queued'
                              AND COALESCE(m.scheduled_at, 0) <= ?2 AND COALESCE(m.next_attempt_at, 0) <= ?2
                              AND (m.campaign_id IS NULL OR c.state = 'running')
+                             -- A pause taken while this step was under way holds this message too.
+                             AND NOT EXISTS (SELECT 1 FROM sending_guards g
+                                             WHERE g.instance_id = ?1 AND g.paused_at IS NOT NULL)
                            ORDER BY COALESCE(m.next_attempt_at, m.scheduled_at, m.created_at), m.created_at, m.rowid
                            LIMIT 1)
                RETURNING id AS "id!", payload"#,
@@ -573,6 +576,31 @@ impl Store {
         self.message(message_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("requeued message vanished".into()))
+    }
+
+    /// Puts back a message whose send met a restriction that paused its number: it waits in its
+    /// old place in the queue, and the refused attempt does not count against it.
+    pub async fn hold(
+        &self,
+        message_id: &str,
+        code: &str,
+        reason: &str,
+        now: Millis,
+    ) -> Result<Message, StoreError> {
+        sqlx::query!(
+            "UPDATE messages SET status = 'queued', next_attempt_at = NULL, attempts = MAX(attempts - 1, 0),
+                 error_code = ?2, error_message = ?3, updated_at = ?4
+             WHERE id = ?1 AND status = 'sending'",
+            message_id,
+            code,
+            reason,
+            now,
+        )
+        .execute(&self.pool)
+        .await?;
+        self.message(message_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("held message vanished".into()))
     }
 
     /// A person retries a failed or cancelled message: it is queued afresh. Returns `None` when the

@@ -64,10 +64,17 @@ async fn a_restriction_pauses_the_number_and_its_campaign_and_holds_the_message_
     h.fake.set_rate_overlimit(true);
     let held = h.step(&instance).await;
     assert_eq!(
-        (held.status, held.error_code.as_deref()),
-        (MessageStatus::Queued, Some("rate_overlimit")),
-        "held for later, not failed"
+        (held.status, held.error_code.as_deref(), held.attempts),
+        (MessageStatus::Queued, Some("rate_overlimit"), 0),
+        "held for later, not failed, and the refused attempt does not count"
     );
+    // Even a step that read no pause before it began claims nothing once the pause is there.
+    let claimed = h
+        .store
+        .claim_next_outbound(&instance.id, h.now())
+        .await
+        .expect("claim");
+    assert!(claimed.is_none());
     let told = h.pauses_told();
     assert_eq!(told.len(), 1, "the person is told once");
     assert!(told[0].contains("rate-overlimit"), "{}", told[0]);

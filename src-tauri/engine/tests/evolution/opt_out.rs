@@ -1,5 +1,5 @@
 //! Opting out by message: a customer's whole message of one opt-out word marks them opted out,
-//! withdraws their queued campaign messages and sends the confirmation once; groups and longer
+//! withdraws every message still queued for them and sends the confirmation once; groups and longer
 //! messages opt nobody out.
 
 use crate::support::*;
@@ -49,6 +49,13 @@ async fn a_whole_message_of_an_opt_out_word_opts_the_customer_out_once_and_confi
         .await
         .expect("campaign");
 
+    // A message a local app scheduled for her tomorrow.
+    let later = switchboard_engine::SendRequest {
+        scheduled_at: Some(h.now() + 24 * 3_600_000),
+        ..text(&instance, "+55 11 90000-0002", "Lembrete do pedido")
+    };
+    h.engine.send_message(later).await.expect("scheduled");
+
     let now = h.now();
     h.receive(&instance, inbound("G1", GROUP, None, "SAIR", now))
         .await;
@@ -71,7 +78,11 @@ async fn a_whole_message_of_an_opt_out_word_opts_the_customer_out_once_and_confi
         .iter()
         .filter(|m| m.status == MessageStatus::Cancelled)
         .collect();
-    assert_eq!(withdrawn.len(), 1, "her campaign message is withdrawn");
+    assert_eq!(
+        withdrawn.len(),
+        2,
+        "her campaign message and the scheduled one are withdrawn"
+    );
     let confirmation: Vec<_> = to_maria
         .iter()
         .filter(|m| m.body.as_deref() == Some(CONFIRMATION))

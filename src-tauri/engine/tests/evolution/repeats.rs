@@ -84,18 +84,22 @@ async fn a_campaign_preview_holds_the_rows_that_would_repeat() {
     let draft = CampaignDraft {
         instance_id: instance.id.clone(),
         name: "Promo".into(),
-        csv: "nome,telefone\nMaria,+55 11 90000-0002\nJoão,+55 11 90000-0004\n".into(),
+        csv: "nome,telefone\nMaria,+55 11 90000-0002\nJoão,+55 11 90000-0004\nJoão,5511900000004\n".into(),
         label_id: None,
         template: "Olá {{nome}}, promoção!".into(),
         scheduled_at: None,
     };
     let preview = h.engine.preview_campaign(draft).await.expect("preview");
-    assert_eq!(preview.valid, 1);
-    assert_eq!(preview.problems.len(), 1);
-    assert_eq!(preview.problems[0].line, 2);
+    assert_eq!(preview.valid, 1, "João once");
+    let lines: Vec<u32> = preview.problems.iter().map(|p| p.line).collect();
+    assert_eq!(
+        lines,
+        vec![2, 4],
+        "Maria had it already; João's second row repeats his first"
+    );
     assert!(
-        preview.problems[0].reason.contains("same text"),
-        "{}",
-        preview.problems[0].reason
+        preview.problems.iter().all(|p| p.reason.contains("same text")),
+        "{:?}",
+        preview.problems
     );
 }
