@@ -239,6 +239,7 @@ impl Engine {
     /// The same request again under its idempotency key is no repeat: it returns the first message.
     pub(super) async fn check_not_repeated(
         &self,
+        instance_id: &InstanceId,
         to: &Jid,
         content: &OutgoingContent,
         source: &str,
@@ -253,7 +254,12 @@ impl Engine {
         }
         let since = self.now() - Millis::from(hours) * 3_600_000;
         let chat = to.to_string();
-        match self.inner.store.same_text_sent(&chat, text, since).await? {
+        match self
+            .inner
+            .store
+            .same_text_sent(instance_id, &chat, text, since)
+            .await?
+        {
             Some(earlier)
                 if key.is_some() && earlier.source == source && earlier.idempotency_key.as_deref() == key =>
             {

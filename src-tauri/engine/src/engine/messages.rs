@@ -290,7 +290,10 @@ impl Engine {
         }
         let content = self.prepare_content(&instance_id, request.content).await?;
         if !request.allow_repeat {
-            if let Err(refusal) = self.check_not_repeated(&to, &content, source, key).await {
+            if let Err(refusal) = self
+                .check_not_repeated(&instance_id, &to, &content, source, key)
+                .await
+            {
                 return Err(self.counted_refusal(&instance_id, refusal).await);
             }
         }

@@ -457,20 +457,27 @@ impl Store {
         messages_in_order(&self.pool, &seqs).await
     }
 
-    /// The newest message with this text that went (or waits to go) to a chat since `since`.
+    /// The newest message with this text that a number sent (or is about to send) to a chat
+    /// since `since`, among its last 50 messages in that chat: every accept asks,
+    /// so the work stays bounded however many messages one person gets.
     pub async fn same_text_sent(
         &self,
+        instance_id: &InstanceId,
         chat_jid: &str,
         text: &str,
         since: Millis,
     ) -> Result<Option<EarlierText>, StoreError> {
+        let instance_id = instance_id.as_str();
         let row = sqlx::query_as!(
             EarlierText,
-            r#"SELECT id AS "id!", created_at, source, idempotency_key FROM messages
-               WHERE chat_jid = ?1 AND created_at >= ?3 AND direction = 'outbound' AND body = ?2
-                 AND status NOT IN ('failed', 'cancelled')
-               ORDER BY created_at DESC LIMIT 1"#,
+            r#"SELECT id AS "id!", created_at AS "created_at!", source AS "source!", idempotency_key FROM (
+                   SELECT id, created_at, source, idempotency_key, direction, body, status FROM messages
+                   WHERE chat_jid = ?1 AND instance_id = ?2 AND created_at >= ?4
+                   ORDER BY created_at DESC LIMIT 50)
+               WHERE direction = 'outbound' AND body = ?3 AND status NOT IN ('failed', 'cancelled')
+               LIMIT 1"#,
             chat_jid,
+            instance_id,
             text,
             since
         )
