@@ -10,7 +10,7 @@ use crate::domain::{InputError, InstanceId, InstanceStatus, Jid, OutgoingContent
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::provider::ProviderError;
-use crate::store::{GuardRules, Millis, Pacing, PushBackSignal, SendingPause, WarmUp};
+use crate::store::{Guard, GuardRules, Millis, Pacing, PushBackSignal, SendingPause, WarmUp};
 use serde::Serialize;
 
 /// A logout or suspension this soon after a send counts as a reaction to the sending.
@@ -93,60 +93,83 @@ pub struct SendingHealth {
     pub held: Option<PauseReason>,
 }
 
-impl Engine {
-    pub async fn sending_health(&self, id: &InstanceId) -> Result<SendingHealth, EngineError> {
-        let instance = self.instance(id).await?;
-        let now = self.now();
-        let day = crate::clock::local(now).day;
-        let store = &self.inner.store;
-        let guard = store.guard(id).await?;
-        let pacing = store.pacing(id).await?;
-        let today = store.daily_stats(Some(id), &day, &day).await?.into_iter().next();
-        let warm_up = store
-            .warm_up(id)
-            .await?
-            .map(|warm_up| WarmUpToday::of(&warm_up, &day, pacing.daily_quota));
-        let held = if guard.pause.is_some() {
-            Some(PauseReason::PushedBack)
-        } else {
-            let sent = today.as_ref().map_or(0, |t| t.sent);
-            self.held_by(&instance.status, &pacing, warm_up.as_ref(), sent, now)
-        };
-        Ok(SendingHealth {
-            day,
-            sent: today.as_ref().map_or(0, |t| t.sent),
-            failed: today.as_ref().map_or(0, |t| t.failed),
-            refused: today.as_ref().map_or(0, |t| t.refused),
-            pacing,
-            rules: guard.rules,
-            paused: guard.pause,
-            warm_up,
-            held,
-        })
-    }
+/// What decides whether a number may send right now: its guard, its pace and quota, its warm-up
+/// and how much it sent today. The outbox step and the health panel read it the same way.
+pub(super) struct SendingState {
+    pub guard: Guard,
+    pub pacing: Pacing,
+    pub warm_up: Option<WarmUpToday>,
+    pub sent_today: i64,
+}
 
-    /// Why an outbox that its guard does not hold is not sending: no connection, quiet hours, or
-    /// the day's quota used up.
-    pub(super) fn held_by(
-        &self,
-        status: &InstanceStatus,
-        pacing: &Pacing,
-        warm_up: Option<&WarmUpToday>,
-        sent_today: i64,
-        now: Millis,
-    ) -> Option<PauseReason> {
-        let warming = warm_up.is_some_and(|w| w.active() && sent_today >= i64::from(w.limit_today));
-        if *status != InstanceStatus::Connected {
+impl SendingState {
+    /// Why queued messages cannot go out now: a pause, no connection, quiet hours, the day's
+    /// quota or warm-up limit used up. `None` when they can.
+    pub fn held(&self, status: InstanceStatus, now: Millis) -> Option<PauseReason> {
+        let warming = self
+            .warm_up
+            .as_ref()
+            .is_some_and(|w| w.active() && self.sent_today >= i64::from(w.limit_today));
+        if self.guard.pause.is_some() {
+            Some(PauseReason::PushedBack)
+        } else if status != InstanceStatus::Connected {
             Some(PauseReason::NotConnected)
-        } else if pacing.is_quiet(crate::clock::local(now).minute_of_day) {
+        } else if self.pacing.is_quiet(crate::clock::local(now).minute_of_day) {
             Some(PauseReason::QuietHours)
-        } else if sent_today >= i64::from(pacing.daily_quota) {
+        } else if self.sent_today >= i64::from(self.pacing.daily_quota) {
             Some(PauseReason::DailyQuota)
         } else if warming {
             Some(PauseReason::WarmUpLimit)
         } else {
             None
         }
+    }
+}
+
+impl Engine {
+    pub(super) async fn sending_state(
+        &self,
+        id: &InstanceId,
+        day: &str,
+    ) -> Result<SendingState, EngineError> {
+        let store = &self.inner.store;
+        let pacing = store.pacing(id).await?;
+        let warm_up = store
+            .warm_up(id)
+            .await?
+            .map(|warm_up| WarmUpToday::of(&warm_up, day, pacing.daily_quota));
+        Ok(SendingState {
+            guard: store.guard(id).await?,
+            pacing,
+            warm_up,
+            sent_today: store.sent_on(id, day).await?,
+        })
+    }
+
+    pub async fn sending_health(&self, id: &InstanceId) -> Result<SendingHealth, EngineError> {
+        let instance = self.instance(id).await?;
+        let now = self.now();
+        let day = crate::clock::local(now).day;
+        let state = self.sending_state(id, &day).await?;
+        let held = state.held(instance.status, now);
+        let today = self
+            .inner
+            .store
+            .daily_stats(Some(id), &day, &day)
+            .await?
+            .into_iter()
+            .next();
+        Ok(SendingHealth {
+            day,
+            sent: state.sent_today,
+            failed: today.as_ref().map_or(0, |t| t.failed),
+            refused: today.as_ref().map_or(0, |t| t.refused),
+            pacing: state.pacing,
+            rules: state.guard.rules,
+            paused: state.guard.pause,
+            warm_up: state.warm_up,
+            held,
+        })
     }
 
     /// Starts, changes or ends a number's warm-up. Empty limits take the default two weeks; a
@@ -223,15 +246,21 @@ impl Engine {
         self.sending_health(id).await
     }
 
-    /// A send refused before it was queued, counted in today's figures; counting never changes
-    /// the answer.
-    pub(super) async fn counted_refusal(&self, id: &InstanceId, refusal: EngineError) -> EngineError {
-        let day = crate::clock::local(self.now()).day;
-        if let Err(error) = self.inner.store.count_refused(id, &day).await {
-            // An unknown number, most likely: the refusal stands on its own.
-            tracing::debug!(instance = %id, %error, "refusal not counted");
+    /// A check before queueing, whose refusal is counted in today's figures; counting never
+    /// changes the answer.
+    pub(super) async fn counted(
+        &self,
+        id: &InstanceId,
+        check: Result<(), EngineError>,
+    ) -> Result<(), EngineError> {
+        if check.is_err() {
+            let day = crate::clock::local(self.now()).day;
+            if let Err(error) = self.inner.store.count_refused(id, &day).await {
+                // An unknown number, most likely: the refusal stands on its own.
+                tracing::debug!(instance = %id, %error, "refusal not counted");
+            }
         }
-        refusal
+        check
     }
 
     /// Refuses a text that went to the same person within the repeat window (Settings): the same

@@ -268,7 +268,8 @@ impl Engine {
         // Also for a repeated delivery: one whose first delivery failed half-way must not lose the
         // opt-out it carries (a contact already opted out is left as it is).
         if let (Direction::Inbound, Some(text)) = (message.direction, message.body.as_deref()) {
-            self.opt_out_by_message(id, &chat_jid, text).await?;
+            self.opt_out_by_message(id, &chat_jid, text, &message.provider_message_id)
+                .await?;
         }
         // None: a repeated delivery of a message already logged.
         if let Some(stored) = stored {

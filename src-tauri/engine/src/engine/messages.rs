@@ -3,8 +3,8 @@
 
 use super::{lock, within, Engine};
 use crate::domain::{
-    checked_location, checked_text, optional, InputError, InstanceId, InstanceStatus, Jid, MediaKind,
-    MediaSource, OutgoingContent, PhoneNumber, QuotedMessage,
+    checked_location, checked_text, optional, InputError, InstanceId, Jid, MediaKind, MediaSource,
+    OutgoingContent, PhoneNumber, QuotedMessage,
 };
 use crate::error::EngineError;
 use crate::events::EngineEvent;
@@ -277,9 +277,8 @@ impl Engine {
         // The instance is not read here: the insert's foreign key proves it exists.
         let instance_id = request.instance_id;
         let to = self.recipient(&request.to).await?;
-        if let Err(refusal) = self.check_not_opted_out(&to).await {
-            return Err(self.counted_refusal(&instance_id, refusal).await);
-        }
+        self.counted(&instance_id, self.check_not_opted_out(&to).await)
+            .await?;
         let key = request
             .idempotency_key
             .as_deref()
@@ -290,17 +289,14 @@ impl Engine {
         }
         let content = self.prepare_content(&instance_id, request.content).await?;
         if !request.allow_repeat {
-            if let Err(refusal) = self
+            let repeat = self
                 .check_not_repeated(&instance_id, &to, &content, source, key)
-                .await
-            {
-                return Err(self.counted_refusal(&instance_id, refusal).await);
-            }
+                .await;
+            self.counted(&instance_id, repeat).await?;
         }
         if !matches!(content, OutgoingContent::Template { .. }) {
-            if let Err(refusal) = self.check_reply_window(&instance_id, &to).await {
-                return Err(self.counted_refusal(&instance_id, refusal).await);
-            }
+            let window = self.check_reply_window(&instance_id, &to).await;
+            self.counted(&instance_id, window).await?;
         }
         let payload = serde_json::to_string(&content).map_err(|e| InputError::new(e.to_string()))?;
         let chat = to.to_string();
@@ -668,28 +664,12 @@ impl Engine {
     /// loops over this, tests call it directly.
     pub async fn outbox_step(&self, id: &InstanceId) -> Result<OutboxStep, EngineError> {
         let instance = self.instance(id).await?;
-        if self.inner.store.guard(id).await?.pause.is_some() {
-            return Ok(OutboxStep::Paused(PauseReason::PushedBack));
-        }
-        if instance.status != InstanceStatus::Connected {
-            return Ok(OutboxStep::Paused(PauseReason::NotConnected));
-        }
         let now = self.now();
-        let pacing = self.inner.store.pacing(id).await?;
-        let local = crate::clock::local(now);
-        if pacing.is_quiet(local.minute_of_day) {
-            return Ok(OutboxStep::Paused(PauseReason::QuietHours));
+        let state = self.sending_state(id, &crate::clock::local(now).day).await?;
+        if let Some(reason) = state.held(instance.status, now) {
+            return Ok(OutboxStep::Paused(reason));
         }
-        let sent_today = self.inner.store.sent_on(id, &local.day).await?;
-        if sent_today >= i64::from(pacing.daily_quota) {
-            return Ok(OutboxStep::Paused(PauseReason::DailyQuota));
-        }
-        if let Some(warm_up) = self.inner.store.warm_up(id).await? {
-            let today = super::guard::WarmUpToday::of(&warm_up, &local.day, pacing.daily_quota);
-            if today.active() && sent_today >= i64::from(today.limit_today) {
-                return Ok(OutboxStep::Paused(PauseReason::WarmUpLimit));
-            }
-        }
+        let pacing = state.pacing;
         let due = self.inner.store.next_due_at(id).await?;
         let Some(due) = due else {
             return Ok(OutboxStep::Idle);

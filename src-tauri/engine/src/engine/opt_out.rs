@@ -35,6 +35,7 @@ impl Engine {
         instance_id: &InstanceId,
         chat: &Jid,
         text: &str,
+        provider_message_id: &str,
     ) -> Result<(), EngineError> {
         if chat.kind() == JidKind::Group {
             return Ok(());
@@ -57,8 +58,11 @@ impl Engine {
                         reply_to: None,
                     },
                     scheduled_at: None,
-                    idempotency_key: Some(format!("opt-out:{jid}")),
-                    allow_repeat: false,
+                    // Keyed by the message that opted out: a redelivery of it confirms nothing
+                    // more, a later opt-out (after a person cleared this one) is confirmed again.
+                    idempotency_key: Some(format!("opt-out:{provider_message_id}")),
+                    // Each confirmation answers its own opt-out.
+                    allow_repeat: true,
                 };
                 if let Err(error) = self.accept(request, SOURCE_OPT_OUT, None).await {
                     tracing::warn!(instance = %instance_id, %error, "opt-out confirmation not queued");

@@ -116,6 +116,23 @@ async fn a_whole_message_of_an_opt_out_word_opts_the_customer_out_once_and_confi
         .map_err(api)
         .expect_err("opted out");
     assert_eq!(refused.code, ErrorCode::OptedOut);
+
+    // Heard from again and cleared by a person, she can opt out anew, and is told so again.
+    h.engine
+        .import_contacts("phone,opted_out\n+5511900000002,no\n")
+        .await
+        .expect("cleared");
+    assert!(h.opted_out().await.is_empty());
+    h.receive(&instance, inbound("M4", MARIA, None, "Parar", now + 4))
+        .await;
+    assert_eq!(h.opted_out().await, vec![MARIA.to_owned()]);
+    let confirmations = h
+        .outbound()
+        .await
+        .into_iter()
+        .filter(|m| m.body.as_deref() == Some(CONFIRMATION))
+        .count();
+    assert_eq!(confirmations, 2);
 }
 
 #[tokio::test]
