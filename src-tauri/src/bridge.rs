@@ -52,6 +52,13 @@ pub struct CampaignChanged {
     pub campaign_id: String,
 }
 
+/// Numbers were checked for being on WhatsApp through an instance.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct NumbersChecked {
+    pub instance_id: InstanceId,
+}
+
 pub struct TauriSink {
     app: AppHandle,
 }
@@ -149,6 +156,7 @@ impl EventSink for TauriSink {
                 .emit(&self.app)
             }
             EngineEvent::CampaignChanged { campaign_id } => CampaignChanged { campaign_id }.emit(&self.app),
+            EngineEvent::NumbersChecked { instance_id } => NumbersChecked { instance_id }.emit(&self.app),
             // The pause shows on the number's page and in the list; the person is told at once.
             EngineEvent::SendingPaused { instance_id, reason } => {
                 self.refresh_tray();

@@ -6,14 +6,15 @@ use switchboard_engine::domain::PhoneRegion;
 use switchboard_engine::provider::{Group, MessageTemplate, Profile};
 use switchboard_engine::settings::Settings;
 use switchboard_engine::store::{
-    ApiKey, Campaign, CampaignState, Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter,
-    DailyStats, Delivery, GuardRules, Instance, Label, Message, MessageEvent, MessageFilter, Pacing,
-    StatusChange, Subscription,
+    ApiKey, AutoReply, AutoReplyRule, Campaign, CampaignState, Contact, ContactFilter, ContactUpdate,
+    Conversation, ConversationFilter, DailyStats, Delivery, GuardRules, Instance, Label, Message,
+    MessageEvent, MessageFilter, Pacing, StatusChange, Subscription,
 };
 use switchboard_engine::{
-    AddInstanceRequest, ApiError, CampaignDraft, CampaignPreview, ContactImport, CreatedApiKey,
-    CreatedSubscription, Engine, LabelChange, LinkView, ManualWebhook, NewApiKey, NewSubscription,
-    ProfileUpdate, RecipientCheck, Requester, SendRequest, SendingHealth, StatsQuery, ThreadPage,
+    AddInstanceRequest, ApiError, AutoReplyTrial, AutoReplyVerdict, CampaignDraft, CampaignPreview,
+    ContactImport, CreatedApiKey, CreatedSubscription, Engine, LabelChange, LinkView, ManualWebhook,
+    NewApiKey, NewSubscription, NumberPresence, ProfileUpdate, RecipientCheck, Requester, SendRequest,
+    SendingHealth, StatsQuery, ThreadPage,
 };
 use tauri::State;
 
@@ -202,6 +203,65 @@ pub async fn set_warm_up(
     daily_limits: Option<Vec<u32>>,
 ) -> Reply<SendingHealth> {
     Ok(engine.set_warm_up(&instance_id, daily_limits).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_auto_replies(engine: State<'_, Engine>, instance_id: InstanceId) -> Reply<Vec<AutoReply>> {
+    Ok(engine.list_auto_replies(&instance_id).await?)
+}
+
+/// Adds a rule (`id` none) or rewrites one.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_auto_reply(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+    id: Option<i64>,
+    rule: AutoReplyRule,
+) -> Reply<AutoReply> {
+    Ok(match id {
+        Some(id) => engine.update_auto_reply(&instance_id, id, rule).await?,
+        None => engine.create_auto_reply(&instance_id, rule).await?,
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_auto_reply(engine: State<'_, Engine>, instance_id: InstanceId, id: i64) -> Reply<()> {
+    Ok(engine.delete_auto_reply(&instance_id, id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn move_auto_reply(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+    id: i64,
+    position: u32,
+) -> Reply<Vec<AutoReply>> {
+    Ok(engine.move_auto_reply(&instance_id, id, position).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn test_auto_reply(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+    trial: AutoReplyTrial,
+) -> Reply<AutoReplyVerdict> {
+    Ok(engine.test_auto_reply(&instance_id, trial).await?)
+}
+
+/// Whether a recipient is on WhatsApp, as far as the number's provider can tell.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_on_whatsapp(
+    engine: State<'_, Engine>,
+    instance_id: InstanceId,
+    to: String,
+) -> Reply<NumberPresence> {
+    Ok(engine.check_on_whatsapp(&instance_id, &to).await?)
 }
 
 #[tauri::command]

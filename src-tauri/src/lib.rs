@@ -50,6 +50,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::sending_health,
             commands::set_guard_rules,
             commands::resume_sending,
+            commands::check_on_whatsapp,
+            commands::list_auto_replies,
+            commands::save_auto_reply,
+            commands::delete_auto_reply,
+            commands::move_auto_reply,
+            commands::test_auto_reply,
             commands::set_warm_up,
             commands::statistics,
             commands::preview_campaign,
@@ -95,6 +101,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             bridge::MessageStatusChanged,
             bridge::MessageReceived,
             bridge::CampaignChanged,
+            bridge::NumbersChecked,
         ])
         // The window checks input against the engine's own limits, never copies of them.
         .constant("LIMITS", switchboard_engine::limits::LIMITS)

@@ -613,6 +613,62 @@ async function run() {
     await waitFor("the confirmed repeat to go out", async () => (await fake("GET", "/__fake/sent")).length > before);
   });
 
+  await step("an away message answers a customer who writes outside business hours, marked automatic", async () => {
+    await byTestId("auto-reply-add").waitForDisplayed({ timeout: WAIT });
+    await byTestId("auto-reply-add").click();
+    await byTestId("auto-reply-editor").waitForDisplayed({ timeout: WAIT });
+    await (await byTestId("auto-reply-trigger")).selectByAttribute("value", "away");
+    await byTestId("auto-reply-hours").waitForDisplayed({ timeout: WAIT });
+    // Closed every day, so that whatever the hour of this run the customer writes outside them.
+    await browser.execute(() => {
+      for (const box of document.querySelectorAll('[data-testid="auto-reply-day"] input[type="checkbox"]')) {
+        if (box.checked) box.click();
+      }
+    });
+    await waitFor("every day to read closed", async () =>
+      browser.execute(() => document.querySelectorAll('[data-testid="auto-reply-day"] input[type="time"]').length === 0),
+    );
+    await fill("auto-reply-text", "Estamos fechados agora; respondemos amanhã às 9h.");
+    await screenshot("07d-auto-reply-editor.png");
+    await byTestId("auto-reply-save").click();
+    await byTestId("auto-reply-rule").waitForDisplayed({ timeout: WAIT });
+    assert.match(await contentOf('[data-testid="auto-reply-rule"]'), /Away message \(closed every day\)/);
+    await fill("auto-reply-try", "Vocês abrem hoje?");
+    await byTestId("auto-reply-try-button").click();
+    await byTestId("auto-reply-verdict").waitForDisplayed({ timeout: WAIT });
+    assert.match(await contentOf('[data-testid="auto-reply-verdict"]'), /Rule 1 \(away message/);
+    await screenshot("07e-auto-reply-rule.png");
+
+    const before = (await fake("GET", "/__fake/sent")).length;
+    await fake("POST", "/__fake/instances/latest/inbound", { id: "IN-AWAY-1", text: "Vocês abrem hoje?" });
+    const sent = await waitFor("the automatic reply to reach the server", async () => {
+      const list = await fake("GET", "/__fake/sent");
+      return list.length > before ? list[list.length - 1] : null;
+    });
+    assert.equal(sent.body.text, "Estamos fechados agora; respondemos amanhã às 9h.");
+    await byTestId("tab-conversations").click();
+    await (await browser.$('[data-testid="conversation-row"]')).waitForDisplayed({ timeout: WAIT });
+    await (await browser.$('[data-testid="conversation-row"]')).click();
+    await byTestId("thread").waitForDisplayed({ timeout: WAIT });
+    const automatic = await waitFor("the reply in the conversation, marked automatic", async () =>
+      browser.execute(() => {
+        const outs = [...document.querySelectorAll('[data-testid="bubble"][data-direction="outbound"]')];
+        const last = outs.at(-1);
+        return last?.querySelector('[data-testid="bubble-automatic"]') ? last.textContent : null;
+      }),
+    );
+    assert.match(automatic, /respondemos amanhã às 9h/);
+    await screenshot("07f-auto-reply-conversation.png");
+
+    // Off again, so that the customers of the steps below are answered by hand.
+    await byTestId("tab-instances").click();
+    await (await browser.$('[data-testid="auto-reply-rule"] input[role="switch"]')).waitForDisplayed({ timeout: WAIT });
+    await (await browser.$('[data-testid="auto-reply-rule"] input[role="switch"]')).click();
+    await waitFor("the rule to be off", async () =>
+      browser.execute(() => document.querySelector('[data-testid="auto-reply-rule"] input[role="switch"]')?.checked === false),
+    );
+  });
+
   let apiBase = "";
   let apiSecret = "";
   let apiInstanceId = "";

@@ -32,6 +32,14 @@ export const commands = {
 	sendingHealth: (instanceId: InstanceId) => typedError<SendingHealth, ApiError>(__TAURI_INVOKE("sending_health", { instanceId })),
 	setGuardRules: (instanceId: InstanceId, rules: GuardRules) => typedError<GuardRules, ApiError>(__TAURI_INVOKE("set_guard_rules", { instanceId, rules })),
 	resumeSending: (instanceId: InstanceId) => typedError<SendingHealth, ApiError>(__TAURI_INVOKE("resume_sending", { instanceId })),
+	/**  Whether a recipient is on WhatsApp, as far as the number's provider can tell. */
+	checkOnWhatsapp: (instanceId: InstanceId, to: string) => typedError<NumberPresence, ApiError>(__TAURI_INVOKE("check_on_whatsapp", { instanceId, to })),
+	listAutoReplies: (instanceId: InstanceId) => typedError<AutoReply[], ApiError>(__TAURI_INVOKE("list_auto_replies", { instanceId })),
+	/**  Adds a rule (`id` none) or rewrites one. */
+	saveAutoReply: (instanceId: InstanceId, id: number | null, rule: AutoReplyRule) => typedError<AutoReply, ApiError>(__TAURI_INVOKE("save_auto_reply", { instanceId, id, rule })),
+	deleteAutoReply: (instanceId: InstanceId, id: number) => typedError<null, ApiError>(__TAURI_INVOKE("delete_auto_reply", { instanceId, id })),
+	moveAutoReply: (instanceId: InstanceId, id: number, position: number) => typedError<AutoReply[], ApiError>(__TAURI_INVOKE("move_auto_reply", { instanceId, id, position })),
+	testAutoReply: (instanceId: InstanceId, trial: AutoReplyTrial) => typedError<AutoReplyVerdict, ApiError>(__TAURI_INVOKE("test_auto_reply", { instanceId, trial })),
 	setWarmUp: (instanceId: InstanceId, dailyLimits: number[] | null) => typedError<SendingHealth, ApiError>(__TAURI_INVOKE("set_warm_up", { instanceId, dailyLimits })),
 	statistics: (query: StatsQuery) => typedError<DailyStats[], ApiError>(__TAURI_INVOKE("statistics", { query })),
 	previewCampaign: (draft: CampaignDraft) => typedError<CampaignPreview, ApiError>(__TAURI_INVOKE("preview_campaign", { draft })),
@@ -81,11 +89,12 @@ export const events = {
 	instancesChanged: makeEvent<InstancesChanged, InstancesChanged>("instances-changed"),
 	messageReceived: makeEvent<MessageReceived, MessageReceived>("message-received"),
 	messageStatusChanged: makeEvent<MessageStatusChanged, MessageStatusChanged>("message-status-changed"),
+	numbersChecked: makeEvent<NumbersChecked, NumbersChecked>("numbers-checked"),
 	qrUpdated: makeEvent<QrUpdated, QrUpdated>("qr-updated"),
 };
 
 /* Constants */
-export const LIMITS = {"defaultCloudApiVersion":"v26.0","maxKeyNameChars":60,"maxPacingIntervalMs":3600000,"maxProfileAboutChars":139,"maxProfileNameChars":25,"maxRepeatWindowHours":720,"maxRetentionDays":3650,"maxTextChars":4096,"minApiPort":1024} as const;
+export const LIMITS = {"defaultCloudApiVersion":"v26.0","maxAutoReplies":100,"maxAutoReplyPatternChars":200,"maxKeyNameChars":60,"maxNumberCheckDays":365,"maxPacingIntervalMs":3600000,"maxProfileAboutChars":139,"maxProfileNameChars":25,"maxRepeatWindowHours":720,"maxRetentionDays":3650,"maxTextChars":4096,"minApiPort":1024,"numberCheckBatch":50,"numberCheckGapMs":5000} as const;
 
 /* Types */
 export type AddInstanceRequest = {
@@ -114,6 +123,58 @@ export type ApiKey = {
 	createdAt: number,
 	lastUsedAt: number | null,
 	revokedAt: number | null,
+};
+
+/**  A stored rule: its place in the number's order (0 first) and what it says. */
+export type AutoReply = {
+	id: number,
+	instanceId: InstanceId,
+	position: number,
+	rule: AutoReplyRule,
+};
+
+/**  A rule as a person writes it. */
+export type AutoReplyRule = {
+	enabled: boolean,
+	trigger: ReplyTrigger,
+	/**  The words of a `contains`, `equals` or `starts_with` rule. */
+	pattern: string | null,
+	/**  The reply's text (the caption, with a file). */
+	reply: string,
+	media: ReplyMedia | null,
+	/**  Whether it answers in groups too (never, unless set). */
+	inGroups?: boolean,
+	/**  At most one reply of this rule to the same contact within this many hours (0: each time). */
+	oncePerHours?: number,
+	/**  The business hours of an `away` rule. */
+	hours: BusinessHours | null,
+};
+
+/**  A message typed into the rule tester. */
+export type AutoReplyTrial = {
+	text: string,
+	/**  When it would arrive (default: now). */
+	at: number | null,
+	/**  As the contact's first message ever. */
+	firstMessage?: boolean,
+	/**  As a message in a group. */
+	inGroup?: boolean,
+};
+
+/**  Which rule would answer, and with what. */
+export type AutoReplyVerdict = {
+	ruleId: number | null,
+	reply: string | null,
+	/**  In words: which rule and why, or why none. */
+	explanation: string,
+};
+
+/**  When the business answers by hand, in the number's time zone. */
+export type BusinessHours = {
+	/**  An IANA time zone (`America/Sao_Paulo`). */
+	timeZone: string,
+	/**  The openings; a weekday without one is closed all day. */
+	days: OpenHours[],
 };
 
 /**  A campaign with its progress, counted from its messages. */
@@ -167,6 +228,14 @@ export type CampaignPreview = {
 	variantCount: number,
 	/**  Some of them, for the first recipient: what the alternatives make of one message. */
 	variants: string[],
+	/**
+	 *  Valid rows whose number is still being checked for being on WhatsApp (the checks are
+	 *  paced; a campaign's messages to them wait for the answer). 0 when the number's provider
+	 *  cannot check.
+	 */
+	unchecked: number,
+	/**  Whether the number's provider checks recipients before a campaign sends to them. */
+	checksNumbers: boolean,
 };
 
 export type CampaignState = "running" | "paused" | "cancelled";
@@ -341,6 +410,8 @@ export type ErrorCode =
 "window_closed" | 
 /**  The same text went to the same person lately; send again with `allowRepeat` if meant. */
 "repeated" | 
+/**  The number is not on WhatsApp (a check, or an earlier send, found so). */
+"not_on_whatsapp" | 
 /**  Too many requests, or the key's daily message limit is reached. */
 "rate_limited" | 
 /**  The request body is larger than allowed. */
@@ -636,6 +707,33 @@ export type NewSubscription = {
 	events: string[],
 };
 
+/**  The answer for one recipient, for the composer and the API. */
+export type NumberPresence = {
+	/**  The WhatsApp address the number stands for. */
+	jid: string,
+	/**  How a person reads it (`+55 11 98765-4321`). */
+	display: string,
+	presence: Presence,
+	/**  When it was checked, for an answer. */
+	checkedAt: number | null,
+};
+
+/**  Numbers were checked for being on WhatsApp through an instance. */
+export type NumbersChecked = {
+	instanceId: InstanceId,
+};
+
+/**
+ *  One opening of a week: `opens` to `closes` (`HH:MM`, 24-hour) on a weekday; a closing time at
+ *  or before the opening one is on the next day (a night shift across midnight).
+ */
+export type OpenHours = {
+	/**  1 is Monday, 7 is Sunday. */
+	weekday: number,
+	opens: string,
+	closes: string,
+};
+
 /**  How fast an instance may send. Defaults: about 30 messages a minute, 1,000 a day, no quiet hours. */
 export type Pacing = {
 	/**  At least this long between two sends. */
@@ -664,6 +762,13 @@ export type PhoneRegion = {
 export type PictureChange = 
 /**  A JPEG or PNG on this computer (for local apps, only from the folders Settings allows). */
 { kind: "file"; path: string } | { kind: "remove" };
+
+/**  What is known of whether a number is on WhatsApp. */
+export type Presence = "on_whatsapp" | "not_on_whatsapp" | 
+/**  Asked; the answer comes within the check's pace. */
+"checking" | 
+/**  This number's provider cannot tell (or the address is a group). */
+"unknown";
 
 export type PreviewMessage = {
 	line: number,
@@ -737,6 +842,24 @@ export type RecipientCheck = {
  *  are read as numbers of this region.
  */
 export type Region = string;
+
+/**  A saved file sent with a reply (the reply's text is its caption). */
+export type ReplyMedia = {
+	kind: MediaKind,
+	/**  A file on this computer; a copy of it goes with each reply. */
+	path: string,
+};
+
+/**  What makes a rule answer an incoming message. */
+export type ReplyTrigger = 
+/**  The message contains the rule's words (any case or accents). */
+"contains" | 
+/**  The whole message is the rule's words. */
+"equals" | "starts_with" | 
+/**  The message arrives outside the rule's business hours. */
+"away" | 
+/**  The contact's first message to this number ever. */
+"greeting";
 
 export type RowProblem = {
 	/**  The line in the file (the header is line 1). */
@@ -826,6 +949,11 @@ export type Settings = {
 	optOutReply: string | null,
 	/**  The same text to the same person within this many hours is held (0: never). */
 	repeatWindowHours: number,
+	/**
+	 *  How long a check of whether a number is on WhatsApp is trusted, in days, before the number
+	 *  is checked again.
+	 */
+	numberCheckDays?: number,
 };
 
 export type StatsQuery = {

@@ -13,6 +13,7 @@ import {
   MAX_TEXT_CHARS,
   newIdempotencyKey,
   parseCoordinate,
+  presenceNote,
   recipientNote,
   recipientProblem,
   replyTargetOf,
@@ -77,6 +78,28 @@ describe("recipient note", () => {
     expect(recipientProblem(typed, answered(undefined, failure))).toBeNull();
     expect(recipientNote(typed, answered(undefined, failure), "BR")).toBeNull();
     expect(recipientNote(typed, answered(reading, failure), "BR")).toEqual({ kind: "reading", display: reading.display });
+  });
+});
+
+describe("presence note", () => {
+  const answer = (presence: "on_whatsapp" | "not_on_whatsapp" | "checking" | "unknown", checkedAt: number | null = null) => ({
+    jid: "5511900000004@s.whatsapp.net",
+    display: "+55 11 90000-0004",
+    presence,
+    checkedAt,
+  });
+
+  it("warns of a number not on WhatsApp, saying when it was checked", () => {
+    const note = presenceNote(answer("not_on_whatsapp", now - 60_000), now);
+    expect(note?.tone).toBe("warning");
+    expect(note?.text).toMatch(/^\+55 11 90000-0004 is not on WhatsApp \(checked .+\)\. A message to it would be refused\.$/);
+  });
+
+  it("says quietly that a check is under way or went well, and nothing when the provider cannot tell", () => {
+    expect(presenceNote(answer("checking"), now)).toEqual({ tone: "quiet", text: "Checking whether it is on WhatsApp…" });
+    expect(presenceNote(answer("on_whatsapp", now), now)?.tone).toBe("quiet");
+    expect(presenceNote(answer("unknown"), now)).toBeNull();
+    expect(presenceNote(undefined, now)).toBeNull();
   });
 });
 

@@ -6,11 +6,12 @@ import {
   type MediaKind,
   type Message,
   type MessageTemplate,
+  type NumberPresence,
   type RecipientCheck,
   type Region,
   type SendRequest,
 } from "./bindings";
-import { formatTypedPhone } from "./format";
+import { formatTime, formatTypedPhone } from "./format";
 import { isHttpUrl, optional } from "./validation";
 
 /** WhatsApp's limit for a text message (and a caption). */
@@ -175,6 +176,27 @@ export function validateRecipient(to: string): string | null {
 export type RecipientCheckResult = { text: string; data: RecipientCheck | undefined; error: unknown };
 
 /** The line under the "To" field. */
+/** What the composer says of whether the recipient is on WhatsApp, when there is something to say. */
+export type PresenceNote = { tone: "warning" | "quiet"; text: string };
+
+export function presenceNote(presence: NumberPresence | undefined, now: number = Date.now()): PresenceNote | null {
+  switch (presence?.presence) {
+    case "not_on_whatsapp":
+      return {
+        tone: "warning",
+        text: `${presence.display} is not on WhatsApp${
+          presence.checkedAt === null ? "" : ` (checked ${formatTime(presence.checkedAt, now)})`
+        }. A message to it would be refused.`,
+      };
+    case "checking":
+      return { tone: "quiet", text: "Checking whether it is on WhatsApp…" };
+    case "on_whatsapp":
+      return { tone: "quiet", text: "On WhatsApp." };
+    default:
+      return null;
+  }
+}
+
 export type RecipientNote =
   | { kind: "checking"; typed: string }
   | { kind: "reading"; display: string }

@@ -13,6 +13,7 @@ function subscribe(invalidator: EventInvalidator): Promise<Unlisten>[] {
     events.messageStatusChanged.listen(({ payload }) => invalidator.messageStatusChanged(payload)),
     events.messageReceived.listen(({ payload }) => invalidator.messageReceived(payload)),
     events.campaignChanged.listen(({ payload }) => invalidator.campaignChanged(payload)),
+    events.numbersChecked.listen(({ payload }) => invalidator.numbersChecked(payload)),
   ];
 }
 

@@ -143,6 +143,17 @@ describe("targeted invalidation", () => {
     expect([linkA.refetches(), linkB.refetches()]).toEqual([2, 1]);
   });
 
+  it("asks again whether numbers are on WhatsApp only through the number that checked them", async () => {
+    const invalidator = createEventInvalidator(client);
+    const throughA = observe(client, queryKeys.presence("a", "+5511900000002"));
+    const throughB = observe(client, queryKeys.presence("b", "+5511900000002"));
+    await settle();
+
+    invalidator.numbersChecked({ instanceId: "a" });
+    await settle(PROMPT_WINDOW_MS);
+    expect([throughA.refetches(), throughB.refetches()]).toEqual([1, 0]);
+  });
+
   it("refreshes the instances, the link and the history of an instance whose status changed", async () => {
     const invalidator = createEventInvalidator(client);
     const instances = observe(client, queryKeys.instances);

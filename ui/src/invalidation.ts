@@ -1,5 +1,13 @@
 import { partialMatchKey, type Query, type QueryClient, type QueryKey } from "@tanstack/react-query";
-import type { CampaignChanged, InstanceId, InstanceStatusChanged, MessageReceived, MessageStatusChanged, QrUpdated } from "./bindings";
+import type {
+  CampaignChanged,
+  InstanceId,
+  InstanceStatusChanged,
+  MessageReceived,
+  MessageStatusChanged,
+  NumbersChecked,
+  QrUpdated,
+} from "./bindings";
 import { queryKeys } from "./queries";
 
 /** Lists and campaign progress follow a campaign closely enough to look live, yet a burst costs a few fetches a second. */
@@ -77,6 +85,7 @@ export type EventInvalidator = {
   instanceStatusChanged(event: InstanceStatusChanged): void;
   qrUpdated(event: QrUpdated): void;
   campaignChanged(event: CampaignChanged): void;
+  numbersChecked(event: NumbersChecked): void;
   instancesChanged(): void;
   /** Drops what is pending; events arriving afterwards (listeners unregister asynchronously) are ignored. */
   dispose(): void;
@@ -137,6 +146,10 @@ export function createEventInvalidator(client: QueryClient, schedule: Scheduler 
     },
     campaignChanged({ campaignId }) {
       soon({ queryKey: queryKeys.campaigns }, { queryKey: queryKeys.messages, scope: { campaignId } });
+    },
+    numbersChecked({ instanceId }) {
+      // The key holds the instance as its second part.
+      soon({ queryKey: [...queryKeys.presences, instanceId] });
     },
     instancesChanged() {
       soon(

@@ -167,6 +167,7 @@ describe("message sources", () => {
     const keys = new Map([["k1", "Loja script"]]);
     expect(messageSourceLabel("app", keys)).toBeNull();
     expect(messageSourceLabel("campaign", keys)).toBe("Campaign");
+    expect(messageSourceLabel("auto-reply", keys)).toBe("Automatic reply");
     expect(messageSourceLabel("api:k1", keys)).toBe("Local API · Loja script");
     expect(messageSourceLabel("api:k9", keys)).toBe("Local API");
   });

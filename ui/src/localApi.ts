@@ -148,6 +148,8 @@ export function deliveryOutcome(delivery: Pick<Delivery, "attempts" | "lastStatu
 /** A message's source, in words: `app`, `campaign` or `api:<key id>`. */
 export function messageSourceLabel(source: string, keyNames: ReadonlyMap<string, string>): string | null {
   if (source === "campaign") return "Campaign";
+  if (source === "auto-reply") return "Automatic reply";
+  if (source === "opt-out") return "Opt-out confirmation";
   if (source === "api" || source.startsWith("api:")) {
     const name = keyNames.get(source.slice(4));
     return name ? `Local API · ${name}` : "Local API";

@@ -39,6 +39,9 @@ export const queryKeys = {
   phoneRegions: ["phone-regions"] as const,
   recipientChecks: ["recipient-check"] as const,
   recipientCheck: (to: string) => ["recipient-check", to] as const,
+  presences: ["presence"] as const,
+  autoReplies: (id: InstanceId) => ["auto-replies", id] as const,
+  presence: (id: InstanceId, to: string) => ["presence", id, to] as const,
   apiAddress: ["api-address"] as const,
   apiKeys: ["api-keys"] as const,
   subscriptions: ["subscriptions"] as const,
@@ -214,6 +217,21 @@ export function useRecipientCheck(to: string) {
     retry: false,
   });
   return { checked, check };
+}
+
+/** How often a check still under way is asked about again (checks leave at the engine's pace). */
+const PRESENCE_RECHECK_MS = 3_000;
+
+/** Whether a recipient the engine has read is on WhatsApp, asked through the number it goes from. */
+export function usePresence(instanceId: InstanceId, to: string, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.presence(instanceId, to),
+    queryFn: () => api.checkOnWhatsapp(instanceId, to),
+    enabled: enabled && to !== "",
+    retry: false,
+    staleTime: 60_000,
+    refetchInterval: (query) => (query.state.data?.presence === "checking" ? PRESENCE_RECHECK_MS : false),
+  });
 }
 
 /** Where the local API listens; checked often while it is not listening yet (it starts, or moves to a new port). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { LIMITS } from "./bindings";
 import {
   formatList,
   isHttpUrl,
@@ -85,7 +86,14 @@ describe("settings form", () => {
     optOutWords: "SAIR, STOP",
     optOutReply: "",
     repeatWindowHours: "24",
+    numberCheckDays: "30",
   };
+
+  it("trusts number checks for 1 day up to the engine's limit", () => {
+    expect(validateSettings({ ...settings, numberCheckDays: "0" })).toMatch(/number check/);
+    expect(validateSettings({ ...settings, numberCheckDays: String(LIMITS.maxNumberCheckDays + 1) })).toMatch(/number check/);
+    expect(validateSettings({ ...settings, numberCheckDays: "7" })).toBeNull();
+  });
 
   it("accepts empty optional values", () => {
     expect(validateSettings(settings)).toBeNull();

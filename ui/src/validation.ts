@@ -40,6 +40,8 @@ export type SettingsForm = {
   optOutReply: string;
   /** Hours during which the same text to the same person is held. */
   repeatWindowHours: string;
+  /** Days a check of whether a number is on WhatsApp is trusted. */
+  numberCheckDays: string;
 };
 
 /** The longest retention the engine accepts (ten years). */
@@ -84,6 +86,10 @@ export function validateSettings(form: SettingsForm): string | null {
   const hours = form.repeatWindowHours.trim();
   if (!/^\d+$/.test(hours) || Number(hours) > MAX_REPEAT_WINDOW_HOURS) {
     return `Hold repeated texts for a whole number of hours from 0 to ${MAX_REPEAT_WINDOW_HOURS}.`;
+  }
+  const checkDays = form.numberCheckDays.trim();
+  if (!/^\d+$/.test(checkDays) || Number(checkDays) < 1 || Number(checkDays) > LIMITS.maxNumberCheckDays) {
+    return `Trust a number check for a whole number of days from 1 to ${LIMITS.maxNumberCheckDays}.`;
   }
   if (form.optOutReply.trim().length > LIMITS.maxTextChars) {
     return `The opt-out confirmation can have at most ${LIMITS.maxTextChars} characters.`;

@@ -51,6 +51,12 @@ pub enum EngineError {
         earlier: String,
         at: crate::store::Millis,
     },
+    /// A check (or an earlier send) found the number not on WhatsApp, at `checked_at`.
+    #[error("{contact} is not on WhatsApp")]
+    NotOnWhatsApp {
+        contact: String,
+        checked_at: crate::store::Millis,
+    },
     /// The request is fine but the thing it acts on is not in a state that allows it.
     #[error("{0}")]
     Conflict(String),
@@ -107,6 +113,8 @@ pub enum ErrorCode {
     WindowClosed,
     /// The same text went to the same person lately; send again with `allowRepeat` if meant.
     Repeated,
+    /// The number is not on WhatsApp (a check, or an earlier send, found so).
+    NotOnWhatsapp,
     /// Too many requests, or the key's daily message limit is reached.
     RateLimited,
     /// The request body is larger than allowed.
@@ -176,6 +184,13 @@ impl From<EngineError> for ApiError {
                 format!(
                     "The same text went to {contact} on {} (message {earlier}). It was held so that they do not get it twice; send it anyway only if you mean to.",
                     crate::clock::local(at).spoken()
+                ),
+            ),
+            EngineError::NotOnWhatsApp { contact, checked_at } => ApiError::new(
+                ErrorCode::NotOnWhatsapp,
+                format!(
+                    "{contact} is not on WhatsApp (checked on {}). Nothing was sent; check the number with the person.",
+                    crate::clock::local(checked_at).day
                 ),
             ),
             EngineError::CampaignNotFound(_) => {

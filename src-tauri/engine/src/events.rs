@@ -37,6 +37,9 @@ pub enum EngineEvent {
     /// WhatsApp pushed back on a number and its sending guard paused it (`reason` says what was
     /// seen); it stays paused until a person resumes it.
     SendingPaused { instance_id: InstanceId, reason: String },
+    /// Numbers were checked for being on WhatsApp through an instance (a campaign preview shows
+    /// the answers).
+    NumbersChecked { instance_id: InstanceId },
 }
 
 /// Where events go. Implemented by the desktop shell (Tauri events, tray, notifications) and by tests.

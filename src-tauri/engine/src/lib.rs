@@ -17,12 +17,13 @@ pub mod settings;
 pub mod store;
 
 pub use engine::{
-    key_allows, signature, source_for, AddInstanceRequest, CampaignDraft, CampaignPreview, ComposeContent,
-    ContactImport, CreatedApiKey, CreatedSubscription, Engine, EngineOptions, KeyPermission, KeyRejection,
-    LabelChange, LinkView, ManualWebhook, NewApiKey, NewSubscription, OutboxStep, PauseReason, PictureChange,
+    key_allows, signature, source_for, AddInstanceRequest, AutoReplyTrial, AutoReplyVerdict, CampaignDraft,
+    CampaignPreview, ComposeContent, ContactImport, CreatedApiKey, CreatedSubscription, Engine,
+    EngineOptions, KeyPermission, KeyRejection, LabelChange, LinkView, ManualWebhook, NewApiKey,
+    NewSubscription, NumberCheckStep, NumberPresence, OutboxStep, PauseReason, PictureChange, Presence,
     PreviewMessage, ProfileUpdate, ProviderSetup, RecipientCheck, RecordedChanges, Requester, RowProblem,
     SendRequest, SendingHealth, StatsQuery, ThreadPage, Timeouts, WarmUpToday, WebhookRejection,
     DEFAULT_WARM_UP, EVENT_KINDS, LOGOUT_AFTER_SEND_MILLIS, MAX_ATTEMPTS, OUTCOME_UNKNOWN,
-    PROBE_QUIET_MILLIS, STREAM_RETRY_MILLIS,
+    PROBE_QUIET_MILLIS, SOURCE_AUTO_REPLY, STREAM_RETRY_MILLIS,
 };
 pub use error::{ApiError, EngineError, ErrorCode};

@@ -23,6 +23,17 @@ pub struct Limits {
     pub max_profile_about_chars: usize,
     /// The longest the same text to the same person may be held as a repeat, in hours.
     pub max_repeat_window_hours: u32,
+    /// The longest a check of whether a number is on WhatsApp is trusted, in days.
+    pub max_number_check_days: u32,
+    /// Numbers asked about in one check.
+    pub number_check_batch: u32,
+    /// The least time between two checks through one number, in milliseconds: checking thousands
+    /// of numbers at once is itself a sign WhatsApp reads as a spammer's.
+    pub number_check_gap_ms: u32,
+    /// Automatic replies one number may have.
+    pub max_auto_replies: usize,
+    /// Characters in the words an automatic reply looks for.
+    pub max_auto_reply_pattern_chars: usize,
     /// The Graph API version a Cloud API number uses when none is given.
     pub default_cloud_api_version: &'static str,
 }
@@ -36,5 +47,10 @@ pub const LIMITS: Limits = Limits {
     max_profile_name_chars: 25,
     max_profile_about_chars: 139,
     max_repeat_window_hours: 24 * 30,
+    max_number_check_days: 365,
+    number_check_batch: 50,
+    number_check_gap_ms: 5_000,
+    max_auto_replies: 100,
+    max_auto_reply_pattern_chars: 200,
     default_cloud_api_version: crate::provider::cloud::DEFAULT_API_VERSION,
 };

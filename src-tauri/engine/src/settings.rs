@@ -35,6 +35,14 @@ pub struct Settings {
     pub opt_out_reply: Option<String>,
     /// The same text to the same person within this many hours is held (0: never).
     pub repeat_window_hours: u32,
+    /// How long a check of whether a number is on WhatsApp is trusted, in days, before the number
+    /// is checked again.
+    #[serde(default = "default_number_check_days")]
+    pub number_check_days: u32,
+}
+
+fn default_number_check_days() -> u32 {
+    DEFAULT_NUMBER_CHECK_DAYS
 }
 
 impl Default for Settings {
@@ -52,6 +60,7 @@ impl Default for Settings {
             opt_out_words: default_opt_out_words(),
             opt_out_reply: None,
             repeat_window_hours: DEFAULT_REPEAT_WINDOW_HOURS,
+            number_check_days: DEFAULT_NUMBER_CHECK_DAYS,
         }
     }
 }
@@ -92,6 +101,9 @@ const API_FILE_FOLDERS: &str = "api_file_folders";
 const OPT_OUT_WORDS: &str = "opt_out_words";
 const OPT_OUT_REPLY: &str = "opt_out_reply";
 const REPEAT_WINDOW_HOURS: &str = "repeat_window_hours";
+const NUMBER_CHECK_DAYS: &str = "number_check_days";
+/// Numbers rarely join or leave WhatsApp within a month; a campaign a month later checks again.
+pub const DEFAULT_NUMBER_CHECK_DAYS: u32 = 30;
 pub const DEFAULT_REPEAT_WINDOW_HOURS: u32 = 24;
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 pub const DEFAULT_API_PORT: u16 = 47800;
@@ -144,6 +156,12 @@ impl Settings {
                     .parse()
                     .map_err(|_| StoreError::Corrupt(format!("repeat_window_hours {hours:?}")))?,
                 None => DEFAULT_REPEAT_WINDOW_HOURS,
+            },
+            number_check_days: match store.setting(NUMBER_CHECK_DAYS).await? {
+                Some(days) => days
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("number_check_days {days:?}")))?,
+                None => DEFAULT_NUMBER_CHECK_DAYS,
             },
         })
     }
@@ -200,6 +218,9 @@ impl Settings {
             .await?;
         store
             .set_setting(REPEAT_WINDOW_HOURS, Some(&self.repeat_window_hours.to_string()))
+            .await?;
+        store
+            .set_setting(NUMBER_CHECK_DAYS, Some(&self.number_check_days.to_string()))
             .await
     }
 }

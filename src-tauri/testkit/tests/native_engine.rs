@@ -11,7 +11,8 @@ use switchboard_engine::provider::native::session::WhatsAppRust;
 use switchboard_engine::secrets::MemoryStore;
 use switchboard_engine::store::{Instance, Store};
 use switchboard_engine::{
-    AddInstanceRequest, ComposeContent, Engine, EngineOptions, OutboxStep, ProviderSetup, SendRequest,
+    AddInstanceRequest, CampaignDraft, ComposeContent, Engine, EngineOptions, NumberCheckStep, OutboxStep,
+    Presence, ProviderSetup, SendRequest,
 };
 use switchboard_testkit::whatsapp::FakeWhatsApp;
 
@@ -132,4 +133,43 @@ async fn a_number_added_to_this_computer_links_by_qr_and_sends() {
         .expect("acked");
     assert_eq!(stanza.to, "12025550142@s.whatsapp.net");
     assert_eq!(stanza.kind, "text");
+
+    // "Is it on WhatsApp?" goes through the client's own usync query: one batch for a
+    // campaign's numbers, answered per number.
+    fake.set_not_on_whatsapp("5511900000004");
+    let draft = CampaignDraft {
+        instance_id: instance.id.clone(),
+        name: "Checks".into(),
+        csv: "phone
++55 11 90000-0002
++55 11 90000-0004
+"
+        .into(),
+        label_id: None,
+        template: "Olá".into(),
+        scheduled_at: None,
+    };
+    let preview = engine.preview_campaign(draft).await.expect("preview");
+    assert_eq!(preview.unchecked, 2);
+    let checked = tokio::time::timeout(STEP_TIMEOUT, engine.number_check_step(&instance.id))
+        .await
+        .expect("in time")
+        .expect("check step");
+    assert_eq!(
+        checked,
+        NumberCheckStep::Checked {
+            checked: 2,
+            not_on_whatsapp: 1
+        }
+    );
+    for (number, presence) in [
+        ("+55 11 90000-0002", Presence::OnWhatsapp),
+        ("+55 11 90000-0004", Presence::NotOnWhatsapp),
+    ] {
+        let answer = engine
+            .check_on_whatsapp(&instance.id, number)
+            .await
+            .expect("answer kept");
+        assert_eq!(answer.presence, presence, "{number}");
+    }
 }

@@ -27,6 +27,18 @@ impl MediaKind {
         }
     }
 
+    pub fn parse(input: &str) -> Result<Self, InputError> {
+        [
+            MediaKind::Image,
+            MediaKind::Video,
+            MediaKind::Audio,
+            MediaKind::Document,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == input)
+        .ok_or_else(|| InputError::new(format!("\"{input}\" is not a kind of media.")))
+    }
+
     /// WhatsApp's size limits per kind.
     pub fn max_bytes(self) -> u64 {
         match self {

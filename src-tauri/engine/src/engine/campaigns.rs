@@ -59,6 +59,12 @@ pub struct CampaignPreview {
     pub variant_count: u32,
     /// Some of them, for the first recipient: what the alternatives make of one message.
     pub variants: Vec<String>,
+    /// Valid rows whose number is still being checked for being on WhatsApp (the checks are
+    /// paced; a campaign's messages to them wait for the answer). 0 when the number's provider
+    /// cannot check.
+    pub unchecked: u32,
+    /// Whether the number's provider checks recipients before a campaign sends to them.
+    pub checks_numbers: bool,
 }
 
 /// Column names taken as the phone number, in this order; otherwise the first column.
@@ -93,6 +99,8 @@ struct Parsed {
     rows: u32,
     recipients: Vec<Recipient>,
     problems: Vec<RowProblem>,
+    /// Recipients not checked yet, when the provider checks (`None`: it cannot).
+    unchecked: Option<u32>,
 }
 
 /// The same draft chooses the same alternatives for each row, so its preview shows what its
@@ -169,6 +177,7 @@ fn parse(
         rows: 0,
         recipients: Vec::new(),
         problems: Vec::new(),
+        unchecked: None,
     };
     for record in reader.records() {
         parsed.rows += 1;
@@ -284,8 +293,43 @@ impl Engine {
             }
             parsed.recipients = kept;
         }
+        self.skip_not_on_whatsapp(&draft.instance_id, &mut parsed).await?;
         parsed.problems.sort_by_key(|p| p.line);
         Ok(parsed)
+    }
+
+    /// Skips the rows whose number a recent check found not on WhatsApp, and queues a check of
+    /// the numbers not checked yet (the campaign's messages to them wait for it).
+    async fn skip_not_on_whatsapp(
+        &self,
+        instance_id: &InstanceId,
+        parsed: &mut Parsed,
+    ) -> Result<(), EngineError> {
+        let jids: Vec<String> = parsed
+            .recipients
+            .iter()
+            .map(|r| Jid::for_phone(&r.phone).to_string())
+            .collect();
+        let Some(known) = self.known_presence(instance_id, &jids).await? else {
+            return Ok(());
+        };
+        let mut kept = Vec::new();
+        for (recipient, jid) in std::mem::take(&mut parsed.recipients).into_iter().zip(&jids) {
+            match known.get(jid) {
+                Some(check) if !check.on_whatsapp => parsed.problems.push(RowProblem {
+                    line: recipient.line,
+                    reason: format!(
+                        "{} is not on WhatsApp (checked on {}): skipped.",
+                        recipient.phone.formatted(),
+                        crate::clock::local(check.checked_at).day
+                    ),
+                }),
+                _ => kept.push(recipient),
+            }
+        }
+        parsed.recipients = kept;
+        parsed.unchecked = Some(jids.iter().filter(|j| !known.contains_key(*j)).count() as u32);
+        Ok(())
     }
 
     /// The contacts with a label as campaign rows: `phone,name`.
@@ -340,6 +384,8 @@ impl Engine {
                 })
                 .collect(),
             valid: parsed.recipients.len() as u32,
+            unchecked: parsed.unchecked.unwrap_or(0),
+            checks_numbers: parsed.unchecked.is_some(),
             columns: parsed.columns,
             phone_column: parsed.phone_column,
             rows: parsed.rows,

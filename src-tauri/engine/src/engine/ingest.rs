@@ -291,6 +291,22 @@ impl Engine {
                 },
             };
             self.emit(event);
+            if message.direction == Direction::Inbound {
+                // A reply that cannot be queued loses no incoming message: it is logged above.
+                let answered = self
+                    .answer_automatically(
+                        id,
+                        &chat_jid,
+                        &contact_jid,
+                        message.body.as_deref(),
+                        &message.provider_message_id,
+                        message.at,
+                    )
+                    .await;
+                if let Err(error) = answered {
+                    tracing::warn!(instance = %id, %error, "automatic reply not queued");
+                }
+            }
         }
         Ok(())
     }

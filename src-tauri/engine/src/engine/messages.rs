@@ -279,6 +279,7 @@ impl Engine {
         let to = self.recipient(&request.to).await?;
         self.counted(&instance_id, self.check_not_opted_out(&to).await)
             .await?;
+        self.check_not_known_absent(&to).await?;
         let key = request
             .idempotency_key
             .as_deref()
@@ -779,6 +780,13 @@ impl Engine {
                     .await?
             }
             Err(error) => {
+                if matches!(error, ProviderError::NotOnWhatsApp { .. }) {
+                    // Later sends to them are refused before queueing, as after a check.
+                    self.inner
+                        .store
+                        .note_not_on_whatsapp(&message.chat_jid, now)
+                        .await?;
+                }
                 let reason = crate::error::ApiError::from(error.clone()).message;
                 let paused =
                     reached_provider && self.note_send_refused(id, &message.chat_jid, &error).await?;

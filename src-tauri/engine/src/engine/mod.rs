@@ -1,6 +1,7 @@
 //! The `Engine`: the one set of operations behind every Tauri command and HTTP route. It is a cheap
 //! `Clone` handle over shared state; no lock is ever held across an `.await`.
 
+mod auto_replies;
 mod campaigns;
 mod conversations;
 mod guard;
@@ -8,6 +9,7 @@ mod ingest;
 mod instances;
 mod keys;
 mod messages;
+mod number_checks;
 mod opt_out;
 mod profile;
 mod supervisor;
@@ -15,6 +17,7 @@ mod upkeep;
 mod webhooks;
 mod wording;
 
+pub use auto_replies::{AutoReplyTrial, AutoReplyVerdict, SOURCE_AUTO_REPLY};
 pub use campaigns::{CampaignDraft, CampaignPreview, PreviewMessage, RowProblem};
 pub use conversations::{ContactImport, LabelChange, ThreadPage};
 pub use guard::{SendingHealth, WarmUpToday, DEFAULT_WARM_UP, LOGOUT_AFTER_SEND_MILLIS};
@@ -24,6 +27,7 @@ pub use keys::{key_allows, source_for, CreatedApiKey, KeyPermission, KeyRejectio
 pub use messages::{
     ComposeContent, OutboxStep, PauseReason, RecipientCheck, SendRequest, MAX_ATTEMPTS, OUTCOME_UNKNOWN,
 };
+pub use number_checks::{NumberCheckStep, NumberPresence, Presence};
 pub use profile::{PictureChange, ProfileUpdate, Requester};
 pub use supervisor::PROBE_QUIET_MILLIS;
 pub use upkeep::StatsQuery;
@@ -134,6 +138,10 @@ struct InstanceSlot {
     observations: std::sync::atomic::AtomicU64,
     /// Wakes this instance's outbox worker (new message, reconnect, pacing change).
     outbox_wake: Notify,
+    /// Wakes its number-check loop (numbers were queued for a check).
+    check_wake: Notify,
+    /// One number-check batch at a time.
+    number_check: tokio::sync::Mutex<()>,
     /// When something last went through WhatsApp for it (a send, a receipt, a probe): a number
     /// that shows as connected is probed only when it has been quiet.
     last_alive: std::sync::atomic::AtomicI64,
@@ -183,6 +191,8 @@ struct Inner {
     reconnects: Mutex<supervisor::Reconnects>,
     /// Pacing: when each instance may send its next message.
     next_send: Mutex<HashMap<InstanceId, Millis>>,
+    /// The same for number checks: when each instance may check its next batch.
+    next_check: Mutex<HashMap<InstanceId, Millis>>,
     /// The signs of WhatsApp pushing back, counted per instance since its last good send.
     push_back: Mutex<HashMap<InstanceId, guard::PushBackCount>>,
     providers: Mutex<HashMap<InstanceId, Arc<dyn Provider>>>,
@@ -230,6 +240,7 @@ impl Engine {
                 slots: Mutex::default(),
                 workers: Mutex::default(),
                 next_send: Mutex::default(),
+                next_check: Mutex::default(),
                 push_back: Mutex::default(),
                 reconnects: Mutex::default(),
                 http,
@@ -346,6 +357,13 @@ impl Engine {
             return Err(crate::domain::InputError::new(format!(
                 "Hold repeated texts for at most {} hours; 0 turns this off.",
                 limits.max_repeat_window_hours
+            ))
+            .into());
+        }
+        if settings.number_check_days == 0 || settings.number_check_days > limits.max_number_check_days {
+            return Err(crate::domain::InputError::new(format!(
+                "Trust a number check for 1 to {} days.",
+                limits.max_number_check_days
             ))
             .into());
         }

@@ -13,7 +13,7 @@ const SOURCE_OPT_OUT: &str = "opt-out";
 
 /// A message or a word as they are compared: without the spaces and punctuation around it,
 /// accents or case, so "  Sair! " and "sáir" read as SAIR.
-fn folded(text: &str) -> String {
+pub(super) fn folded(text: &str) -> String {
     text.trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation() || "¡¿…".contains(c))
         .nfd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))

@@ -150,7 +150,7 @@ impl Engine {
 
 /// The background loops of one instance; dropping it stops them.
 pub(super) struct InstanceWorker {
-    tasks: [JoinHandle<()>; 2],
+    tasks: [JoinHandle<()>; 3],
 }
 
 impl Drop for InstanceWorker {
@@ -175,10 +175,11 @@ impl Engine {
         let slot = self.slot(id);
         let outbox = tokio::spawn(outbox_loop(self.clone(), id.clone(), slot));
         let status = tokio::spawn(status_loop(self.clone(), id.clone()));
+        let checks = tokio::spawn(number_check_loop(self.clone(), id.clone(), self.slot(id)));
         workers.insert(
             id.clone(),
             InstanceWorker {
-                tasks: [outbox, status],
+                tasks: [outbox, status, checks],
             },
         );
     }
@@ -189,6 +190,7 @@ impl Engine {
         drop(worker);
         lock(&self.inner.slots).remove(id);
         lock(&self.inner.next_send).remove(id);
+        lock(&self.inner.next_check).remove(id);
         lock(&self.inner.push_back).remove(id);
         self.reset_reconnects(id);
     }
@@ -218,6 +220,29 @@ async fn drain_outbox(engine: &Engine, id: &InstanceId) -> Duration {
                 tracing::warn!(%error, instance = %id, "outbox step failed");
                 return OUTBOX_IDLE;
             }
+        }
+    }
+}
+
+/// Checks the numbers queued for a check through one instance, a batch at a time at the check
+/// pace; sleeps while nothing waits (numbers queued wake it) or the number is offline.
+async fn number_check_loop(engine: Engine, id: InstanceId, slot: Arc<InstanceSlot>) {
+    use crate::engine::NumberCheckStep as Step;
+    loop {
+        let wait = match engine.number_check_step(&id).await {
+            Ok(Step::Checked { .. }) => Duration::ZERO,
+            Ok(Step::Wait { until }) => {
+                Duration::from_millis(u64::try_from(until - engine.now()).unwrap_or(0).max(50))
+            }
+            Ok(Step::Idle | Step::NotConnected) => OUTBOX_IDLE,
+            Err(crate::EngineError::InstanceNotFound(_)) => return,
+            Err(error) => {
+                tracing::warn!(%error, instance = %id, "number check step failed");
+                OUTBOX_IDLE
+            }
+        };
+        if !wait.is_zero() {
+            let _ = tokio::time::timeout(wait, slot.check_wake.notified()).await;
         }
     }
 }

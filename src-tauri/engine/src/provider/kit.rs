@@ -148,6 +148,8 @@ pub struct KindTraits {
     pub keeps_log: bool,
     /// The number is a linked device (QR or pairing code): it can be logged out and linked again.
     pub linked_device: bool,
+    /// Its provider can tell whether a number is on WhatsApp before anything is sent to it.
+    pub checks_numbers: bool,
 }
 
 #[async_trait]

@@ -379,6 +379,13 @@ pub trait Provider: Send + Sync + 'static {
             "message templates (an official Cloud API feature)",
         ))
     }
+    /// Whether each of these numbers is on WhatsApp: one batch, in the input's order (the engine
+    /// sizes and paces the batches, since checking many numbers at once is itself a ban signal).
+    async fn check_numbers(&self, _numbers: &[PhoneNumber]) -> Result<Vec<bool>, ProviderError> {
+        Err(ProviderError::Unsupported(
+            "checking whether numbers are on WhatsApp",
+        ))
+    }
     /// The groups the account is in.
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
         Err(ProviderError::Unsupported("listing groups"))

@@ -523,6 +523,9 @@ impl Store {
                            WHERE m.instance_id = ?1 AND m.direction = 'outbound' AND m.status = 'queued'
                              AND COALESCE(m.scheduled_at, 0) <= ?2 AND COALESCE(m.next_attempt_at, 0) <= ?2
                              AND (m.campaign_id IS NULL OR c.state = 'running')
+                             -- A campaign waits for its numbers to be checked (see number_checks).
+                             AND (m.campaign_id IS NULL OR NOT EXISTS (SELECT 1 FROM number_checks_due d
+                                  WHERE d.instance_id = ?1 AND d.chat_jid = m.chat_jid))
                              -- A pause taken while this step was under way holds this message too.
                              AND NOT EXISTS (SELECT 1 FROM sending_guards g
                                              WHERE g.instance_id = ?1 AND g.paused_at IS NOT NULL)
@@ -552,7 +555,9 @@ impl Store {
             r#"SELECT MIN(MAX(COALESCE(m.scheduled_at, 0), COALESCE(m.next_attempt_at, 0))) AS "due: i64"
                FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
                WHERE m.instance_id = ?1 AND m.direction = 'outbound' AND m.status = 'queued'
-                 AND (m.campaign_id IS NULL OR c.state = 'running')"#,
+                 AND (m.campaign_id IS NULL OR c.state = 'running')
+                 AND (m.campaign_id IS NULL OR NOT EXISTS (SELECT 1 FROM number_checks_due d
+                      WHERE d.instance_id = ?1 AND d.chat_jid = m.chat_jid))"#,
             instance_id,
         )
         .fetch_one(&self.pool)

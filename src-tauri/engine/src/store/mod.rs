@@ -4,17 +4,20 @@
 
 mod accepts;
 mod api;
+mod auto_replies;
 mod campaigns;
 mod changes;
 mod conversations;
 mod guard;
 mod instances;
 mod messages;
+mod number_checks;
 mod settings;
 mod templates;
 mod upkeep;
 
 pub use api::{ApiKey, Delivery, MessageEvent, Subscription};
+pub use auto_replies::{AutoReply, AutoReplyRule, BusinessHours, OpenHours, ReplyMedia, ReplyTrigger};
 pub use campaigns::{Campaign, CampaignState, NewCampaign};
 pub use changes::{Change, UnreportedChanges};
 pub use conversations::{Contact, ContactFilter, ContactUpdate, Conversation, ConversationFilter, Label};
@@ -24,6 +27,7 @@ pub use messages::{
     Claimed, EarlierText, LimitedAccept, Message, MessageFilter, NewInbound, NewOutbound, ReceiptOutcome,
     SHORT_SEARCH_SCAN,
 };
+pub use number_checks::{NumberCheck, SKIPPED_NOT_ON_WHATSAPP};
 pub use upkeep::{DailyStats, Pacing};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

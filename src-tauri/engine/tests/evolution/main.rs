@@ -3,12 +3,14 @@
 //! campaigns, statistics and upkeep. Status changes arrive by polling here; the server crate's tests
 //! cover webhooks.
 
+mod auto_replies;
 mod campaigns;
 mod catch_up;
 mod conversations;
 mod guard;
 mod independence;
 mod linking;
+mod number_checks;
 mod opt_out;
 mod outbox;
 mod repeats;

@@ -3,6 +3,7 @@
 //! campaign preview lists the rows that would repeat.
 
 use crate::support::*;
+use switchboard_engine::domain::MessageStatus;
 use switchboard_engine::{CampaignDraft, ErrorCode};
 
 #[tokio::test]
@@ -53,12 +54,13 @@ async fn the_same_text_to_the_same_person_is_held_naming_the_first_unless_meant(
 async fn a_failed_send_is_no_repeat_and_a_zero_window_holds_nothing() {
     let h = harness().await;
     let instance = h.connected().await;
-    h.fake.set_not_on_whatsapp("5511900000011");
     h.engine
         .send_message(text(&instance, "+55 11 90000-0011", "Oi"))
         .await
         .expect("first");
-    h.step(&instance).await;
+    h.fake.fail_with(Some(400));
+    assert_eq!(h.step(&instance).await.status, MessageStatus::Failed);
+    h.fake.fail_with(None);
     h.engine
         .send_message(text(&instance, "+55 11 90000-0011", "Oi"))
         .await

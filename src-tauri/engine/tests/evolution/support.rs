@@ -9,8 +9,8 @@ use switchboard_engine::provider::{ProviderEvent, ReportedMessage};
 use switchboard_engine::secrets::MemoryStore;
 use switchboard_engine::store::{Instance, Message, Store};
 use switchboard_engine::{
-    AddInstanceRequest, ApiError, ComposeContent, Engine, EngineError, EngineOptions, OutboxStep,
-    ProviderSetup, SendRequest, Timeouts,
+    AddInstanceRequest, ApiError, ComposeContent, Engine, EngineError, EngineOptions, NumberCheckStep,
+    OutboxStep, ProviderSetup, SendRequest, Timeouts,
 };
 use switchboard_testkit::FakeEvolution;
 
@@ -152,6 +152,13 @@ impl Harness {
             match self.engine.outbox_step(&instance.id).await.expect("step") {
                 OutboxStep::Processed(message) => return *message,
                 OutboxStep::Wait { until } => self.clock.advance(until - self.now()),
+                // A campaign's messages wait for their numbers to be checked: as the number's
+                // check loop would, check the next batch.
+                OutboxStep::Idle => match self.engine.number_check_step(&instance.id).await.expect("check") {
+                    NumberCheckStep::Checked { .. } => {}
+                    NumberCheckStep::Wait { until } => self.clock.advance(until - self.now()),
+                    other => panic!("expected a message to go out, got nothing (number checks: {other:?})"),
+                },
                 other => panic!("expected a message to go out, got {other:?}"),
             }
         }

@@ -28,6 +28,9 @@ pub struct Script {
     /// The wire id each sent message carried, in the same order.
     pub sent_ids: Vec<String>,
     pub groups: Vec<Group>,
+    /// Phone numbers (digits) that are not on WhatsApp, and the batches checked.
+    pub not_on_whatsapp: Vec<String>,
+    pub checked: Vec<Vec<String>>,
     /// Read receipts asked for: the chat and the message ids.
     pub read_marks: Vec<(String, Vec<String>)>,
     pub about: Option<String>,
@@ -132,6 +135,17 @@ impl Session for ScriptedSession {
 
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
         Ok(self.0.script().groups.clone())
+    }
+
+    async fn on_whatsapp(&self, jids: &[WaJid]) -> Result<Vec<bool>, ProviderError> {
+        let mut script = self.0.script();
+        script
+            .checked
+            .push(jids.iter().map(|j| j.user.to_string()).collect());
+        Ok(jids
+            .iter()
+            .map(|j| !script.not_on_whatsapp.iter().any(|n| n == j.user.as_str()))
+            .collect())
     }
 
     async fn mark_read(&self, chat: WaJid, message_ids: &[String]) -> Result<(), ProviderError> {

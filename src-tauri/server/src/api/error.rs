@@ -11,9 +11,10 @@ pub struct HttpError(pub ApiError);
 
 pub fn status_for(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::InvalidInput | ErrorCode::OptedOut | ErrorCode::WindowClosed => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        ErrorCode::InvalidInput
+        | ErrorCode::OptedOut
+        | ErrorCode::WindowClosed
+        | ErrorCode::NotOnWhatsapp => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Malformed => StatusCode::BAD_REQUEST,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::Conflict | ErrorCode::Repeated => StatusCode::CONFLICT,

@@ -26,12 +26,13 @@ use switchboard_engine::domain::{Direction, InstanceId, MessageStatus};
 use switchboard_engine::events::EngineEvent;
 use switchboard_engine::provider::{Group, MessageTemplate, Profile};
 use switchboard_engine::store::{
-    ApiKey, DailyStats, Delivery, GuardRules, Instance, Message, MessageEvent, MessageFilter, Subscription,
+    ApiKey, AutoReply, AutoReplyRule, DailyStats, Delivery, GuardRules, Instance, Message, MessageEvent,
+    MessageFilter, Subscription,
 };
 use switchboard_engine::{
-    key_allows, AddInstanceRequest, ApiError, ComposeContent, CreatedSubscription, Engine, ErrorCode,
-    KeyPermission, LinkView, NewSubscription, ProfileUpdate, Requester, SendRequest, SendingHealth,
-    StatsQuery,
+    key_allows, AddInstanceRequest, ApiError, AutoReplyTrial, AutoReplyVerdict, ComposeContent,
+    CreatedSubscription, Engine, ErrorCode, KeyPermission, LinkView, NewSubscription, NumberPresence,
+    ProfileUpdate, Requester, SendRequest, SendingHealth, StatsQuery,
 };
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -86,6 +87,20 @@ pub fn router(state: ApiState) -> Router {
         .route("/instances/{id}/sending/rules", put(set_guard_rules))
         .route("/instances/{id}/sending/resume", post(resume_sending))
         .route("/instances/{id}/sending/warm-up", put(set_warm_up))
+        .route("/instances/{id}/number-checks", post(check_on_whatsapp))
+        .route(
+            "/instances/{id}/auto-replies",
+            get(list_auto_replies).post(create_auto_reply),
+        )
+        .route("/instances/{id}/auto-replies/test", post(test_auto_reply))
+        .route(
+            "/instances/{id}/auto-replies/{rule_id}",
+            put(update_auto_reply).delete(delete_auto_reply),
+        )
+        .route(
+            "/instances/{id}/auto-replies/{rule_id}/move",
+            post(move_auto_reply),
+        )
         .route("/messages", post(send_message).get(list_messages))
         .route("/messages/{id}", get(get_message))
         .route("/messages/{id}/media", get(conversations::message_media))
@@ -404,6 +419,131 @@ async fn set_warm_up(
     ))
 }
 
+/// A number to check, as a person types it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct NumberCheckRequest {
+    number: String,
+}
+
+#[utoipa::path(post, path = "/v1/instances/{id}/number-checks", tag = "instances", params(("id" = String, Path)),
+    description = "Whether a number is on WhatsApp, asked through this number where its provider can tell (`unknown` where it cannot). A recent answer is reused; otherwise it is asked now, or `checking` when the paced checks are busy: ask again in a few seconds.",
+    request_body = NumberCheckRequest,
+    responses((status = 200, body = NumberPresence), (status = 404, body = ApiError), (status = 422, body = ApiError)), security(("key" = [])))]
+async fn check_on_whatsapp(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<NumberCheckRequest>,
+) -> Result<Json<NumberPresence>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
+    Ok(Json(
+        state
+            .engine
+            .check_on_whatsapp(&instance.id, &request.number)
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/instances/{id}/auto-replies", tag = "auto-replies", params(("id" = String, Path)),
+    description = "The number's automatic replies, in the order they are tried: the first enabled rule that matches a new incoming message answers it.",
+    responses((status = 200, body = Vec<AutoReply>), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn list_auto_replies(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<AutoReply>>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
+    Ok(Json(state.engine.list_auto_replies(&instance.id).await?))
+}
+
+#[utoipa::path(post, path = "/v1/instances/{id}/auto-replies", tag = "auto-replies", params(("id" = String, Path)),
+    description = "Adds a rule after the number's others.",
+    request_body = AutoReplyRule,
+    responses((status = 201, body = AutoReply), (status = 404, body = ApiError), (status = 422, body = ApiError)), security(("key" = [])))]
+async fn create_auto_reply(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+    ApiJson(rule): ApiJson<AutoReplyRule>,
+) -> Result<(StatusCode, Json<AutoReply>), HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    let created = state.engine.create_auto_reply(&instance.id, rule).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[utoipa::path(put, path = "/v1/instances/{id}/auto-replies/{rule_id}", tag = "auto-replies",
+    params(("id" = String, Path), ("rule_id" = i64, Path)),
+    request_body = AutoReplyRule,
+    responses((status = 200, body = AutoReply), (status = 404, body = ApiError), (status = 422, body = ApiError)), security(("key" = [])))]
+async fn update_auto_reply(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path((id, rule_id)): Path<(String, i64)>,
+    ApiJson(rule): ApiJson<AutoReplyRule>,
+) -> Result<Json<AutoReply>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    Ok(Json(
+        state
+            .engine
+            .update_auto_reply(&instance.id, rule_id, rule)
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/v1/instances/{id}/auto-replies/{rule_id}", tag = "auto-replies",
+    params(("id" = String, Path), ("rule_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn delete_auto_reply(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path((id, rule_id)): Path<(String, i64)>,
+) -> Result<StatusCode, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    state.engine.delete_auto_reply(&instance.id, rule_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where a rule goes in the order (0 first).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct MoveRequest {
+    position: u32,
+}
+
+#[utoipa::path(post, path = "/v1/instances/{id}/auto-replies/{rule_id}/move", tag = "auto-replies",
+    params(("id" = String, Path), ("rule_id" = i64, Path)),
+    request_body = MoveRequest,
+    responses((status = 200, body = Vec<AutoReply>), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn move_auto_reply(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path((id, rule_id)): Path<(String, i64)>,
+    ApiJson(request): ApiJson<MoveRequest>,
+) -> Result<Json<Vec<AutoReply>>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Manage).await?;
+    Ok(Json(
+        state
+            .engine
+            .move_auto_reply(&instance.id, rule_id, request.position)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/instances/{id}/auto-replies/test", tag = "auto-replies", params(("id" = String, Path)),
+    description = "Which rule would answer a message, without sending anything.",
+    request_body = AutoReplyTrial,
+    responses((status = 200, body = AutoReplyVerdict), (status = 404, body = ApiError)), security(("key" = [])))]
+async fn test_auto_reply(
+    State(state): State<ApiState>,
+    Caller(key): Caller,
+    Path(id): Path<String>,
+    ApiJson(trial): ApiJson<AutoReplyTrial>,
+) -> Result<Json<AutoReplyVerdict>, HttpError> {
+    let instance = scoped(&state.engine, &key, &id, KeyPermission::Use).await?;
+    Ok(Json(state.engine.test_auto_reply(&instance.id, trial).await?))
+}
+
 /// A message to send. `instanceId` may be left out when the key may use exactly one instance.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -595,6 +735,7 @@ fn event_instance(event: &EngineEvent) -> Option<&InstanceId> {
     match event {
         EngineEvent::InstanceStatusChanged { instance_id, .. }
         | EngineEvent::SendingPaused { instance_id, .. }
+        | EngineEvent::NumbersChecked { instance_id }
         | EngineEvent::QrUpdated { instance_id }
         | EngineEvent::MessageStatusChanged { instance_id, .. }
         | EngineEvent::MessageReceived { instance_id, .. } => Some(instance_id),
@@ -631,6 +772,7 @@ fn event_name(event: &EngineEvent) -> &'static str {
         EngineEvent::MessageReceived { .. } => "message_received",
         EngineEvent::CampaignChanged { .. } => "campaign_changed",
         EngineEvent::SendingPaused { .. } => "sending_paused",
+        EngineEvent::NumbersChecked { .. } => "numbers_checked",
     }
 }
 
@@ -727,7 +869,7 @@ impl utoipa::Modify for KeySecurity {
 #[openapi(
     info(title = "Switchboard local API", version = "1",
         description = "Everything a person does in the Switchboard window, for apps on the same computer. Authenticate with `Authorization: Bearer <key>`; keys are created in the app."),
-    paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, list_templates, sync_templates, sending_health, set_guard_rules, resume_sending, set_warm_up, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
+    paths(list_instances, add_instance, get_instance, start_linking, restart_instance, logout_instance, delete_instance, get_profile, update_profile, get_qr, get_qr_png, list_groups, list_templates, sync_templates, sending_health, set_guard_rules, resume_sending, set_warm_up, check_on_whatsapp, list_auto_replies, create_auto_reply, update_auto_reply, delete_auto_reply, move_auto_reply, test_auto_reply, send_message, list_messages, get_message, cancel_message, retry_message, statistics, events,
         subscribe, list_subscriptions, unsubscribe, list_deliveries, replay_delivery, openapi,
         conversations::list_conversations, conversations::get_conversation, conversations::conversation_messages,
         conversations::mark_read, conversations::list_contacts, conversations::get_contact,

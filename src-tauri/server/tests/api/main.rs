@@ -892,3 +892,83 @@ async fn a_number_profile_is_read_and_changed_over_the_api() {
         "the failed changes left the name alone"
     );
 }
+
+#[tokio::test]
+async fn automatic_replies_are_listed_created_changed_moved_tried_and_deleted() {
+    let h = harness(Settings::default()).await;
+    let manager = h
+        .engine
+        .create_api_key(switchboard_engine::NewApiKey {
+            name: "desk".into(),
+            instance_ids: vec![h.instance_a.id.clone()],
+            daily_limit: None,
+            manages_numbers: true,
+        })
+        .await
+        .expect("key")
+        .secret;
+    let base = format!("/v1/instances/{}/auto-replies", h.instance_a.id);
+    let price = json!({"enabled": true, "trigger": "contains", "pattern": "preço", "reply": "Tabela: …",
+        "media": null, "hours": null});
+    assert_eq!(
+        h.post(&base, Some(&h.key_a), &price, None).await.0,
+        403,
+        "changing rules takes a key that manages the number"
+    );
+    let (status, created) = h.post(&base, Some(&manager), &price, None).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["rule"]["pattern"], "preço");
+    let away = json!({"enabled": true, "trigger": "away", "pattern": null, "reply": "Fechados.", "media": null,
+        "oncePerHours": 12, "hours": {"timeZone": "America/Sao_Paulo", "days": []}});
+    let (_, second) = h.post(&base, Some(&manager), &away, None).await;
+    let (status, refused) = h
+        .post(
+            &base,
+            Some(&manager),
+            &json!({"enabled": true, "trigger": "away", "pattern": null,
+            "reply": "x", "media": null, "hours": null}),
+            None,
+        )
+        .await;
+    assert_eq!((status, refused["code"].as_str()), (422, Some("invalid_input")));
+
+    let (status, moved) = h
+        .post(
+            &format!("{base}/{}/move", second["id"]),
+            Some(&manager),
+            &json!({"position": 0}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved[0]["id"], second["id"]);
+    let (_, verdict) = h
+        .post(
+            &format!("{base}/test"),
+            Some(&h.key_a),
+            &json!({"text": "qual o preço?"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        verdict["ruleId"], second["id"],
+        "closed every day: the away message answers first"
+    );
+
+    let changed = json!({"enabled": false, "trigger": "away", "pattern": null, "reply": "Fechados.", "media": null,
+        "hours": {"timeZone": "America/Sao_Paulo", "days": []}});
+    let (status, updated) = h
+        .put(&format!("{base}/{}", second["id"]), &manager, &changed)
+        .await;
+    assert_eq!((status, &updated["rule"]["enabled"]), (200, &json!(false)));
+    let (_, list) = h.get(&base, Some(&h.key_a)).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        h.delete(&format!("{base}/{}", created["id"]), &manager).await,
+        204
+    );
+    assert_eq!(
+        h.delete(&format!("{base}/{}", created["id"]), &manager).await,
+        404
+    );
+}

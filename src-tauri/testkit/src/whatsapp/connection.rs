@@ -207,7 +207,11 @@ impl Connection {
     async fn answer_iq(&mut self, iq: Node) -> Result<Next> {
         match attr(&iq, "type").as_deref() {
             Some("get" | "set") => {
-                let answer = replies::answer_iq(&iq, &mut self.shared.state().devices)?;
+                let answer = {
+                    let mut guard = self.shared.state();
+                    let state = &mut *guard;
+                    replies::answer_iq(&iq, &mut state.devices, &state.not_on_whatsapp)?
+                };
                 self.send_node(&answer).await?;
                 if attr(&iq, "xmlns").as_deref() == Some("passive")
                     && iq.get_optional_child("active").is_some()

@@ -176,6 +176,13 @@ impl FakeWhatsApp {
     }
 
     /// Every `<message>` the client sent so far, oldest first.
+    /// Makes WhatsApp answer that this number (digits with country code) is not registered.
+    pub fn set_not_on_whatsapp(&self, digits: &str) {
+        self.shared.update(|state| {
+            state.not_on_whatsapp.insert(digits.to_owned());
+        });
+    }
+
     pub fn sent_messages(&self) -> Vec<SentMessage> {
         self.shared.state().sent_messages.clone()
     }
@@ -212,6 +219,8 @@ struct State {
     handshakes: Vec<HandshakePattern>,
     sent_messages: Vec<SentMessage>,
     devices: DeviceDirectory,
+    /// Phone numbers (digits) that usync answers as not registered.
+    not_on_whatsapp: std::collections::HashSet<String>,
 }
 
 impl Shared {
@@ -224,6 +233,7 @@ impl Shared {
             handshakes: Vec::new(),
             sent_messages: Vec::new(),
             devices: DeviceDirectory::new(Jid::pn(PHONE_NUMBER), Jid::lid(PHONE_LID), phone),
+            not_on_whatsapp: Default::default(),
         };
         let pairing_refs = (1..=6)
             .map(|n| format!("2@fake-ref-{n}-{:08x}", rand::random::<u32>()))

@@ -25,11 +25,15 @@ pub(super) fn iq_result(request: &Node) -> NodeBuilder {
 }
 
 /// The answer to an IQ request (`type` `get` or `set`) from the client.
-pub(super) fn answer_iq(request: &Node, devices: &mut DeviceDirectory) -> Result<Node> {
+pub(super) fn answer_iq(
+    request: &Node,
+    devices: &mut DeviceDirectory,
+    not_on_whatsapp: &std::collections::HashSet<String>,
+) -> Result<Node> {
     let namespace = attr(request, "xmlns").unwrap_or_default();
     let answer = match namespace.as_str() {
         "usync" => match request.get_optional_child("usync") {
-            Some(usync) => iq_result(request).children([usync_answer(usync)]),
+            Some(usync) => iq_result(request).children([usync_answer(usync, not_on_whatsapp)]),
             None => iq_result(request),
         },
         "encrypt" => match request.get_optional_child("key") {
@@ -50,8 +54,9 @@ pub(super) fn answer_iq(request: &Node, devices: &mut DeviceDirectory) -> Result
     Ok(answer.build())
 }
 
-/// Every user asked about has one device, the phone (device 0), and is on WhatsApp.
-fn usync_answer(query: &Node) -> Node {
+/// Every user asked about has one device, the phone (device 0), and is on WhatsApp unless the
+/// test said otherwise.
+fn usync_answer(query: &Node, not_on_whatsapp: &std::collections::HashSet<String>) -> Node {
     let protocols: Vec<&str> = query
         .get_optional_child("query")
         .map(|q| children(q).iter().map(|p| p.tag.as_ref()).collect())
@@ -61,7 +66,14 @@ fn usync_answer(query: &Node) -> Node {
         .map(children)
         .unwrap_or_default()
         .iter()
-        .filter_map(|user| attr(user, "jid"))
+        // A device-list query names each user by `jid`; an existence check by phone sends
+        // `<contact>+5511…</contact>` instead, and is answered under the phone JID.
+        .filter_map(|user| {
+            attr(user, "jid").or_else(|| {
+                let phone = user.get_optional_child("contact")?.content_as_string()?;
+                Some(format!("{}@s.whatsapp.net", phone.trim_start_matches('+')))
+            })
+        })
         .map(|jid| {
             let results = protocols.iter().filter_map(|protocol| match *protocol {
                 "devices" => Some(
@@ -71,12 +83,21 @@ fn usync_answer(query: &Node) -> Node {
                             .build()])
                         .build(),
                 ),
-                "contact" => Some(NodeBuilder::new("contact").attr("type", "in").build()),
+                "contact" => {
+                    let user = jid.split('@').next().unwrap_or_default();
+                    let registered = if not_on_whatsapp.contains(user) {
+                        "out"
+                    } else {
+                        "in"
+                    };
+                    Some(NodeBuilder::new("contact").attr("type", registered).build())
+                }
                 _ => None,
             });
+            let results: Vec<Node> = results.collect();
             NodeBuilder::new("user")
                 .attr("jid", jid)
-                .children(results.collect::<Vec<_>>())
+                .children(results)
                 .build()
         });
     let mut usync = NodeBuilder::new("usync").children([NodeBuilder::new("list")

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useId, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from "react";
 import { api, errorMessage } from "../../api";
 import type { Campaign, CampaignDraft, CampaignPreview, Instance } from "../../bindings";
 import {
@@ -22,6 +22,9 @@ import { useInvalidate } from "../../hooks/useInvalidate";
 import { queryKeys, useLabels } from "../../queries";
 
 type Props = { instances: Instance[]; onClose: () => void };
+
+/** How often a preview waiting for number checks reads their answers again. */
+const PREVIEW_RECHECK_MS = 3_000;
 
 /** Everything the preview depends on (the name does not change what is sent). */
 function previewKey(draft: CampaignDraft): string {
@@ -70,6 +73,22 @@ export function NewCampaignDialog({ instances, onClose }: Props) {
   });
 
   const busy = check.isPending || start.isPending;
+
+  // The numbers are checked for being on WhatsApp at a gentle pace: the preview reads the answers
+  // again until every number has one.
+  const waitingForChecks = previewIsCurrent && preview.data.unchecked > 0 ? preview.key : null;
+  useEffect(() => {
+    if (waitingForChecks === null) return;
+    const values = draft;
+    const timer = window.setTimeout(() => {
+      api
+        .previewCampaign(values)
+        .then((data) => setPreview((current) => (current?.key === waitingForChecks ? { key: waitingForChecks, data } : current)))
+        .catch(() => undefined);
+    }, PREVIEW_RECHECK_MS);
+    return () => window.clearTimeout(timer);
+    // The draft is what the key spells out; each new preview starts the next wait.
+  }, [waitingForChecks, preview]);
 
   const update = (patch: Partial<CampaignForm>) => {
     setForm((current) => ({ ...current, ...patch }));
@@ -344,6 +363,12 @@ function PreviewResult({ preview, stale }: { preview: CampaignPreview; stale: bo
         )}
         <span className="text-slate-500"> · numbers from the column “{preview.phoneColumn}”</span>
       </p>
+      {preview.unchecked > 0 && (
+        <p data-testid="campaign-unchecked" data-count={preview.unchecked} className="text-xs text-slate-600">
+          Checking {plural(preview.unchecked, "number")} on WhatsApp, a few at a time… Numbers that are not on WhatsApp
+          will be skipped; the campaign can start meanwhile and waits for the answers.
+        </p>
+      )}
       {preview.samples.length > 0 && (
         <div>
           <h4 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">

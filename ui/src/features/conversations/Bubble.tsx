@@ -67,6 +67,11 @@ export function Bubble({ message, showSender, focused, search = null, byProvider
           </p>
         )}
         <p className="mt-0.5 flex items-center justify-end gap-1 text-[11px] text-slate-500">
+          {message.source === "auto-reply" && (
+            <span data-testid="bubble-automatic" className="italic">
+              Automatic ·
+            </span>
+          )}
           <span>{bubbleTime(message.createdAt)}</span>
           {ticks && <Ticks ticks={ticks} />}
         </p>

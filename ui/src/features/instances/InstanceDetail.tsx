@@ -2,6 +2,7 @@ import type { Instance } from "../../bindings";
 import type { ReplyTarget } from "../../compose";
 import { needsLinking } from "../../format";
 import { Composer } from "../messages/Composer";
+import { AutoRepliesCard } from "./AutoRepliesCard";
 import { InstanceHeader } from "./InstanceHeader";
 import { LinkCard } from "./LinkCard";
 import { ManualWebhookCard } from "./ManualWebhookCard";
@@ -21,6 +22,7 @@ export function InstanceDetail({ instance, onDeleted, reply, onReplyDone }: Prop
       {instance.provider === "cloud" && <ManualWebhookCard instance={instance} />}
       <Composer instance={instance} reply={reply} onReplyDone={onReplyDone} />
       <SendingHealthCard instanceId={instance.id} />
+      <AutoRepliesCard instanceId={instance.id} />
       <PacingCard instanceId={instance.id} />
       <ProfileCard instance={instance} />
       <ReadReceiptsCard instance={instance} />

@@ -14,6 +14,7 @@ import {
   isMediaType,
   MEDIA_FILTERS,
   newIdempotencyKey,
+  presenceNote,
   recipientNote,
   recipientProblem,
   toDateTimeLocal,
@@ -30,7 +31,7 @@ import { SendIcon } from "../../components/icons";
 import { Select } from "../../components/Select";
 import { formatPhone, formatTime, truncate } from "../../format";
 import { useInvalidate } from "../../hooks/useInvalidate";
-import { queryKeys, useGroups, useRecipientCheck, useSettings } from "../../queries";
+import { queryKeys, useGroups, usePresence, useRecipientCheck, useSettings } from "../../queries";
 
 type Props = { instance: Instance; reply: ReplyTarget | null; onReplyDone: () => void };
 
@@ -43,6 +44,10 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
   const settings = useSettings();
   const recipient = useRecipientCheck(form.to);
   const check = { text: recipient.checked, data: recipient.check.data, error: recipient.check.error };
+  const readable = recipient.check.data !== undefined && !recipient.check.data.jid.endsWith("@g.us");
+  const presence = usePresence(instance.id, recipient.checked, readable && instance.status === "connected");
+  // Only for the number as typed now: while typing goes on, the last answer is of other text.
+  const presenceLine = form.to.trim() === recipient.checked ? presenceNote(presence.data) : null;
 
   // A reply chosen while the composer is open: address it to the same conversation, as a text.
   if (reply && reply.messageId !== replyFor) {
@@ -140,6 +145,18 @@ export function Composer({ instance, reply, onReplyDone }: Props) {
               />
             )}
           </Row>
+          {presenceLine && (
+            <>
+              <span />
+              <p
+                data-testid="composer-presence"
+                data-presence={presence.data?.presence}
+                className={`-mt-2 text-xs ${presenceLine.tone === "warning" ? "text-red-700" : "text-slate-500"}`}
+              >
+                {presenceLine.text}
+              </p>
+            </>
+          )}
           {form.type === "text" && reply && (
             <>
               <span />

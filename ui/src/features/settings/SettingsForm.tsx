@@ -37,6 +37,7 @@ function toForm(settings: Settings): Form {
     optOutWords: settings.optOutWords.join(", "),
     optOutReply: settings.optOutReply ?? "",
     repeatWindowHours: String(settings.repeatWindowHours),
+    numberCheckDays: String(settings.numberCheckDays),
   };
 }
 
@@ -54,6 +55,7 @@ function toSettings(form: Form): Settings {
     optOutWords: parseList(form.optOutWords),
     optOutReply: optional(form.optOutReply),
     repeatWindowHours: Number(form.repeatWindowHours.trim()),
+    numberCheckDays: Number(form.numberCheckDays.trim()),
   };
 }
 
@@ -156,6 +158,15 @@ export function SettingsForm({ initial }: { initial: Settings }) {
             data-testid="settings-repeat-hours"
             className="max-w-xs"
             hint="A second identical text within this time is held until you confirm it (0: never). Repeats are a ban signal."
+          />
+          <Field
+            label="Trust a check of whether a number is on WhatsApp for (days)"
+            inputMode="numeric"
+            value={form.numberCheckDays}
+            onChange={(event) => update("numberCheckDays")(event.target.value)}
+            data-testid="settings-number-check-days"
+            className="max-w-xs"
+            hint="Campaigns check their numbers first, a few at a time, and skip those not on WhatsApp; the answers are kept this long."
           />
         </fieldset>
 

@@ -109,6 +109,8 @@ impl ProviderKit for CloudKit {
             reply_window: Some(CUSTOMER_SERVICE_WINDOW),
             keeps_log: false,
             linked_device: false,
+            // The Cloud API has no lookup: a send to a number not on WhatsApp fails with 131026.
+            checks_numbers: false,
         }
     }
 

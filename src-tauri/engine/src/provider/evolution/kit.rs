@@ -65,6 +65,7 @@ impl ProviderKit for EvolutionKit {
             reply_window: None,
             keeps_log: true,
             linked_device: true,
+            checks_numbers: true,
         }
     }
 

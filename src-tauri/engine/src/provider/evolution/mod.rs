@@ -385,6 +385,40 @@ impl Provider for EvolutionInstance {
         Ok(())
     }
 
+    /// `chat/whatsappNumbers`: one answer per number, matched back by its digits (the server
+    /// may answer a Brazilian number under the other form of its ninth digit, in `jid`).
+    async fn check_numbers(&self, numbers: &[PhoneNumber]) -> Result<Vec<bool>, ProviderError> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            #[serde(default)]
+            jid: String,
+            exists: bool,
+            #[serde(default)]
+            number: String,
+        }
+        let digits: Vec<String> = numbers.iter().map(|n| n.digits().to_owned()).collect();
+        let body = serde_json::json!({ "numbers": digits });
+        let answers: Vec<Answer> = self
+            .call(Method::POST, "chat/whatsappNumbers", Some(&body))
+            .await?;
+        digits
+            .iter()
+            .map(|asked| {
+                answers
+                    .iter()
+                    .find(|a| a.number.chars().filter(char::is_ascii_digit).eq(asked.chars()))
+                    .or_else(|| answers.iter().find(|a| a.jid.split('@').next() == Some(asked)))
+                    .map(|a| a.exists)
+                    .ok_or_else(|| {
+                        ProviderError::Protocol(format!(
+                            "no answer for one of {} numbers checked",
+                            digits.len()
+                        ))
+                    })
+            })
+            .collect()
+    }
+
     async fn open_event_stream(&self, feed: EventFeed) -> Result<bool, ProviderError> {
         let path = self.path("websocket/set");
         self.stream

@@ -43,6 +43,7 @@ impl ProviderKit for NativeKit {
             // Its events are direct; there is no log to fall back on.
             keeps_log: false,
             linked_device: true,
+            checks_numbers: true,
         }
     }
 

@@ -389,6 +389,11 @@ impl Provider for NativeProvider {
         self.connected()?.mark_read(chat, provider_message_ids).await
     }
 
+    async fn check_numbers(&self, numbers: &[PhoneNumber]) -> Result<Vec<bool>, ProviderError> {
+        let jids: Vec<WaJid> = numbers.iter().map(|number| WaJid::pn(number.digits())).collect();
+        self.connected()?.on_whatsapp(&jids).await
+    }
+
     async fn groups(&self) -> Result<Vec<Group>, ProviderError> {
         let mut groups = self.connected()?.groups().await?;
         groups.sort_by(|a, b| a.subject.cmp(&b.subject));

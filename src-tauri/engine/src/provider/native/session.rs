@@ -47,6 +47,8 @@ pub trait Session: Send + Sync {
     /// WhatsApp); the answer is WhatsApp's message id.
     async fn send(&self, to: WaJid, message: wa::Message, message_id: &str) -> Result<String, ProviderError>;
     async fn groups(&self) -> Result<Vec<Group>, ProviderError>;
+    /// Whether each phone JID is registered on WhatsApp, in the input's order.
+    async fn on_whatsapp(&self, jids: &[WaJid]) -> Result<Vec<bool>, ProviderError>;
     /// Read receipts for messages of a one-to-one chat.
     async fn mark_read(&self, chat: WaJid, message_ids: &[String]) -> Result<(), ProviderError>;
     /// The account's About text and a temporary link to its picture, asked of WhatsApp.
@@ -228,6 +230,27 @@ impl Session for RunningClient {
                 jid: g.id.to_string(),
                 subject: g.subject,
                 size: u32::try_from(g.participants.len()).ok(),
+            })
+            .collect())
+    }
+
+    async fn on_whatsapp(&self, jids: &[WaJid]) -> Result<Vec<bool>, ProviderError> {
+        let found = self
+            .client
+            .contacts()
+            .is_on_whatsapp(jids)
+            .await
+            .map_err(failed)?;
+        // An answer names the number asked (or carries it as `pn_jid` when WhatsApp answers with
+        // the person's LID); a number WhatsApp leaves out of its answer is not registered.
+        Ok(jids
+            .iter()
+            .map(|asked| {
+                found.iter().any(|answer| {
+                    answer.is_registered
+                        && (answer.jid.user == asked.user
+                            || answer.pn_jid.as_ref().is_some_and(|pn| pn.user == asked.user))
+                })
             })
             .collect())
     }
