@@ -170,18 +170,19 @@ impl Engine {
         if instance.status != InstanceStatus::Connected {
             return Ok(NumberCheckStep::NotConnected);
         }
-        let (phones, unreadable): (Vec<_>, Vec<_>) = due
-            .iter()
-            .map(|jid| (jid, Jid::parse(jid).ok().and_then(|j| j.phone())))
-            .partition(|(_, phone)| phone.is_some());
+        let (mut jids, mut phones, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
+        for jid in due {
+            match Jid::parse(&jid).ok().and_then(|j| j.phone()) {
+                Some(phone) => {
+                    jids.push(jid);
+                    phones.push(phone);
+                }
+                None => unreadable.push(jid),
+            }
+        }
         if !unreadable.is_empty() {
-            let unreadable: Vec<String> = unreadable.into_iter().map(|(jid, _)| jid.clone()).collect();
             store.drop_number_checks(id, &unreadable).await?;
         }
-        let (jids, phones): (Vec<String>, Vec<_>) = phones
-            .into_iter()
-            .filter_map(|(jid, p)| Some((jid.clone(), p?)))
-            .unzip();
         if phones.is_empty() {
             return Ok(NumberCheckStep::Checked {
                 checked: 0,
