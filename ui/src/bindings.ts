@@ -624,7 +624,7 @@ export type Message = {
 	quotedId: string | null,
 };
 
-/**  One status a message went through. */
+/**  One status a message went through, and when. */
 export type MessageEvent = {
 	status: MessageStatus,
 	error: string | null,

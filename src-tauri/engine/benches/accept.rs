@@ -72,7 +72,7 @@ async fn store_accepts(
                         contact: "+5511900000002",
                         kind: MessageKind::Text,
                         body: Some(&body),
-                        payload: r#"{"type":"text","text":"Olá","quoted":null}"#,
+                        payload: None,
                         scheduled_at: None,
                         source: "app",
                         idempotency_key: Some(&key),

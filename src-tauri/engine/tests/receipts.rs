@@ -58,7 +58,7 @@ async fn every_receipt_order_ends_at_the_highest_rank() {
             contact: "+5511900000002",
             kind: MessageKind::Text,
             body: Some("hi"),
-            payload: r#"{"type":"text","text":"hi","quoted":null}"#,
+            payload: None,
             scheduled_at: None,
             source: "app",
             idempotency_key: None,

@@ -182,6 +182,27 @@ impl OutgoingContent {
         }
     }
 
+    /// What the outbox keeps beside the message to send it later, as JSON: nothing for a plain
+    /// text, whose body in the log is the text itself (`from_stored` reads it back from there).
+    pub fn stored_payload(&self) -> Option<String> {
+        match self {
+            OutgoingContent::Text { quoted: None, .. } => None,
+            // Serialising these plain data types cannot fail.
+            content => serde_json::to_string(content).ok(),
+        }
+    }
+
+    /// The content back from what `stored_payload` kept and the logged body.
+    pub fn from_stored(payload: Option<&str>, body: Option<&str>) -> Option<Self> {
+        match payload {
+            Some(payload) => serde_json::from_str(payload).ok(),
+            None => body.map(|text| OutgoingContent::Text {
+                text: text.to_owned(),
+                quoted: None,
+            }),
+        }
+    }
+
     /// The line shown in the log.
     pub fn summary(&self) -> String {
         match self {

@@ -4,9 +4,7 @@
 
 use super::wording::Wording;
 use super::Engine;
-use crate::domain::{
-    checked_text, InputError, InstanceId, Jid, OutgoingContent, PhoneError, PhoneNumber, Region,
-};
+use crate::domain::{checked_text, InputError, InstanceId, Jid, PhoneError, PhoneNumber, Region};
 use crate::error::EngineError;
 use crate::events::EngineEvent;
 use crate::store::{Campaign, CampaignState, Millis, NewCampaign, NewOutbound};
@@ -407,33 +405,28 @@ impl Engine {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let now = self.now();
-        let rows: Vec<(String, String, String, String, String)> = parsed
+        // A campaign's messages are plain texts: the outbox sends each one's body.
+        let rows: Vec<(String, String, String, String)> = parsed
             .recipients
             .iter()
             .map(|r| {
-                let content = OutgoingContent::Text {
-                    text: r.text.clone(),
-                    quoted: None,
-                };
-                let payload = serde_json::to_string(&content).unwrap_or_default();
                 (
                     Jid::for_phone(&r.phone).to_string(),
                     r.phone.e164(),
                     r.text.clone(),
-                    payload,
                     format!("{id}:{}", r.line),
                 )
             })
             .collect();
         let messages: Vec<NewOutbound<'_>> = rows
             .iter()
-            .map(|(chat, contact, text, payload, key)| NewOutbound {
+            .map(|(chat, contact, text, key)| NewOutbound {
                 instance_id: &draft.instance_id,
                 chat_jid: chat,
                 contact,
                 kind: crate::domain::MessageKind::Text,
                 body: Some(text),
-                payload,
+                payload: None,
                 scheduled_at: draft.scheduled_at,
                 source: "campaign",
                 idempotency_key: Some(key),

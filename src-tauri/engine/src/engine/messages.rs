@@ -299,7 +299,7 @@ impl Engine {
             let window = self.check_reply_window(&instance_id, &to).await;
             self.counted(&instance_id, window).await?;
         }
-        let payload = serde_json::to_string(&content).map_err(|e| InputError::new(e.to_string()))?;
+        let payload = content.stored_payload();
         let chat = to.to_string();
         let contact = to.display();
         let body = content.summary();
@@ -315,7 +315,7 @@ impl Engine {
             contact: &contact,
             kind: content.kind(),
             body: Some(&body),
-            payload: &payload,
+            payload: payload.as_deref(),
             scheduled_at: request.scheduled_at,
             source,
             idempotency_key: key,
@@ -683,11 +683,8 @@ impl Engine {
         let Some(claimed) = self.inner.store.claim_next_outbound(id, now).await? else {
             return Ok(OutboxStep::Idle);
         };
+        let content = claimed.content();
         let message = claimed.message;
-        let content: Option<OutgoingContent> = claimed
-            .payload
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok());
         let outgoing = match (Jid::parse(&message.chat_jid), content) {
             (Ok(to), Some(content)) => media_bytes(&content).await.map(|media_bytes| OutgoingMessage {
                 id: message.id.clone(),

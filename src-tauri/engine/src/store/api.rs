@@ -1,8 +1,8 @@
-//! Tables of the local API: keys and their instance scopes, message status history, outgoing
-//! webhook subscriptions and their deliveries.
+//! Tables of the local API: keys and their instance scopes, outgoing webhook subscriptions and
+//! their deliveries; and a message's status history, read from the message itself.
 
-use super::{Millis, Store, StoreError};
-use crate::domain::{InstanceId, MessageStatus};
+use super::{Message, Millis, Store, StoreError};
+use crate::domain::{Direction, InstanceId, MessageStatus};
 use serde::Serialize;
 
 /// A key for a local app. The secret itself is never stored.
@@ -25,13 +25,55 @@ pub struct ApiKey {
     pub revoked_at: Option<Millis>,
 }
 
-/// One status a message went through.
+/// One status a message went through, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageEvent {
     pub status: MessageStatus,
     pub error: Option<String>,
     pub at: Millis,
+}
+
+/// The statuses a message went through, oldest first, from the times it carries.
+fn history_of(message: &Message) -> Vec<MessageEvent> {
+    let event = |status, at| MessageEvent {
+        status,
+        error: None,
+        at,
+    };
+    if message.direction == Direction::Inbound {
+        return vec![event(MessageStatus::Received, message.created_at)];
+    }
+    let mut events = Vec::with_capacity(4);
+    // A message sent from the phone (reported, never tried here) starts out sent.
+    let reported = message.attempts == 0 && message.sent_at.is_some();
+    if !reported {
+        events.push(event(MessageStatus::Queued, message.created_at));
+    }
+    for (status, at) in [
+        (MessageStatus::Sent, message.sent_at),
+        (MessageStatus::Delivered, message.delivered_at),
+        (MessageStatus::Read, message.read_at),
+    ] {
+        if let Some(at) = at {
+            events.push(event(status, at));
+        }
+    }
+    if matches!(
+        message.status,
+        MessageStatus::Sending | MessageStatus::Failed | MessageStatus::Cancelled
+    ) {
+        events.push(MessageEvent {
+            status: message.status,
+            error: (message.status == MessageStatus::Failed)
+                .then(|| message.error_message.clone())
+                .flatten(),
+            at: message.updated_at,
+        });
+    }
+    // Receipts can carry times out of order (a phone's clock); the list reads oldest first.
+    events.sort_by_key(|e| e.at);
+    events
 }
 
 /// A URL that gets events.
@@ -211,22 +253,15 @@ impl Store {
         Ok(count)
     }
 
+    /// A message's status history, read from the message itself (migration 0018): when it was
+    /// written, sent, delivered and read, and how it ended if it failed or was withdrawn. Retries
+    /// are counted (`attempts`), not listed. Empty for an unknown message.
     pub async fn message_events(&self, message_id: &str) -> Result<Vec<MessageEvent>, StoreError> {
-        let rows = sqlx::query!(
-            "SELECT status, error, at FROM message_events WHERE message_id = ? ORDER BY id",
-            message_id
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(MessageEvent {
-                    status: MessageStatus::parse(&row.status).map_err(corrupt)?,
-                    error: row.error,
-                    at: row.at,
-                })
-            })
-            .collect()
+        Ok(self
+            .message(message_id)
+            .await?
+            .map(|m| history_of(&m))
+            .unwrap_or_default())
     }
 
     pub async fn insert_subscription(&self, subscription: &Subscription) -> Result<(), StoreError> {
@@ -383,4 +418,101 @@ pub(super) async fn write_delivery(
     .execute(connection)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::{history_of, Message, MessageEvent};
+    use crate::domain::{Direction, InstanceId, MessageKind, MessageStatus};
+
+    fn outbound(status: MessageStatus) -> Message {
+        Message {
+            id: "m".into(),
+            seq: 1,
+            instance_id: InstanceId::parse("00000000-0000-4000-8000-000000000001").expect("id"),
+            direction: Direction::Outbound,
+            chat_jid: "5511900000002@s.whatsapp.net".into(),
+            contact: "+5511900000002".into(),
+            sender_name: None,
+            kind: MessageKind::Text,
+            body: Some("Olá".into()),
+            status,
+            provider_message_id: None,
+            error_code: None,
+            error_message: None,
+            attempts: 1,
+            created_at: 1_000,
+            updated_at: 1_000,
+            sent_at: None,
+            delivered_at: None,
+            read_at: None,
+            scheduled_at: None,
+            next_attempt_at: None,
+            source: "app".into(),
+            campaign_id: None,
+            media_path: None,
+            quoted_id: None,
+        }
+    }
+
+    fn statuses(events: &[MessageEvent]) -> Vec<(MessageStatus, i64)> {
+        events.iter().map(|e| (e.status, e.at)).collect()
+    }
+
+    #[test]
+    fn a_history_is_read_from_the_times_a_message_carries() {
+        let failed = Message {
+            sent_at: Some(2_000),
+            updated_at: 3_000,
+            error_message: Some("Not on WhatsApp.".into()),
+            ..outbound(MessageStatus::Failed)
+        };
+        let history = history_of(&failed);
+        assert_eq!(
+            statuses(&history),
+            vec![
+                (MessageStatus::Queued, 1_000),
+                (MessageStatus::Sent, 2_000),
+                (MessageStatus::Failed, 3_000)
+            ]
+        );
+        assert_eq!(history[2].error.as_deref(), Some("Not on WhatsApp."));
+
+        let cancelled = Message {
+            updated_at: 1_500,
+            attempts: 0,
+            ..outbound(MessageStatus::Cancelled)
+        };
+        assert_eq!(
+            statuses(&history_of(&cancelled)),
+            vec![(MessageStatus::Queued, 1_000), (MessageStatus::Cancelled, 1_500)]
+        );
+
+        // Typed on the phone and reported: never queued here.
+        let reported = Message {
+            attempts: 0,
+            sent_at: Some(1_000),
+            read_at: Some(4_000),
+            delivered_at: Some(3_000),
+            ..outbound(MessageStatus::Read)
+        };
+        assert_eq!(
+            statuses(&history_of(&reported)),
+            vec![
+                (MessageStatus::Sent, 1_000),
+                (MessageStatus::Delivered, 3_000),
+                (MessageStatus::Read, 4_000)
+            ]
+        );
+
+        let inbound = Message {
+            direction: Direction::Inbound,
+            sent_at: Some(1_000),
+            ..outbound(MessageStatus::Received)
+        };
+        assert_eq!(
+            statuses(&history_of(&inbound)),
+            vec![(MessageStatus::Received, 1_000)]
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! (`message_events`, `instance_status_history`) past one cursor per table. A batch's deliveries
 //! are written in the same transaction that moves the cursors past it, so every change is turned
 //! into deliveries exactly once, however large a burst and whatever happens to the process.
+//! `message_events` is only this feed: the transaction that reports a batch also deletes it.
 
 use super::{Delivery, Millis, Store, StoreError};
 use crate::domain::{InstanceId, InstanceStatus, MessageStatus};
@@ -123,6 +124,12 @@ impl Store {
         for delivery in deliveries {
             super::api::write_delivery(&mut tx, delivery).await?;
         }
+        // The feed is only for this: once reported, a change is gone (a message's history is read
+        // from the message).
+        let (from, to) = batch.message_cursor;
+        sqlx::query!("DELETE FROM message_events WHERE id > ?1 AND id <= ?2", from, to)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(true)
     }

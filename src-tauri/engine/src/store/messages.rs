@@ -85,8 +85,8 @@ pub struct NewOutbound<'a> {
     pub contact: &'a str,
     pub kind: MessageKind,
     pub body: Option<&'a str>,
-    /// The `OutgoingContent` as JSON.
-    pub payload: &'a str,
+    /// `OutgoingContent::stored_payload`: none for a plain text, which is its body.
+    pub payload: Option<&'a str>,
     pub scheduled_at: Option<Millis>,
     pub source: &'a str,
     pub idempotency_key: Option<&'a str>,
@@ -100,6 +100,17 @@ pub struct NewOutbound<'a> {
 pub struct Claimed {
     pub message: Message,
     pub payload: Option<String>,
+}
+
+impl Claimed {
+    /// What to send: the stored payload, or the body of a plain text. None when neither can be
+    /// read (the send then fails with a sentence instead of sending something else).
+    pub fn content(&self) -> Option<crate::domain::OutgoingContent> {
+        if self.payload.is_none() && self.message.kind != MessageKind::Text {
+            return None;
+        }
+        crate::domain::OutgoingContent::from_stored(self.payload.as_deref(), self.message.body.as_deref())
+    }
 }
 
 pub struct NewInbound<'a> {
@@ -197,26 +208,58 @@ pub const SHORT_SEARCH_SCAN: i64 = 5_000;
 /// A search by contact looks in the chats of at most this many matching contacts.
 const SEARCH_CONTACTS: i64 = 200;
 
-/// The index query for a search: every term as a phrase (trigram finds it inside words), or
-/// `None` when a term is shorter than the index's three characters.
-fn fts_query(search: &str) -> Option<String> {
+/// A search the index can serve: its terms, in lower case, and the index query.
+#[derive(Debug, PartialEq)]
+struct IndexSearch {
+    /// Every trigram of every term: the index keeps which messages hold a trigram, not where
+    /// (migration 0018), so this finds candidates and `holds_every_term` checks them.
+    query: String,
+    terms: Vec<String>,
+}
+
+impl IndexSearch {
+    fn holds_every_term(&self, body: Option<&str>) -> bool {
+        let Some(body) = body.map(str::to_lowercase) else {
+            return false;
+        };
+        self.terms.iter().all(|term| body.contains(term.as_str()))
+    }
+}
+
+/// The index search for a search box's text, or `None` when a term is shorter than the index's
+/// three characters.
+fn fts_query(search: &str) -> Option<IndexSearch> {
     // Control characters separate words too: a NUL inside a quoted FTS5 string ends it early, and
     // SQLite then refuses the whole query.
-    let terms: Vec<&str> = search
+    let terms: Vec<String> = search
         .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
         .collect();
     if terms.is_empty() || terms.iter().any(|t| t.chars().count() < 3) {
         return None;
     }
-    Some(
-        terms
-            .iter()
-            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    let mut trigrams: Vec<String> = Vec::new();
+    for term in &terms {
+        let chars: Vec<char> = term.chars().collect();
+        for window in chars.windows(3) {
+            let trigram: String = window.iter().collect();
+            if !trigrams.contains(&trigram) {
+                trigrams.push(trigram);
+            }
+        }
+    }
+    let query = trigrams
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    Some(IndexSearch { query, terms })
 }
+
+/// A page of index candidates is read at most this many times for one page of results: a
+/// candidate holds every trigram of a term but rarely not the term itself.
+const SEARCH_CANDIDATE_PAGES: usize = 8;
 
 impl Store {
     /// Accepts an outbound message: once this returns, it is on disk and will be sent. One
@@ -344,25 +387,40 @@ impl Store {
         let status = filter.status.map(MessageStatus::as_str);
         let scope = super::conversations::scope_json(&filter.scope)?;
         let mut seqs = match fts_query(search) {
-            Some(query) => {
-                sqlx::query_scalar!(
-                    r#"SELECT m.rowid AS "seq!: i64" FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
-                       WHERE messages_fts MATCH ?1 AND f.rowid < ?2
-                         AND (?3 IS NULL OR m.instance_id = ?3) AND (?4 IS NULL OR m.direction = ?4)
-                         AND (?5 IS NULL OR m.status = ?5) AND (?6 IS NULL OR m.campaign_id = ?6)
-                         AND (?7 IS NULL OR m.instance_id IN (SELECT value FROM json_each(?7)))
-                       ORDER BY f.rowid DESC LIMIT ?8"#,
-                    query,
-                    before_seq,
-                    instance_id,
-                    direction,
-                    status,
-                    filter.campaign_id,
-                    scope,
-                    limit,
-                )
-                .fetch_all(&self.pool)
-                .await?
+            Some(index) => {
+                let mut found = Vec::new();
+                let mut from = before_seq;
+                for _ in 0..SEARCH_CANDIDATE_PAGES {
+                    let candidates = sqlx::query!(
+                        r#"SELECT m.rowid AS "seq!: i64", m.body FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+                           WHERE messages_fts MATCH ?1 AND f.rowid < ?2
+                             AND (?3 IS NULL OR m.instance_id = ?3) AND (?4 IS NULL OR m.direction = ?4)
+                             AND (?5 IS NULL OR m.status = ?5) AND (?6 IS NULL OR m.campaign_id = ?6)
+                             AND (?7 IS NULL OR m.instance_id IN (SELECT value FROM json_each(?7)))
+                           ORDER BY f.rowid DESC LIMIT ?8"#,
+                        index.query,
+                        from,
+                        instance_id,
+                        direction,
+                        status,
+                        filter.campaign_id,
+                        scope,
+                        limit,
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let last_page = (candidates.len() as i64) < limit;
+                    for candidate in candidates {
+                        from = candidate.seq;
+                        if index.holds_every_term(candidate.body.as_deref()) {
+                            found.push(candidate.seq);
+                        }
+                    }
+                    if last_page || found.len() as i64 >= limit {
+                        break;
+                    }
+                }
+                found
             }
             None => {
                 let pattern = super::conversations::like_pattern(search);
@@ -621,7 +679,8 @@ impl Store {
         let changed = sqlx::query!(
             "UPDATE messages SET status = 'queued', attempts = 0, next_attempt_at = NULL, error_code = NULL,
                     error_message = NULL, updated_at = ?2
-             WHERE id = ?1 AND direction = 'outbound' AND status IN ('failed', 'cancelled') AND payload IS NOT NULL",
+             WHERE id = ?1 AND direction = 'outbound' AND status IN ('failed', 'cancelled')
+               AND (payload IS NOT NULL OR (kind = 'text' AND body IS NOT NULL))",
             message_id,
             now,
         )
@@ -797,7 +856,13 @@ impl Store {
     pub async fn newest_reported_at(&self, instance_id: &InstanceId) -> Result<Option<Millis>, StoreError> {
         let instance_id = instance_id.as_str();
         let newest = sqlx::query_scalar!(
-            r#"SELECT max(created_at) AS "newest: i64" FROM messages WHERE instance_id = ? AND direction = 'inbound'"#,
+            // Per conversation, the thread index reads back to its newest inbound message: the cost
+            // follows the number's chats, not its whole log.
+            r#"SELECT max((SELECT m.created_at FROM messages m
+                           WHERE m.chat_jid = c.chat_jid AND m.instance_id = c.instance_id
+                             AND m.direction = 'inbound'
+                           ORDER BY m.created_at DESC LIMIT 1)) AS "newest: i64"
+               FROM conversations c WHERE c.instance_id = ?"#,
             instance_id
         )
         .fetch_one(&self.pool)
@@ -1011,20 +1076,236 @@ mod plans {
 mod fts_tests {
     use super::fts_query;
 
+    fn query(search: &str) -> Option<String> {
+        fts_query(search).map(|s| s.query)
+    }
+
     #[test]
-    fn searches_become_quoted_terms_and_control_characters_split_them() {
-        assert_eq!(fts_query("pedido 1042").as_deref(), Some("\"pedido\" \"1042\""));
+    fn searches_become_trigrams_and_control_characters_split_them() {
         assert_eq!(
-            fts_query("o \"x\"").as_deref(),
-            None,
-            "\"o\" is shorter than a trigram"
+            query("Pedido 1042").as_deref(),
+            Some(r#""ped" AND "edi" AND "did" AND "ido" AND "104" AND "042""#)
         );
-        assert_eq!(fts_query("say \"hi\"").as_deref(), Some("\"say\" \"\"\"hi\"\"\""));
-        assert_eq!(fts_query("eêa\0abc").as_deref(), Some("\"eêa\" \"abc\""));
-        assert_eq!(fts_query("\0\0"), None);
+        assert_eq!(query("o \"x\""), None, "\"o\" is shorter than a trigram");
+        assert_eq!(
+            query("say \"hi\"").as_deref(),
+            Some(r#""say" AND """hi" AND "hi""""#)
+        );
+        assert_eq!(query("eêa\0abc").as_deref(), Some(r#""eêa" AND "abc""#));
+        assert_eq!(query("\0\0"), None);
         assert!(
-            fts_query("x\u{7}yz").is_none(),
+            query("x\u{7}yz").is_none(),
             "a one-letter piece falls back to LIKE"
+        );
+        assert_eq!(
+            query("aaaa").as_deref(),
+            Some(r#""aaa""#),
+            "a trigram is asked once"
+        );
+    }
+
+    #[test]
+    fn a_candidate_must_hold_every_term_whole_in_any_case() {
+        let search = fts_query("SÁBADO abre").expect("index search");
+        assert!(search.holds_every_term(Some("Vocês abrem no sábado?")));
+        assert!(
+            !search.holds_every_term(Some("sáb ado abre")),
+            "trigrams present, term not"
+        );
+        assert!(!search.holds_every_term(Some("sábado")), "one term missing");
+        assert!(!search.holds_every_term(None));
+    }
+}
+
+#[cfg(test)]
+mod compact_log_tests {
+    use super::super::{MessageFilter, Store};
+    use crate::domain::{InstanceId, MessageStatus, OutgoingContent};
+
+    const INSTANCE: &str = "00000000-0000-4000-8000-000000000001";
+
+    /// A log as the release before migration 0018 kept it: payloads beside every text, and the
+    /// status history of every message as rows, partly reported to webhooks.
+    async fn log_before_compaction(path: &std::path::Path) -> i64 {
+        use sqlx::migrate::Migrator;
+        use std::borrow::Cow;
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.expect("pool");
+        let all = sqlx::migrate!("./migrations");
+        let before = Migrator {
+            migrations: Cow::Owned(all.iter().filter(|m| m.version <= 17).cloned().collect()),
+            ..Migrator::DEFAULT
+        };
+        before.run(&pool).await.expect("old migrations");
+        sqlx::query(
+            "INSERT INTO instances (id, display_name, provider, remote_name, status, event_transport, created_at, updated_at)
+             VALUES (?, 'Loja', 'native', 'this-computer', 'connected', 'polling', 0, 0)",
+        )
+        .bind(INSTANCE)
+        .execute(&pool)
+        .await
+        .expect("instance");
+        let plain = r#"{"type":"text","text":"Olá, seu pedido saiu","quoted":null}"#;
+        let quoted = r#"{"type":"text","text":"Sim","quoted":{"provider_message_id":"P1","chat_jid":"5511900000002@s.whatsapp.net","from_me":false,"text":"Chegou?"}}"#;
+        let rows = [
+            (
+                "sent",
+                "outbound",
+                "Olá, seu pedido saiu",
+                Some(plain),
+                "queued",
+                1_000,
+            ),
+            ("reply", "outbound", "Sim", Some(quoted), "queued", 2_000),
+            (
+                "waiting",
+                "outbound",
+                "Olá, seu pedido saiu",
+                Some(plain),
+                "queued",
+                3_000,
+            ),
+            ("in", "inbound", "Meu pedido chegou", None, "received", 4_000),
+        ];
+        for (id, direction, body, payload, status, at) in rows {
+            sqlx::query(
+                "INSERT INTO messages (id, instance_id, direction, chat_jid, contact, kind, body, payload, status, created_at, updated_at)
+                 VALUES (?, ?, ?, '5511900000002@s.whatsapp.net', '+5511900000002', 'text', ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(INSTANCE)
+            .bind(direction)
+            .bind(body)
+            .bind(payload)
+            .bind(status)
+            .bind(at)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .expect("message");
+        }
+        for (status, at) in [("sent", 5_000), ("delivered", 6_000), ("read", 7_000)] {
+            sqlx::query(
+                "UPDATE messages SET status = ?1, updated_at = ?2, attempts = 1,
+                        sent_at = COALESCE(sent_at, ?2),
+                        delivered_at = CASE WHEN ?1 = 'sent' THEN NULL ELSE COALESCE(delivered_at, ?2) END,
+                        read_at = CASE WHEN ?1 = 'read' THEN ?2 END
+                 WHERE id = 'sent'",
+            )
+            .bind(status)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .expect("status");
+        }
+        // Webhooks have reported all but the last two changes.
+        let reported: i64 = sqlx::query_scalar("SELECT max(id) - 2 FROM message_events")
+            .fetch_one(&pool)
+            .await
+            .expect("events");
+        sqlx::query("UPDATE webhook_cursors SET last_id = ? WHERE source = 'message_events'")
+            .bind(reported)
+            .execute(&pool)
+            .await
+            .expect("cursor");
+        pool.close().await;
+        reported
+    }
+
+    #[tokio::test]
+    async fn the_compacted_log_keeps_what_it_sends_finds_and_reports() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("switchboard.db");
+        let reported = log_before_compaction(&path).await;
+        let store = Store::open(&path).await.expect("migrated");
+        let pool = store.pool();
+
+        let payloads: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT id, payload FROM messages ORDER BY created_at")
+                .fetch_all(pool)
+                .await
+                .expect("payloads");
+        let kept: Vec<(&str, bool)> = payloads
+            .iter()
+            .map(|(id, p)| (id.as_str(), p.is_some()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                ("sent", false),
+                ("reply", true),
+                ("waiting", false),
+                ("in", false)
+            ],
+            "a plain text's payload goes; a quoted reply keeps what its body cannot say"
+        );
+
+        let left: Vec<i64> = sqlx::query_scalar("SELECT id FROM message_events ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .expect("events");
+        assert_eq!(
+            left,
+            vec![reported + 1, reported + 2],
+            "only changes not yet reported stay"
+        );
+
+        let history: Vec<(MessageStatus, i64)> = store
+            .message_events("sent")
+            .await
+            .expect("history")
+            .into_iter()
+            .map(|e| (e.status, e.at))
+            .collect();
+        assert_eq!(
+            history,
+            vec![
+                (MessageStatus::Queued, 1_000),
+                (MessageStatus::Sent, 5_000),
+                (MessageStatus::Delivered, 6_000),
+                (MessageStatus::Read, 7_000)
+            ]
+        );
+
+        let found = store
+            .messages(&MessageFilter {
+                search: Some("PEDIDO".into()),
+                ..MessageFilter::default()
+            })
+            .await
+            .expect("search");
+        let found: Vec<&str> = found.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(
+            found,
+            vec!["in", "waiting", "sent"],
+            "the rebuilt index holds the old log"
+        );
+
+        let instance = InstanceId::parse(INSTANCE).expect("id");
+        let first = store
+            .claim_next_outbound(&instance, 10_000)
+            .await
+            .expect("claim")
+            .expect("a queued message");
+        assert_eq!(first.message.id, "reply");
+        assert!(matches!(
+            first.content(),
+            Some(OutgoingContent::Text { quoted: Some(_), .. })
+        ));
+        let second = store
+            .claim_next_outbound(&instance, 10_000)
+            .await
+            .expect("claim")
+            .expect("a queued message");
+        assert_eq!(
+            second.content(),
+            Some(OutgoingContent::Text {
+                text: "Olá, seu pedido saiu".into(),
+                quoted: None
+            }),
+            "a plain text is sent from its body"
         );
     }
 }

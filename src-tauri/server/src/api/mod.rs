@@ -641,7 +641,8 @@ async fn list_messages(
     Ok(Json(state.engine.list_messages(filter).await?))
 }
 
-/// A message and every status it went through.
+/// A message and the statuses it went through: written (queued or received), sent, delivered,
+/// read, and failed or cancelled; a retry shows in `attempts`, not as more entries.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct MessageWithHistory {
